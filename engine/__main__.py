@@ -1,0 +1,125 @@
+"""Command line: ``python -m engine simulate|validate ...``.
+
+A scenario that breaks the format exits with status 2 and one line on standard error naming the
+key and the value; nothing is written. Results go to ``--out`` only when the run has finished.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .model import ScenarioError, load_scenario
+
+EXIT_BAD_INPUT = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m engine",
+                                description="Session Lab: simulate a quantum cloud's scheduler.")
+    sub = p.add_subparsers(dest="command", required=True)
+    sim = sub.add_parser("simulate", help="run a scenario and write its trace")
+    sim.add_argument("scenario", help="scenario file (.yaml, .yml or .json)")
+    sim.add_argument("--out", required=True, help="folder for jobs.csv, sessions.csv, events.csv")
+    sim.add_argument("--format", default="csv", choices=["csv", "parquet", "both"],
+                     help="file format of the tables (default csv)")
+    sim.add_argument("--quiet", action="store_true", help="print no summary or progress")
+    val = sub.add_parser("validate", help="check a scenario file and say what it contains")
+    val.add_argument("scenario")
+    return p
+
+
+def _fmt(x, unit="s") -> str:
+    if x is None or x != x:  # None or NaN
+        return "-"
+    return f"{x:,.1f} {unit}".strip()
+
+
+def _summary_lines(result) -> list[str]:
+    s = result.summary
+    st = s["status"]
+    lines = [
+        f"{result.scenario.name}: {s['jobs']:,} jobs ({st['completed']:,} completed, "
+        f"{st['failed']:,} failed, {st['cancelled']:,} cancelled, {st['rejected']:,} rejected); "
+        f"last job ended at {_fmt(s['last_job_end'])}",
+        f"  wait: mean {_fmt(s['wait_mean'])}, p50 {_fmt(s['wait_p50'])}, "
+        f"p95 {_fmt(s['wait_p95'])}",
+    ]
+    if s["sessions"]:
+        ends = ", ".join(f"{n} {k}" for k, n in sorted(s["session_ends"].items()))
+        lines.append(f"  sessions: {s['sessions']} ({ends})")
+    if s["clients"]:
+        lines.append(f"  clients: {s['clients_done']}/{s['clients']} finished; mean "
+                     f"time-to-solution {_fmt(s['time_to_solution_mean'])}")
+    lines.append("  tenant        share  alloc  achieved   wait p50   wait p95")
+    for _, t in result.tenants.iterrows():
+        lines.append(f"  {t['tenant'][:12]:<12} {t['share']:>6g} {t['allocation']:>6.1%} "
+                     f"{t['achieved_share']:>9.1%} {_fmt(t['wait_p50']):>10} "
+                     f"{_fmt(t['wait_p95']):>10}")
+    lines.append("  backend       util  reserved-idle")
+    for _, b in result.backends.iterrows():
+        lines.append(f"  {b['backend'][:12]:<12} {b['utilisation']:>5.1%} "
+                     f"{_fmt(b['reserved_idle']):>14}")
+    return lines
+
+
+def _simulate(args) -> int:
+    from .run import run_scenario
+
+    scenario = load_scenario(args.scenario)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ScenarioError("--out", str(out), "exists and is not a folder")
+    bar = None
+    progress = None
+    if not args.quiet:
+        from tqdm import tqdm
+
+        bar = tqdm(total=0, unit="job", desc="simulating", delay=1.0, leave=False,
+                   dynamic_ncols=True)
+
+        def progress(done: int, expected: int) -> None:
+            bar.total = expected
+            bar.update(done - bar.n)
+    t0 = time.perf_counter()
+    try:
+        result = run_scenario(scenario, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    formats = {"csv": ["csv"], "parquet": ["parquet"], "both": ["csv", "parquet"]}[args.format]
+    written = result.write(out, formats)
+    if not args.quiet:
+        for line in _summary_lines(result):
+            print(line)
+        print(f"  {len(written)} files in {out} ({time.perf_counter() - t0:.2f} s)")
+    return 0
+
+
+def _validate(args) -> int:
+    sc = load_scenario(args.scenario)
+    kinds = {}
+    for w in sc.workloads:
+        kinds[w.kind] = kinds.get(w.kind, 0) + 1
+    expected = len(sc.jobs) + sum(w.expected_jobs() for w in sc.workloads)
+    print(f"{args.scenario}: valid scenario {sc.name!r} (preset {sc.policy.preset}): "
+          f"{len(sc.backends)} backends, {len(sc.tenants)} tenants, {len(sc.sessions)} sessions, "
+          f"{len(sc.jobs)} jobs, workloads {kinds or 'none'}; about {expected:,.0f} jobs in all")
+    return 0
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "simulate":
+            return _simulate(args)
+        return _validate(args)
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

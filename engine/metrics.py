@@ -1,0 +1,115 @@
+"""Metrics from a run's tables: waits, turnaround, utilisation, usage and share, time-to-solution.
+
+Pure functions of DataFrames (the trace), so they apply equally to a fresh run, a stored one or an
+imported trace. Usage follows R3: QPU time for job-mode and batch jobs, the hold time for
+dedicated sessions (idle interactive waits included).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def _stats(values: pd.Series) -> tuple[float, float, float]:
+    v = values.dropna().to_numpy(dtype=float)
+    if v.size == 0:
+        return (np.nan, np.nan, np.nan)
+    return (float(v.mean()), float(np.percentile(v, 50)), float(np.percentile(v, 95)))
+
+
+def tenant_usage(jobs: pd.DataFrame, sessions: pd.DataFrame) -> pd.Series:
+    """Usage charged per tenant over the whole run (R3), in seconds."""
+    per_job = jobs[jobs["mode"].isin(["job", "batch"])].groupby("tenant")["qpu_time"].sum()
+    held = sessions[sessions["mode"] == "dedicated"].groupby("tenant")["usage"].sum()
+    return per_job.add(held, fill_value=0.0)
+
+
+def tenants_table(jobs: pd.DataFrame, sessions: pd.DataFrame,
+                  shares: dict[str, float]) -> pd.DataFrame:
+    usage = tenant_usage(jobs, sessions)
+    total_usage = float(usage.sum())
+    total_share = sum(shares.values())
+    rows = []
+    for tenant, share in shares.items():
+        mine = jobs[jobs["tenant"] == tenant]
+        status = mine["status"].value_counts()
+        w_mean, w_p50, w_p95 = _stats(mine["wait"])
+        used = float(usage.get(tenant, 0.0))
+        allocation = share / total_share
+        achieved = used / total_usage if total_usage > 0 else np.nan
+        rows.append({
+            "tenant": tenant, "share": share, "allocation": allocation,
+            "jobs": len(mine),
+            **{s: int(status.get(s, 0)) for s in ("completed", "failed", "cancelled", "rejected")},
+            "wait_mean": w_mean, "wait_p50": w_p50, "wait_p95": w_p95,
+            "turnaround_mean": _stats(mine.loc[mine["status"] == "completed", "turnaround"])[0],
+            "usage": used, "achieved_share": achieved,
+            "share_ratio": achieved / allocation if allocation > 0 else np.nan,
+        })
+    return pd.DataFrame(rows)
+
+
+def backends_table(jobs: pd.DataFrame, sessions: pd.DataFrame,
+                   backends: list[str]) -> pd.DataFrame:
+    horizon = float(jobs["end_time"].max()) if jobs["end_time"].notna().any() else 0.0
+    rows = []
+    for b in backends:
+        mine = jobs[jobs["backend"] == b]
+        ses = sessions[sessions["backend"] == b]
+        busy = float(mine["qpu_time"].sum())
+        w_mean, w_p50, w_p95 = _stats(mine["wait"])
+        rows.append({
+            "backend": b, "jobs_run": int(mine["start_time"].notna().sum()),
+            "busy_time": busy, "utilisation": busy / horizon if horizon > 0 else np.nan,
+            "held_time": float(ses["active_time"].sum()),
+            "reserved_idle": float(ses["reserved_idle"].sum()),
+            "reserved_idle_fraction": (float(ses["reserved_idle"].sum()) / horizon
+                                       if horizon > 0 else np.nan),
+            "wait_mean": w_mean, "wait_p50": w_p50, "wait_p95": w_p95,
+            "horizon": horizon,
+        })
+    return pd.DataFrame(rows)
+
+
+def session_metrics(jobs: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFrame:
+    """Per session: its jobs' waits and turnaround next to its hold, idle time and usage."""
+    rows = []
+    for _, s in sessions.iterrows():
+        mine = jobs[jobs["session_id"] == s["session_id"]]
+        w_mean, w_p50, w_p95 = _stats(mine["wait"])
+        span = (s["end_time"] - s["start_time"]) if pd.notna(s["end_time"]) else np.nan
+        rows.append({
+            "session_id": s["session_id"], "tenant": s["tenant"], "backend": s["backend"],
+            "mode": s["mode"], "jobs": len(mine),
+            "completed": int((mine["status"] == "completed").sum()),
+            "wait_mean": w_mean, "wait_p50": w_p50, "wait_p95": w_p95,
+            "turnaround_mean": _stats(mine.loc[mine["status"] == "completed", "turnaround"])[0],
+            "qpu_time": float(mine["qpu_time"].sum()), "active_time": s["active_time"],
+            "reserved_idle": s["reserved_idle"], "usage": s["usage"], "lifetime": span,
+            "end_reason": s["end_reason"],
+        })
+    return pd.DataFrame(rows, columns=[
+        "session_id", "tenant", "backend", "mode", "jobs", "completed", "wait_mean", "wait_p50",
+        "wait_p95", "turnaround_mean", "qpu_time", "active_time", "reserved_idle", "usage",
+        "lifetime", "end_reason"])
+
+
+def summary(jobs: pd.DataFrame, sessions: pd.DataFrame, clients: pd.DataFrame) -> dict:
+    """A few headline numbers for the terminal and for ``summary.json``."""
+    status = jobs["status"].value_counts()
+    w_mean, w_p50, w_p95 = _stats(jobs["wait"])
+    ends = sessions["end_reason"].replace("", "open").value_counts()
+    return {
+        "jobs": int(len(jobs)),
+        "status": {s: int(status.get(s, 0)) for s in ("completed", "failed", "cancelled",
+                                                        "rejected")},
+        "wait_mean": w_mean, "wait_p50": w_p50, "wait_p95": w_p95,
+        "sessions": int(len(sessions)),
+        "session_ends": {k: int(v) for k, v in ends.items()},
+        "last_job_end": float(jobs["end_time"].max()) if jobs["end_time"].notna().any() else 0.0,
+        "clients": int(len(clients)),
+        "clients_done": int((clients["status"] == "done").sum()) if len(clients) else 0,
+        "time_to_solution_mean": (float(clients["time_to_solution"].mean())
+                                  if clients["time_to_solution"].notna().any() else None),
+    }

@@ -1,0 +1,137 @@
+"""Pure scheduling decisions: how much a tenant has used, and which queued job runs next (R3).
+
+Nothing here knows about SimPy. The fair-share choice is one pure function, ``pick_next``, over the
+head job of each tenant's FIFO queue, so a decision costs O(tenants) whatever the backlog.
+
+Usage (R3) is the integral over time of the number of charging spans a tenant has open (a running
+job-mode or batch job, or a dedicated session holding a backend). ``UsageMeter`` keeps that integral
+exactly, as a piecewise-linear function, and reads it two ways:
+
+- ``window``: the usage inside the rolling window ``[now - W, now]``;
+- ``half_life``: every second of usage decays by half each ``half_life`` seconds, i.e.
+  ``integral of 2 ** (-(now - s) / h) ds`` over the charged time ``s``.
+
+Both count spans still open at ``now`` up to ``now``.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from typing import Iterable, Optional
+
+LN2 = math.log(2.0)
+
+
+class UsageMeter:
+    """Exact usage of one tenant over time, for fair share."""
+
+    __slots__ = ("kind", "window", "half_life", "_t", "_total", "_rate", "_decayed",
+                 "_bt", "_bf", "_br", "_i")
+
+    def __init__(self, kind: str = "window", window: float = 28 * 86400.0,
+                 half_life: float = 7 * 86400.0):
+        if kind not in ("window", "half_life"):
+            raise ValueError(f"unknown usage kind {kind!r}")
+        self.kind = kind
+        self.window = window
+        self.half_life = half_life
+        self._t = 0.0          # time of the last change of rate
+        self._total = 0.0      # all-time usage at _t
+        self._rate = 0         # spans open since _t
+        self._decayed = 0.0    # decayed usage at _t (half_life)
+        # Breakpoints of the cumulative usage (window): times, values, rate after.
+        self._bt = [0.0]
+        self._bf = [0.0]
+        self._br = [0]
+        self._i = 0            # read pointer: queries move forward in time
+
+    # -- charging -------------------------------------------------------------------------
+
+    def open(self, t: float) -> None:
+        """A charging span starts at ``t``."""
+        self._change(t, +1)
+
+    def close(self, t: float) -> None:
+        """A charging span that was opened ends at ``t``."""
+        self._change(t, -1)
+
+    def charge(self, start: float, end: float) -> None:
+        """Charge the closed interval ``[start, end]`` (start must not precede earlier changes)."""
+        self.open(start)
+        self.close(end)
+
+    def _change(self, t: float, delta: int) -> None:
+        if t < self._t:
+            raise ValueError(f"usage change at {t} before the last one at {self._t}")
+        dt = t - self._t
+        if dt > 0:
+            self._decayed = self._decay(dt)
+            self._total += self._rate * dt
+            self._t = t
+        self._rate += delta
+        if self.kind == "window":
+            if self._bt[-1] == t:
+                self._br[-1] = self._rate
+            else:
+                self._bt.append(t)
+                self._bf.append(self._total)
+                self._br.append(self._rate)
+
+    def _decay(self, dt: float) -> float:
+        h = self.half_life
+        a = 2.0 ** (-dt / h)
+        return self._decayed * a + self._rate * (h / LN2) * (1.0 - a)
+
+    # -- reading --------------------------------------------------------------------------
+
+    @property
+    def open_spans(self) -> int:
+        return self._rate
+
+    def total(self, now: float) -> float:
+        """All usage charged up to ``now``, undecayed and unwindowed."""
+        return self._total + self._rate * (now - self._t)
+
+    def value(self, now: float) -> float:
+        """The usage fair share compares at ``now``."""
+        if self.kind == "half_life":
+            return self._decay(now - self._t)
+        return self.total(now) - self._cumulative(now - self.window)
+
+    def _cumulative(self, x: float) -> float:
+        if x <= 0.0:
+            return 0.0
+        bt = self._bt
+        i = self._i
+        if bt[i] > x:  # a query back in time: search instead of walking
+            i = bisect_right(bt, x) - 1
+        else:
+            n = len(bt)
+            while i + 1 < n and bt[i + 1] <= x:
+                i += 1
+            self._i = i
+        return self._bf[i] + self._br[i] * (x - bt[i])
+
+
+def fair_share_key(usage: float, share: float, submit_time: float, seq: int) -> tuple:
+    """R3's order: usage/share, then submit time, then submission order."""
+    return (usage / share, submit_time, seq)
+
+
+def pick_next(heads: Iterable[tuple[str, object]], usage: dict[str, float],
+              shares: dict[str, float]) -> Optional[tuple[object, float]]:
+    """R3: from the head job of each tenant's FIFO queue, the job to start, with its ratio.
+
+    ``heads`` holds ``(tenant, job)`` with ``job.submit_time`` and ``job.seq``. Returns
+    ``(job, usage/share)`` or ``None`` when nothing waits.
+    """
+    best = None
+    best_key = None
+    for tenant, job in heads:
+        key = fair_share_key(usage[tenant], shares[tenant], job.submit_time, job.seq)
+        if best_key is None or key < best_key:
+            best, best_key = job, key
+    if best is None:
+        return None
+    return best, best_key[0]

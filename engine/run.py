@@ -1,0 +1,76 @@
+"""One call from a scenario to its results: simulate, then tabulate and measure.
+
+A :class:`RunResult` carries the scenario that produced it (a result embeds its config), the trace
+tables and the metrics, and writes them to a folder.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Optional
+
+import pandas as pd
+
+from . import metrics, trace
+from .model import Scenario, scenario_to_dict
+from .sim import Simulation
+
+
+@dataclass
+class RunResult:
+    scenario: Scenario
+    jobs: pd.DataFrame
+    sessions: pd.DataFrame
+    events: pd.DataFrame
+    clients: pd.DataFrame
+    tenants: pd.DataFrame
+    backends: pd.DataFrame
+    session_metrics: pd.DataFrame
+    summary: dict
+    end_time: float
+    wall_seconds: float = field(default=0.0, compare=False)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table by its file name; the three contract files first."""
+        return {"jobs": self.jobs, "sessions": self.sessions, "events": self.events,
+                "clients": self.clients, "tenants": self.tenants, "backends": self.backends,
+                "session_metrics": self.session_metrics}
+
+    def write(self, out_dir: str | Path, formats: Iterable[str] = ("csv",)) -> list[Path]:
+        out_dir = Path(out_dir)
+        written = trace.write_tables(self.tables(), out_dir, formats)
+        written.append(trace.write_json(scenario_to_dict(self.scenario), out_dir / "scenario.json"))
+        written.append(trace.write_json(self.summary, out_dir / "summary.json"))
+        return written
+
+
+def collect(sim: Simulation, wall_seconds: float = 0.0) -> RunResult:
+    """Tabulate a simulation's state (usually after ``sim.run()``)."""
+    sc = sim.scenario
+    jobs = trace.jobs_frame(sim)
+    sessions = trace.sessions_frame(sim)
+    clients = trace.clients_frame(sim)
+    return RunResult(
+        scenario=sc,
+        jobs=jobs,
+        sessions=sessions,
+        events=trace.events_frame(sim),
+        clients=clients,
+        tenants=metrics.tenants_table(jobs, sessions, sim.shares),
+        backends=metrics.backends_table(jobs, sessions, list(sim.backends)),
+        session_metrics=metrics.session_metrics(jobs, sessions),
+        summary=metrics.summary(jobs, sessions, clients),
+        end_time=sim.now,
+        wall_seconds=wall_seconds,
+    )
+
+
+def run_scenario(scenario: Scenario,
+                 progress: Optional[Callable[[int, int], None]] = None) -> RunResult:
+    """Simulate ``scenario`` to the end and return its tables and metrics."""
+    t0 = time.perf_counter()
+    sim = Simulation(scenario)
+    sim.run(progress=progress)
+    return collect(sim, time.perf_counter() - t0)

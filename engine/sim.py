@@ -1,0 +1,686 @@
+"""The simulation: backends, queues, sessions and clients as a SimPy discrete-event model.
+
+SimPy keeps time and runs client processes; the queues are the engine's own (per backend: one FIFO
+deque per tenant for fair share, and a heap for started batches), so a scheduling decision costs
+O(tenants) and never scans or re-sorts the backlog.
+
+R18, simultaneous events. Everything that happens at one instant is applied in this order, which is
+the SimPy heap's ``(time, priority, insertion order)`` with these priorities:
+
+  0. job completions (including R12 stops),
+  1. submissions (file order, then the order clients and scripts made them),
+  2. ``close()`` and ``cancel()``,
+  3. session timers: interactive timeout (R6), maximum time (R9), open timeout,
+  4. one scheduling decision per backend that changed.
+
+So a deadline is inclusive: a session job submitted at exactly the end of the interactive timeout
+still catches the session, and one submitted at exactly the maximum time is accepted and then fails
+as "session expired". The decision comes last, so it sees every change of that instant.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from heapq import heappop, heappush
+from itertools import count
+from typing import Callable, Iterable, Optional
+
+import simpy
+from simpy.core import EmptySchedule
+
+from .job import Job
+from .model import Scenario
+from .policy import UsageMeter, pick_next
+from .sessions import Session
+
+COMPLETE, SUBMIT, CONTROL, TIMER, DISPATCH = 0, 1, 2, 3, 4
+
+
+class SimEnv(simpy.Environment):
+    """A SimPy environment that can schedule at an absolute time with a chosen priority.
+
+    Scheduling at ``t`` rather than after ``t - now`` keeps times exact: 0.1 + (0.3 - 0.1) is not
+    0.3 in floating point, and exact times decide which events share an instant (R18).
+    """
+
+    def schedule_at(self, event: simpy.Event, priority: int, at: float) -> None:
+        if at < self._now:
+            raise ValueError(f"cannot schedule at {at}, before now ({self._now})")
+        heappush(self._queue, (at, priority, next(self._eid), event))
+
+    def call_at(self, at: float, priority: int, callback: Callable, value=None) -> simpy.Event:
+        """Run ``callback(event)`` at ``at`` in phase ``priority``; ``event.value`` is ``value``."""
+        ev = simpy.Event(self)
+        ev._ok = True
+        ev._value = value
+        ev.callbacks.append(callback)
+        self.schedule_at(ev, priority, at)
+        return ev
+
+
+class BackendState:
+    """One QPU: what runs, which dedicated session holds it, and its queues."""
+
+    __slots__ = ("name", "running", "holder", "fs", "batch_heap", "dispatch_pending",
+                 "busy_time", "jobs_run")
+
+    def __init__(self, name: str):
+        self.name = name
+        self.running: Optional[Job] = None
+        self.holder: Optional[Session] = None   # the active dedicated session (R5, R8)
+        self.fs: dict[str, deque] = {}          # tenant -> FIFO of queued jobs (R3)
+        self.batch_heap: list = []              # (submit, seq, job) of started batches (R14)
+        self.dispatch_pending = False
+        self.busy_time = 0.0
+        self.jobs_run = 0
+
+
+class Client:
+    """A closed-loop client's record: when it began, how far it got, when it finished."""
+
+    __slots__ = ("id", "workload", "tenant", "backend", "mode", "session_id", "iterations",
+                 "started_at", "finished_at", "completed_iterations", "status", "job_ids")
+
+    def __init__(self, id, workload, tenant, backend, mode, iterations):
+        self.id = id
+        self.workload = workload
+        self.tenant = tenant
+        self.backend = backend
+        self.mode = mode
+        self.session_id: Optional[str] = None
+        self.iterations = iterations
+        self.started_at: Optional[float] = None
+        self.finished_at: Optional[float] = None
+        self.completed_iterations = 0
+        self.status = "waiting"
+        self.job_ids: list[str] = []
+
+
+class Simulation:
+    """A data center running one scenario. Build it, optionally submit more work, then ``run()``."""
+
+    def __init__(self, scenario: Scenario):
+        from . import workloads  # a workload needs the simulation's API; import late
+
+        self.scenario = scenario
+        self.policy = scenario.resolved_policy()
+        self.env = SimEnv()
+        self.backends = {b.name: BackendState(b.name) for b in scenario.backends}
+        self.shares = {t.name: float(t.share) for t in scenario.tenants}
+        fs = self.policy.fair_share
+        self.meters = {t: UsageMeter(fs.usage, fs.window, fs.half_life) for t in self.shares}
+        self.jobs: dict[str, Job] = {}
+        self.sessions: dict[str, Session] = {}
+        self.clients: list[Client] = []
+        self.events: list[tuple] = []
+        self._seq = count()
+        self._auto_ids = count(1)
+        self._pending: deque[Job] = deque()      # open-loop arrivals, by submit time
+        self._finished = 0                       # jobs in a terminal status
+        workloads.install(self, scenario)
+
+    # ------------------------------------------------------------------ public jobs API (R13)
+
+    @property
+    def now(self) -> float:
+        return self.env.now
+
+    def open_session(self, tenant: str, backend: str, *, mode: str = "dedicated",
+                     session_id: Optional[str] = None, max_time: Optional[float] = None,
+                     interactive_timeout: Optional[float] = None, open_at: Optional[float] = None,
+                     workload: Optional[str] = None) -> Session:
+        """Create a session. It opens at ``open_at`` if given, else with its first job."""
+        self._check_names(tenant, backend)
+        if mode not in ("dedicated", "batch"):
+            raise ValueError(f"mode must be 'dedicated' or 'batch', not {mode!r}")
+        sid = session_id if session_id is not None else f"session-{next(self._auto_ids)}"
+        if sid in self.sessions:
+            raise ValueError(f"session id {sid!r} is already used")
+        if max_time is not None and max_time > self.policy.system_max_time:
+            raise ValueError(f"max_time {max_time} exceeds the system limit "
+                             f"{self.policy.system_max_time:g} s (R9)")
+        timeout = self.policy.interactive_timeout if interactive_timeout is None else interactive_timeout
+        s = Session(sid, tenant, backend, mode, max_time,
+                    float(timeout) if mode == "dedicated" else 0.0, workload)
+        self.sessions[sid] = s
+        if open_at is not None:
+            self.env.call_at(max(open_at, self.now), CONTROL, self._on_open_at, s)
+        return s
+
+    def submit(self, tenant: str, backend: str, duration: float, *, at: Optional[float] = None,
+               job_id: Optional[str] = None, session_id: Optional[str] = None,
+               start_session: bool = False, mode: str = "dedicated",
+               max_time: Optional[float] = None, interactive_timeout: Optional[float] = None,
+               max_execution_time: Optional[float] = None, workload: Optional[str] = None,
+               iteration: Optional[int] = None) -> Job:
+        """Submit a job at ``at`` (default now). ``start_session=True`` opens a new session whose
+        first job this is (its id is ``job.session``); ``session_id`` adds it to that session. A
+        submission to an unknown, closed or expired session is rejected and recorded (R13)."""
+        self._check_names(tenant, backend)
+        if start_session and session_id is not None:
+            raise ValueError("give start_session or session_id, not both")
+        if duration < 0:
+            raise ValueError(f"duration must be >= 0, not {duration}")
+        if start_session:
+            session_id = self.open_session(tenant, backend, mode=mode, max_time=max_time,
+                                           interactive_timeout=interactive_timeout,
+                                           workload=workload).id
+        when = self.now if at is None else float(at)
+        if when < self.now:
+            raise ValueError(f"cannot submit at {when}: the clock is already at {self.now}")
+        job = self._new_job(job_id, tenant, backend, when, duration, session_id,
+                            max_execution_time, workload, iteration)
+        self.env.call_at(when, SUBMIT, self._on_submit_event, job)
+        return job
+
+    def close(self, session_id: str, at: Optional[float] = None) -> None:
+        """R10: the session takes no new jobs from ``at`` (default now)."""
+        self.env.call_at(self.now if at is None else max(at, self.now), CONTROL,
+                         self._on_close, self._session(session_id))
+
+    def cancel(self, session_id: str, at: Optional[float] = None) -> None:
+        """R11: cancel the session's queued jobs and end it at ``at`` (default now)."""
+        self.env.call_at(self.now if at is None else max(at, self.now), CONTROL,
+                         self._on_cancel, self._session(session_id))
+
+    def wait(self, job: Job) -> simpy.Event:
+        """An event that fires when ``job`` reaches a terminal status."""
+        if job.done is None:
+            job.done = simpy.Event(self.env)
+            if job.terminal:
+                job.done.succeed(job)
+        return job.done
+
+    def session_details(self, session_id: str) -> dict:
+        """The session's state, with the keys the Qiskit Runtime client reports."""
+        s = self._session(session_id)
+        return {
+            "id": s.id,
+            "backend_name": s.backend,
+            "tenant": s.tenant,
+            "mode": s.mode,
+            "state": s.state,
+            "accepting_jobs": s.accepting and not s.ended,
+            "interactive_timeout": s.interactive_timeout if s.dedicated else None,
+            "max_time": s.max_time if s.max_time is not None else s.max_time_given,
+            "active_timeout": (None if s.expires_at() is None
+                               else max(0.0, s.expires_at() - self.now)),
+            "started_at": s.started_at,
+            "activated_at": s.activated_at if s.state == "active" else None,
+            "last_job_started": s.last_job_started,
+            "last_job_completed": s.last_job_completed,
+            "closed_at": s.closed_at if s.closed_at is not None else s.ended_at,
+            "end_reason": s.end_reason or None,
+            "usage_time": self._session_usage(s),
+            "jobs_queued": len(s.queue),
+        }
+
+    def run(self, until: Optional[float] = None,
+            progress: Optional[Callable[[int, int], None]] = None, every: int = 4096) -> None:
+        """Advance the simulation until ``until`` or, by default, until nothing is left to do.
+
+        ``progress(jobs_finished, jobs_expected)`` is called every ``every`` events.
+        """
+        env = self.env
+        if until is not None:
+            env.run(until=until)
+            return
+        step = env.step
+        try:
+            if progress is None:
+                while True:
+                    step()
+            n = 0
+            while True:
+                step()
+                n += 1
+                if n % every == 0:
+                    progress(self._finished, self.expected_jobs())
+        except EmptySchedule:
+            pass
+        if progress is not None:
+            progress(self._finished, self.expected_jobs())
+
+    def expected_jobs(self) -> int:
+        """Jobs submitted or still to come from clients: the total a progress bar aims at."""
+        to_come = sum(c.iterations - len(c.job_ids) for c in self.clients
+                      if c.status in ("waiting", "running"))
+        return len(self.jobs) + to_come
+
+    def run_until_done(self, job: Job) -> Job:
+        """Advance the clock until ``job`` is finished (everyone else's work goes on meanwhile)."""
+        if not job.terminal:
+            self.env.run(until=self.wait(job))
+        return job
+
+    # ------------------------------------------------------------------ building blocks
+
+    def _check_names(self, tenant: str, backend: str) -> None:
+        if tenant not in self.shares:
+            raise ValueError(f"unknown tenant {tenant!r}")
+        if backend not in self.backends:
+            raise ValueError(f"unknown backend {backend!r}")
+
+    def _session(self, session_id: str) -> Session:
+        try:
+            return self.sessions[session_id]
+        except KeyError:
+            raise KeyError(f"unknown session {session_id!r}") from None
+
+    def _new_job(self, job_id, tenant, backend, submit_time, duration, session_id,
+                 max_execution_time, workload=None, iteration=None) -> Job:
+        jid = job_id if job_id is not None else f"job-{next(self._auto_ids)}"
+        if jid in self.jobs:
+            raise ValueError(f"job id {jid!r} is already used")
+        job = Job(jid, tenant, backend, submit_time, duration, session_id,
+                  max_execution_time, workload, iteration)
+        self.jobs[jid] = job
+        return job
+
+    def _add_arrivals(self, jobs: Iterable[Job]) -> None:
+        """Queue open-loop arrivals (sorted by submit time, stable) behind one feeder event."""
+        for job in jobs:
+            self.jobs[job.id] = job
+            self._pending.append(job)
+        if self._pending:
+            self.env.call_at(self._pending[0].submit_time, SUBMIT, self._feed)
+
+    def _feed(self, _event) -> None:
+        pending = self._pending
+        now = self.env.now
+        while pending and pending[0].submit_time <= now:
+            self._arrive(pending.popleft())
+        if pending:
+            self.env.call_at(pending[0].submit_time, SUBMIT, self._feed)
+
+    def _log(self, event: str, backend: str, session_id, job_id, tenant, detail: str) -> None:
+        self.events.append((self.env.now, backend, event, session_id, job_id, tenant, detail))
+
+    def _mark(self, b: BackendState) -> None:
+        if not b.dispatch_pending:
+            b.dispatch_pending = True
+            self.env.call_at(self.env.now, DISPATCH, self._on_dispatch, b)
+
+    def _finish(self, job: Job, status: str, reason: str = "") -> None:
+        job.status = status
+        job.reason = reason
+        self._finished += 1
+        if job.done is not None:
+            job.done.succeed(job)
+
+    # ------------------------------------------------------------------ submissions
+
+    def _on_submit_event(self, event) -> None:
+        self._arrive(event._value)
+
+    def _arrive(self, job: Job) -> None:
+        job.seq = next(self._seq)
+        b = self.backends[job.backend]
+        sid = job.session
+        if sid is None:
+            job.status = "queued"
+            b.fs.setdefault(job.tenant, deque()).append(job)
+            self._log("job_submitted", b.name, None, job.id, job.tenant,
+                      "job mode: waits in the fair-share queue (R2)")
+            self._mark(b)
+            return
+        s = self.sessions.get(sid)
+        if s is None:
+            return self._reject(job, f"unknown session {sid} (R13)")
+        if s.backend != job.backend or s.tenant != job.tenant:
+            return self._reject(job, f"session {sid} belongs to {s.tenant} on {s.backend} (R13)")
+        why = s.rejection()
+        if why is not None:
+            return self._reject(job, why + " (R13)")
+        if s.opened_at is None:
+            self._open(s)
+        s.jobs_submitted += 1
+        job.status = "queued"
+        s.queue.append(job)
+        b.fs.setdefault(job.tenant, deque()).append(job)
+        kind = "session" if s.dedicated else "batch"
+        if s.state == "active":
+            if s.dedicated:
+                detail = f"session {sid} is active: runs next, ahead of fair share (R5)"
+            else:
+                heappush(b.batch_heap, (job.submit_time, job.seq, job))
+                detail = f"batch {sid} has started: runs ahead of the fair-share queue (R14)"
+        elif s.state == "inactive":
+            detail = f"session {sid} is inactive: waits in the fair-share queue, no priority (R7)"
+        else:
+            detail = f"{kind} {sid} has not started: waits in the fair-share queue (R4)"
+        self._log("job_submitted", b.name, sid, job.id, job.tenant, detail)
+        self._mark(b)
+
+    def _reject(self, job: Job, reason: str) -> None:
+        self._log("job_rejected", job.backend, job.session, job.id, job.tenant, reason)
+        self._finish(job, "rejected", reason)
+
+    # ------------------------------------------------------------------ decisions
+
+    def _on_dispatch(self, event) -> None:
+        b = event._value
+        try:
+            self._dispatch(b)
+        finally:
+            b.dispatch_pending = False
+
+    def _dispatch(self, b: BackendState) -> None:
+        if b.running is not None:
+            return
+        now = self.env.now
+        s = b.holder
+        if s is not None:
+            if s.queue:  # R5
+                job = s.queue[0]
+                return self._start(b, job, "R5",
+                                   f"R5: session {s.id} holds {b.name}; its earliest queued job")
+            if s.ended:
+                self._release(s)
+            elif s.idle_since is None:
+                if s.interactive_timeout > 0:  # R6: hold the backend, reserved
+                    s.idle_since = now
+                    s.idle_token += 1
+                    self._log("session_waiting", b.name, s.id, None, s.tenant,
+                              f"R6: no queued job; {b.name} stays reserved for up to "
+                              f"{s.interactive_timeout:g} s")
+                    self.env.call_at(now + s.interactive_timeout, TIMER, self._on_idle_timeout,
+                                     (s, s.idle_token))
+                    return
+                self._deactivate(s, "R6: interactive timeout is 0: no wait; fair share resumes")
+            else:
+                return  # inside the reserved window
+        heap = b.batch_heap
+        while heap and heap[0][2].status != "queued":
+            heappop(heap)
+        if heap:  # R14
+            job = heappop(heap)[2]
+            return self._start(b, job, "R14",
+                               f"R14: batch {job.session} has started; its queued jobs run "
+                               f"ahead of fair share")
+        heads = []
+        for tenant, q in b.fs.items():
+            while q and q[0].status != "queued":
+                q.popleft()
+            if q:
+                heads.append((tenant, q[0]))
+        if not heads:
+            return
+        meters = self.meters
+        usage = {t: meters[t].value(now) for t, _ in heads}
+        job, ratio = pick_next(heads, usage, self.shares)
+        b.fs[job.tenant].popleft()
+        if len(heads) == 1:
+            why = "the only tenant waiting"
+        else:
+            why = f"lowest usage/share of {len(heads)} tenants waiting"
+        self._start(b, job, "R3",
+                    f"R3 fair share: {job.tenant} usage {usage[job.tenant]:.6g} s / share "
+                    f"{self.shares[job.tenant]:g} = {ratio:.6g}, {why}")
+
+    def _start(self, b: BackendState, job: Job, rule: str, detail: str) -> None:
+        now = self.env.now
+        s = self.sessions[job.session] if job.session is not None else None
+        run = job.duration
+        if job.compile_time:
+            if s is not None and job.circuit is not None and job.circuit in s.compiled:
+                job.compiled = "hit"
+                detail += f"; R15: circuit {job.circuit} already compiled in {s.id}"
+            else:
+                job.compiled = "miss"
+                run += job.compile_time
+                if s is not None and job.circuit is not None:
+                    s.compiled.add(job.circuit)
+        limit = job.max_execution_time
+        if limit is None:
+            limit = self.policy.default_max_execution_time
+        stopped = limit is not None and run > limit  # R12
+        if stopped:
+            run = limit
+        job.status = "running"
+        job.start_time = now
+        job.rule = rule
+        b.running = job
+        self._log("job_started", b.name, job.session, job.id, job.tenant, detail)
+        self.env.call_at(now + run, COMPLETE, self._on_job_end, (job, stopped))
+        if s is None:
+            self.meters[job.tenant].open(now)
+            return
+        if not s.queue or s.queue[0] is not job:
+            # Every route to a start takes the session's earliest queued job (FIFO).
+            raise RuntimeError(f"{job.id} is not the earliest queued job of {s.id}")
+        s.queue.popleft()
+        s.running = job
+        s.last_job_started = now
+        if s.started_at is None:
+            self._begin(s, job)
+        if not s.dedicated:
+            self.meters[s.tenant].open(now)  # R14: a batch is charged QPU time only
+            return
+        if s.idle_since is not None:
+            s.reserved_idle += now - s.idle_since
+            s.idle_since = None
+            s.idle_token += 1
+        if not s.holding:
+            if s.state == "inactive":
+                self._log("session_reactivated", b.name, s.id, job.id, s.tenant,
+                          f"R7: its job {job.id} was picked by fair share; the session "
+                          f"holds {b.name} again")
+            s.state = "active"
+            s.holding = True
+            s.activated_at = now
+            b.holder = s
+            self.meters[s.tenant].open(now)  # R3: a dedicated session is charged its hold
+
+    def _begin(self, s: Session, first: Job) -> None:
+        """R4/R14: the session's first job starts; the max-time clock starts now (R9)."""
+        now = self.env.now
+        s.started_at = now
+        s.max_time = self._max_time(s, first)
+        if not s.dedicated:
+            s.state = "active"
+            b = self.backends[s.backend]
+            for job in s.queue:
+                heappush(b.batch_heap, (job.submit_time, job.seq, job))
+        kind = "session" if s.dedicated else "batch"
+        self._log("session_started", s.backend, s.id, first.id, s.tenant,
+                  f"R4: first job {first.id} started; {kind} active, max time "
+                  f"{s.max_time:g} s runs from now (R9)")
+        s.expire_event = self.env.call_at(now + s.max_time, TIMER, self._on_expire, s)
+
+    def _max_time(self, s: Session, first: Job) -> float:
+        p = self.policy
+        if s.max_time_given is not None:
+            return min(s.max_time_given, p.system_max_time)
+        if p.max_time_rule == "first_job":
+            met = first.max_execution_time
+            if met is None:
+                met = p.default_max_execution_time
+            if met is not None:
+                return min(met, p.system_max_time)
+        return p.system_max_time
+
+    # ------------------------------------------------------------------ completions
+
+    def _on_job_end(self, event) -> None:
+        job, stopped = event._value
+        now = self.env.now
+        b = self.backends[job.backend]
+        b.running = None
+        b.busy_time += now - job.start_time
+        b.jobs_run += 1
+        job.end_time = now
+        s = self.sessions[job.session] if job.session is not None else None
+        if s is None or not s.dedicated:
+            self.meters[job.tenant].close(now)
+            if s is not None:
+                s.usage += now - job.start_time
+        if stopped:
+            reason = f"max execution time ({now - job.start_time:g} s) reached (R12)"
+            self._log("job_failed", b.name, job.session, job.id, job.tenant, reason)
+            self._finish(job, "failed", "max execution time")
+        else:
+            self._log("job_completed", b.name, job.session, job.id, job.tenant,
+                      f"ran {now - job.start_time:g} s")
+            self._finish(job, "completed")
+        if s is not None:
+            s.running = None
+            s.last_job_completed = now
+            if s.ended:
+                if s.holding:
+                    self._release(s)
+            elif not s.accepting and not s.queue:
+                self._end(s, "closed", "R10: closed and its last job is done: ends without an "
+                                       "interactive wait")
+        self._mark(b)
+
+    # ------------------------------------------------------------------ session transitions
+
+    def _open(self, s: Session) -> None:
+        s.opened_at = self.env.now
+        self._log("session_opened", s.backend, s.id, None, s.tenant,
+                  f"{'session' if s.dedicated else 'batch'} created")
+
+    def _on_open_at(self, event) -> None:
+        s = event._value
+        if s.opened_at is not None or s.ended:
+            return
+        self._open(s)
+        if self.policy.open_timeout is not None:
+            self.env.call_at(self.env.now + self.policy.open_timeout, TIMER,
+                             self._on_open_timeout, s)
+
+    def _on_open_timeout(self, event) -> None:
+        s = event._value
+        if s.jobs_submitted == 0 and not s.ended:
+            self._end(s, "closed", f"no job within {self.policy.open_timeout:g} s of opening "
+                                   f"(policy open_timeout)")
+
+    def _on_idle_timeout(self, event) -> None:
+        s, token = event._value
+        # A job that arrived at this very instant keeps the session (the deadline is inclusive).
+        if (token == s.idle_token and s.idle_since is not None and s.holding and not s.ended
+                and not s.queue):
+            self._deactivate(s, f"R6: no job within the interactive timeout "
+                                f"({s.interactive_timeout:g} s); fair share resumes")
+
+    def _deactivate(self, s: Session, detail: str) -> None:
+        now = self.env.now
+        if s.idle_since is not None:
+            s.reserved_idle += now - s.idle_since
+            s.idle_since = None
+        s.state = "inactive"
+        self._log("session_deactivated", s.backend, s.id, None, s.tenant, detail)
+        self._release(s)
+
+    def _release(self, s: Session) -> None:
+        """A dedicated session stops holding its backend; its hold is charged (R3)."""
+        now = self.env.now
+        b = self.backends[s.backend]
+        s.holding = False
+        b.holder = None
+        held = now - s.activated_at
+        s.active_time += held
+        s.usage += held
+        self.meters[s.tenant].close(now)
+        self._mark(b)
+
+    def _on_expire(self, event) -> None:
+        s = event._value
+        if not s.ended:
+            self._end(s, "expired", f"R9: maximum time {s.max_time:g} s reached")
+
+    def _on_close(self, event) -> None:
+        s = event._value
+        if s.ended or not s.accepting:
+            return
+        s.accepting = False
+        s.closed_at = self.env.now
+        if not s.queue and s.running is None:
+            self._end(s, "closed", "R10: close() with nothing queued or running: ends at once")
+        else:
+            self._log("session_closing", s.backend, s.id, None, s.tenant,
+                      f"R10: close(): no new jobs; {len(s.queue)} queued job(s) still run")
+
+    def _on_cancel(self, event) -> None:
+        s = event._value
+        if not s.ended:
+            self._end(s, "cancelled", "R11: cancel(): queued jobs cancelled, a running job "
+                                      "finishes")
+
+    def _end(self, s: Session, reason: str, detail: str) -> None:
+        """The session ends for good: closed, expired (R9) or cancelled (R11)."""
+        now = self.env.now
+        s.state = "closed"
+        s.accepting = False
+        s.end_reason = reason
+        s.end_detail = detail
+        s.ended_at = now
+        # Only expiry and cancel() can leave jobs queued: close() ends an empty session (R10).
+        if reason == "expired":
+            status, why, event, rule = "failed", "session expired", "job_failed", "R9"
+        else:
+            status, why, event, rule = "cancelled", "session cancelled", "job_cancelled", "R11"
+        while s.queue:
+            job = s.queue.popleft()
+            self._log(event, s.backend, s.id, job.id, job.tenant, f"{why} ({rule})")
+            self._finish(job, status, why)
+        if s.idle_since is not None:
+            s.reserved_idle += now - s.idle_since
+            s.idle_since = None
+        self._log("session_ended", s.backend, s.id, None, s.tenant, detail)
+        if s.holding and s.running is None:
+            self._release(s)
+
+    def _session_usage(self, s: Session) -> float:
+        """Usage charged to a session so far, counting a hold or job still in progress."""
+        now = self.env.now
+        usage = s.usage
+        if s.holding:
+            usage += now - s.activated_at
+        elif not s.dedicated and s.running is not None:
+            usage += now - s.running.start_time
+        return usage
+
+    # ------------------------------------------------------------------ closed-loop clients
+
+    def add_client(self, client: Client, start: float, durations, think_times,
+                   session: Optional[dict], close: bool, max_execution_time=None):
+        """A client that submits, waits for the result, thinks, and submits again."""
+        self.clients.append(client)
+        self.env.process(self._client_loop(client, start, durations, think_times, session,
+                                           close, max_execution_time))
+
+    def _client_loop(self, c: Client, start, durations, think_times, session, close, met):
+        env = self.env
+        if start > env.now:
+            yield env.call_at(start, SUBMIT, _noop)
+        c.started_at = env.now
+        c.status = "running"
+        for i in range(c.iterations):
+            jid = f"{c.id}.{i + 1}"
+            if session is not None and i == 0:
+                # `with Session(backend)`: the session opens with the client's first job.
+                c.session_id = self.open_session(c.tenant, c.backend, session_id=c.id,
+                                                 workload=c.workload, **session).id
+            job = self.submit(c.tenant, c.backend, durations[i], job_id=jid,
+                              session_id=c.session_id, max_execution_time=met,
+                              workload=c.workload, iteration=i + 1)
+            c.job_ids.append(jid)
+            yield self.wait(job)
+            if job.status != "completed":
+                c.status = f"stopped: {job.id} {job.status}"
+                break
+            c.completed_iterations += 1
+            c.finished_at = env.now
+            if i + 1 < c.iterations and think_times[i] > 0:
+                yield env.call_at(env.now + think_times[i], SUBMIT, _noop)
+        else:
+            c.status = "done"
+        # The context manager's exit: close() as soon as the loop ends (R10).
+        if close and c.session_id is not None:
+            self.close(c.session_id)
+
+
+def _noop(_event) -> None:
+    pass

@@ -1,0 +1,137 @@
+"""Records -> DataFrames -> files. The simulation's state after a run, as tables.
+
+``events``: the ordered trace, one row per thing that happened, with ``detail`` saying why.
+``jobs``: one row per submitted job. ``sessions``: one row per session. ``clients``: one row per
+closed-loop client. Contract columns (SCENARIO_FORMAT.md) come first, in the contract's order;
+extra columns follow. Files are written whole or not at all (temporary name, then rename).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from .sim import Simulation
+
+EVENT_COLUMNS = ["time", "backend", "event", "session_id", "job_id", "detail", "tenant", "seq"]
+JOB_COLUMNS = ["job_id", "tenant", "backend", "session_id", "submit_time", "start_time",
+               "end_time", "status", "reason", "mode", "duration", "qpu_time", "wait",
+               "turnaround", "rule", "max_execution_time", "compiled", "workload", "iteration",
+               "seq"]
+SESSION_COLUMNS = ["session_id", "tenant", "backend", "mode", "start_time", "end_time",
+                   "end_reason", "max_time", "usage", "state", "interactive_timeout",
+                   "opened_at", "closed_at", "jobs", "active_time", "reserved_idle",
+                   "end_detail", "workload"]
+CLIENT_COLUMNS = ["client_id", "workload", "tenant", "backend", "mode", "session_id",
+                  "iterations", "completed_iterations", "started_at", "finished_at",
+                  "time_to_solution", "status"]
+
+
+def _nan(x):
+    return np.nan if x is None else x
+
+
+def events_frame(sim: "Simulation") -> pd.DataFrame:
+    ev = sim.events
+    df = pd.DataFrame(ev, columns=["time", "backend", "event", "session_id", "job_id", "tenant",
+                                   "detail"])
+    df["seq"] = np.arange(len(df), dtype=np.int64)
+    return df[EVENT_COLUMNS]
+
+
+def jobs_frame(sim: "Simulation") -> pd.DataFrame:
+    jobs = sorted(sim.jobs.values(), key=lambda j: (j.seq < 0, j.seq))
+    sessions = sim.sessions
+    rows = []
+    for j in jobs:
+        s = sessions.get(j.session) if j.session is not None else None
+        ran = j.start_time is not None
+        rows.append((
+            j.id, j.tenant, j.backend, j.session, j.submit_time, _nan(j.start_time),
+            _nan(j.end_time), j.status, j.reason,
+            "job" if j.session is None else (s.mode if s is not None else "unknown"),
+            j.duration,
+            (j.end_time - j.start_time) if ran and j.end_time is not None else np.nan,
+            (j.start_time - j.submit_time) if ran else np.nan,
+            (j.end_time - j.submit_time) if j.end_time is not None else np.nan,
+            j.rule, _nan(j.max_execution_time), j.compiled, j.workload,
+            j.iteration if j.iteration is not None else pd.NA, j.seq,
+        ))
+    df = pd.DataFrame(rows, columns=JOB_COLUMNS)
+    df["iteration"] = df["iteration"].astype("Int64")
+    return df
+
+
+def sessions_frame(sim: "Simulation") -> pd.DataFrame:
+    rows = []
+    for s in sim.sessions.values():
+        rows.append((
+            s.id, s.tenant, s.backend, s.mode, _nan(s.started_at), _nan(s.ended_at),
+            s.end_reason, s.max_time if s.max_time is not None else _nan(s.max_time_given),
+            sim._session_usage(s), s.state,
+            s.interactive_timeout if s.dedicated else np.nan, _nan(s.opened_at),
+            _nan(s.closed_at), s.jobs_submitted, s.active_time, s.reserved_idle, s.end_detail,
+            s.workload,
+        ))
+    return pd.DataFrame(rows, columns=SESSION_COLUMNS)
+
+
+def clients_frame(sim: "Simulation") -> pd.DataFrame:
+    rows = []
+    for c in sim.clients:
+        done = c.completed_iterations == c.iterations
+        tts = (c.finished_at - c.started_at) if done else np.nan
+        rows.append((c.id, c.workload, c.tenant, c.backend, c.mode, c.session_id, c.iterations,
+                     c.completed_iterations, _nan(c.started_at), _nan(c.finished_at), tts,
+                     c.status))
+    return pd.DataFrame(rows, columns=CLIENT_COLUMNS)
+
+
+def _atomic_write(path: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path,
+                 formats: Iterable[str] = ("csv",)) -> list[Path]:
+    """Write each table as ``NAME.csv`` and/or ``NAME.parquet``; returns the paths written."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, df in tables.items():
+        for fmt in formats:
+            path = out_dir / f"{name}.{fmt}"
+            if fmt == "csv":
+                _atomic_write(path, lambda tmp, df=df: df.to_csv(tmp, index=False,
+                                                                 lineterminator="\n"))
+            elif fmt == "parquet":
+                _atomic_write(path, lambda tmp, df=df: df.to_parquet(tmp, index=False))
+            else:
+                raise ValueError(f"unknown format {fmt!r}")
+            written.append(path)
+    return written
+
+
+def write_json(obj, path: Path) -> Path:
+    path = Path(path)
+    text = json.dumps(obj, indent=2, sort_keys=True, default=float) + "\n"
+
+    def write(tmp):
+        Path(tmp).write_text(text, encoding="utf-8")
+
+    _atomic_write(path, write)
+    return path

@@ -1,0 +1,168 @@
+"""Turn a scenario into work for the simulation: declared sessions, explicit jobs, generators.
+
+Generators are seeded: each workload draws from its own stream, ``SeedSequence([seed, index])``
+(or ``[workload.seed]`` when the workload names one, so two workloads can share identical load),
+and each closed-loop client from a child stream of it. All numbers are drawn up front, so the
+trace does not depend on the order in which the simulation asks for them (R17).
+
+- ``background``: open-loop job-mode arrivals (Poisson or periodic), by count or up to a horizon.
+- ``interactive``: closed-loop clients (submit, wait for the result, think, submit) as a dedicated
+  session, a batch, or in job mode; ``close()`` when the loop ends, as a context manager does.
+- ``job_user``: the same loop in job mode.
+- ``batch``: a submitter that sends ``jobs`` jobs ``interval`` apart in one batch, then closes it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .job import Job
+from .model import (
+    BackgroundWorkload,
+    BatchWorkload,
+    ExponentialDist,
+    FixedDist,
+    InteractiveWorkload,
+    LognormalDist,
+    PoissonArrivals,
+    Scenario,
+    UniformDist,
+)
+from .timing import job_duration
+
+if TYPE_CHECKING:
+    from .sim import Simulation
+
+
+def draw(dist, rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` samples of a duration distribution (seconds, never negative)."""
+    if isinstance(dist, FixedDist):
+        return np.full(n, float(dist.value))
+    if isinstance(dist, ExponentialDist):
+        return rng.exponential(dist.mean, n)
+    if isinstance(dist, UniformDist):
+        return rng.uniform(dist.low, dist.high, n)
+    if isinstance(dist, LognormalDist):
+        mu = np.log(dist.mean) - dist.sigma ** 2 / 2.0
+        return rng.lognormal(mu, dist.sigma, n)
+    raise TypeError(f"unknown distribution {dist!r}")
+
+
+def arrival_times(arrivals, rng: np.random.Generator, start: float, count=None,
+                  until=None) -> np.ndarray:
+    """Arrival instants from ``start``: ``count`` of them, or all before ``until``."""
+    poisson = isinstance(arrivals, PoissonArrivals)
+    if count is not None:
+        if count == 0:
+            return np.empty(0)
+        if poisson:
+            return start + np.cumsum(rng.exponential(1.0 / arrivals.rate, count))
+        return start + arrivals.interval * np.arange(count)
+    if poisson:
+        times = []
+        t = start
+        chunk = max(16, int((until - start) * arrivals.rate * 1.1) + 16)
+        while True:
+            gaps = rng.exponential(1.0 / arrivals.rate, chunk)
+            ts = t + np.cumsum(gaps)
+            inside = ts[ts < until]
+            times.append(inside)
+            if len(inside) < len(ts):
+                break
+            t = ts[-1]
+        return np.concatenate(times)
+    n = int(np.ceil((until - start) / arrivals.interval)) if until > start else 0
+    return start + arrivals.interval * np.arange(n)
+
+
+def _stream(scenario: Scenario, index: int, workload) -> np.random.SeedSequence:
+    if workload.seed is not None:
+        return np.random.SeedSequence([workload.seed])
+    return np.random.SeedSequence([scenario.seed, index])
+
+
+def install(sim: "Simulation", scenario: Scenario) -> None:
+    """Give ``sim`` everything the scenario describes."""
+    policy = sim.policy
+    for spec in scenario.sessions:
+        sim.open_session(spec.tenant, spec.backend, mode=spec.mode, session_id=spec.id,
+                         max_time=spec.max_time, interactive_timeout=spec.interactive_timeout,
+                         open_at=spec.open_at)
+        if spec.close_at is not None:
+            sim.close(spec.id, at=spec.close_at)
+        if spec.cancel_at is not None:
+            sim.cancel(spec.id, at=spec.cancel_at)
+
+    arrivals: list[Job] = []
+    for j in scenario.jobs:
+        run, compile_time = job_duration(j, policy.timing)
+        arrivals.append(Job(j.id, j.tenant, j.backend, j.submit, run, j.session,
+                            j.max_execution_time, circuit=j.circuit, compile_time=compile_time))
+    for index, (w, name) in enumerate(zip(scenario.workloads, scenario.workload_names())):
+        seq = _stream(scenario, index, w)
+        if isinstance(w, BackgroundWorkload):
+            arrivals.extend(_background(w, name, np.random.default_rng(seq)))
+        elif isinstance(w, BatchWorkload):
+            arrivals.extend(_batch(sim, w, name, np.random.default_rng(seq)))
+        elif isinstance(w, InteractiveWorkload):
+            _clients(sim, w, name, seq)
+    arrivals.sort(key=lambda job: job.submit_time)  # stable: file order within an instant
+    sim._add_arrivals(arrivals)
+
+
+def _pick_backends(w, rng: np.random.Generator, n: int) -> list[str]:
+    names = w.backends
+    if len(names) == 1:
+        return names * n
+    return [names[i] for i in rng.integers(0, len(names), n)]
+
+
+def _background(w: BackgroundWorkload, name: str, rng: np.random.Generator) -> list[Job]:
+    times = arrival_times(w.arrivals, rng, w.start, w.count, w.until)
+    n = len(times)
+    durations = draw(w.duration, rng, n)
+    backends = _pick_backends(w, rng, n)
+    met = w.max_execution_time
+    return [Job(f"{name}.{i + 1}", w.tenant, backends[i], float(times[i]), float(durations[i]),
+                None, met, name, None) for i in range(n)]
+
+
+def _batch(sim: "Simulation", w: BatchWorkload, name: str, rng: np.random.Generator) -> list[Job]:
+    durations = draw(w.duration, rng, w.jobs)
+    backend = _pick_backends(w, rng, 1)[0]
+    times = w.start + w.interval * np.arange(w.jobs)
+    session = None
+    if w.mode != "job":
+        session = sim.open_session(w.tenant, backend, mode=w.mode, session_id=name,
+                                   max_time=w.max_time,
+                                   interactive_timeout=w.interactive_timeout, workload=name).id
+        sim.close(session, at=float(times[-1]))  # leaving the `with Batch(...)` block
+    return [Job(f"{name}.{i + 1}", w.tenant, backend, float(times[i]), float(durations[i]),
+                session, w.max_execution_time, name, i + 1) for i in range(w.jobs)]
+
+
+def _clients(sim: "Simulation", w: InteractiveWorkload, name: str,
+             seq: np.random.SeedSequence) -> None:
+    from .sim import Client
+
+    rng = np.random.default_rng(seq)
+    if w.clients == 1 or w.arrivals is None:
+        starts = np.full(w.clients, w.start)
+    else:
+        starts = arrival_times(w.arrivals, rng, w.start, count=w.clients)
+        starts[0] = w.start  # the first client arrives at `start`
+    backends = _pick_backends(w, rng, w.clients)
+    for c, child in enumerate(seq.spawn(w.clients)):
+        crng = np.random.default_rng(child)
+        durations = draw(w.duration, crng, w.iterations).tolist()
+        thinks = draw(w.think_time, crng, w.iterations).tolist()
+        cid = name if w.clients == 1 else f"{name}-{c + 1}"
+        client = Client(cid, name, w.tenant, backends[c], w.mode, w.iterations)
+        session = None
+        if w.mode != "job":
+            session = {"mode": w.mode, "max_time": w.max_time,
+                       "interactive_timeout": w.interactive_timeout}
+        sim.add_client(client, float(starts[c]), durations, thinks, session, w.close,
+                       w.max_execution_time)
