@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional, Union
@@ -364,13 +365,19 @@ class Scenario(_Model):
         return [w.name or f"{w.kind}{i + 1}" for i, w in enumerate(self.workloads)]
 
 
+_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
+
+
 def _key(loc: tuple) -> str:
+    """A location as a path: ``jobs[3].submit``; odd keys quoted: ``policy['a b']``."""
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        else:
+        elif _PLAIN_KEY.match(str(part)):
             out += ("." if out else "") + str(part)
+        else:
+            out += f"[{str(part)!r}]"
     return out or "(document)"
 
 
