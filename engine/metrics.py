@@ -74,25 +74,28 @@ def backends_table(jobs: pd.DataFrame, sessions: pd.DataFrame,
 
 def session_metrics(jobs: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFrame:
     """Per session: its jobs' waits and turnaround next to its hold, idle time and usage."""
-    rows = []
-    for _, s in sessions.iterrows():
-        mine = jobs[jobs["session_id"] == s["session_id"]]
-        w_mean, w_p50, w_p95 = _stats(mine["wait"])
-        span = (s["end_time"] - s["start_time"]) if pd.notna(s["end_time"]) else np.nan
-        rows.append({
-            "session_id": s["session_id"], "tenant": s["tenant"], "backend": s["backend"],
-            "mode": s["mode"], "jobs": len(mine),
-            "completed": int((mine["status"] == "completed").sum()),
-            "wait_mean": w_mean, "wait_p50": w_p50, "wait_p95": w_p95,
-            "turnaround_mean": _stats(mine.loc[mine["status"] == "completed", "turnaround"])[0],
-            "qpu_time": float(mine["qpu_time"].sum()), "active_time": s["active_time"],
-            "reserved_idle": s["reserved_idle"], "usage": s["usage"], "lifetime": span,
-            "end_reason": s["end_reason"],
-        })
-    return pd.DataFrame(rows, columns=[
-        "session_id", "tenant", "backend", "mode", "jobs", "completed", "wait_mean", "wait_p50",
-        "wait_p95", "turnaround_mean", "qpu_time", "active_time", "reserved_idle", "usage",
-        "lifetime", "end_reason"])
+    mine = jobs[jobs["session_id"].notna()]
+    by = mine.groupby("session_id")
+    done = mine[mine["status"] == "completed"]
+    agg = pd.DataFrame({
+        "jobs": by.size(),
+        "completed": done.groupby("session_id").size(),
+        "wait_mean": by["wait"].mean(),
+        "wait_p50": by["wait"].median(),
+        "wait_p95": by["wait"].quantile(0.95),
+        "turnaround_mean": done.groupby("session_id")["turnaround"].mean(),
+        "qpu_time": by["qpu_time"].sum(),
+    })
+    out = sessions[["session_id", "tenant", "backend", "mode"]].copy()
+    for col in agg.columns:
+        out[col] = sessions["session_id"].map(agg[col]).astype(float)
+    out["jobs"] = out["jobs"].fillna(0).astype(int)
+    out["completed"] = out["completed"].fillna(0).astype(int)
+    out["qpu_time"] = out["qpu_time"].fillna(0.0)
+    for col in ("active_time", "reserved_idle", "usage", "end_reason"):
+        out[col] = sessions[col].to_numpy()
+    out["lifetime"] = (sessions["end_time"] - sessions["start_time"]).to_numpy()
+    return out.reset_index(drop=True)
 
 
 def summary(jobs: pd.DataFrame, sessions: pd.DataFrame, clients: pd.DataFrame) -> dict:

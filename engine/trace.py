@@ -47,26 +47,37 @@ def events_frame(sim: "Simulation") -> pd.DataFrame:
 
 
 def jobs_frame(sim: "Simulation") -> pd.DataFrame:
+    """One row per job, in submission order (jobs never submitted last)."""
     jobs = sorted(sim.jobs.values(), key=lambda j: (j.seq < 0, j.seq))
-    sessions = sim.sessions
-    rows = []
-    for j in jobs:
-        s = sessions.get(j.session) if j.session is not None else None
-        ran = j.start_time is not None
-        rows.append((
-            j.id, j.tenant, j.backend, j.session, j.submit_time, _nan(j.start_time),
-            _nan(j.end_time), j.status, j.reason,
-            "job" if j.session is None else (s.mode if s is not None else "unknown"),
-            j.duration,
-            (j.end_time - j.start_time) if ran and j.end_time is not None else np.nan,
-            (j.start_time - j.submit_time) if ran else np.nan,
-            (j.end_time - j.submit_time) if j.end_time is not None else np.nan,
-            j.rule, _nan(j.max_execution_time), j.compiled, j.workload,
-            j.iteration if j.iteration is not None else pd.NA, j.seq,
-        ))
-    df = pd.DataFrame(rows, columns=JOB_COLUMNS)
-    df["iteration"] = df["iteration"].astype("Int64")
-    return df
+    modes = {sid: s.mode for sid, s in sim.sessions.items()}
+    f64 = np.float64
+    start = np.array([_nan(j.start_time) for j in jobs], dtype=f64)
+    end = np.array([_nan(j.end_time) for j in jobs], dtype=f64)
+    submit = np.array([j.submit_time for j in jobs], dtype=f64)
+    ran = ~np.isnan(start)
+    df = pd.DataFrame({
+        "job_id": [j.id for j in jobs],
+        "tenant": [j.tenant for j in jobs],
+        "backend": [j.backend for j in jobs],
+        "session_id": [j.session for j in jobs],
+        "submit_time": submit,
+        "start_time": start,
+        "end_time": end,
+        "status": [j.status for j in jobs],
+        "reason": [j.reason for j in jobs],
+        "mode": ["job" if j.session is None else modes.get(j.session, "unknown") for j in jobs],
+        "duration": np.array([j.duration for j in jobs], dtype=f64),
+        "qpu_time": np.where(ran, end - start, np.nan),
+        "wait": np.where(ran, start - submit, np.nan),
+        "turnaround": end - submit,
+        "rule": [j.rule for j in jobs],
+        "max_execution_time": np.array([_nan(j.max_execution_time) for j in jobs], dtype=f64),
+        "compiled": [j.compiled for j in jobs],
+        "workload": [j.workload for j in jobs],
+        "iteration": pd.array([j.iteration for j in jobs], dtype="Int64"),
+        "seq": np.array([j.seq for j in jobs], dtype=np.int64),
+    })
+    return df[JOB_COLUMNS]
 
 
 def sessions_frame(sim: "Simulation") -> pd.DataFrame:

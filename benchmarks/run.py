@@ -1,0 +1,47 @@
+"""`make bench`: Session Lab's speed figures in one run. Prints; asserts nothing.
+
+Run from the repository root: `python benchmarks/run.py`.
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import engine_bench  # noqa: E402
+
+
+def main() -> None:
+    print(f"Session Lab benchmarks  (Python {platform.python_version()}, "
+          f"{platform.machine()}, {Path('/proc/cpuinfo').exists() and _cpu() or ''})")
+    print()
+    print("1. Engine throughput: 100k jobs, 4 backends, 8 tenants, 1,000 sessions, no circuits")
+    r = engine_bench.throughput()
+    print(f"   jobs {r['jobs']:,}, sessions {r['sessions']:,}, trace events {r['events']:,}")
+    print(f"   engine (build {r['engine_build_s']:.2f} s + run {r['engine_run_s']:.2f} s) "
+          f"{r['engine_s']:6.2f} s  {r['engine_jobs_per_s']:>9,.0f} jobs/s")
+    print(f"   minimal SimPy FIFO model          {r['fifo_s']:6.2f} s  "
+          f"{r['fifo_jobs_per_s']:>9,.0f} jobs/s")
+    print(f"   ratio engine / FIFO               {r['ratio']:6.2f}x   (target <= 2x)")
+    print(f"   tables and metrics afterwards     {r['tables_s']:6.2f} s")
+    print()
+    print("2. Cost of one scheduling decision vs backlog (one backend, 8 tenants)")
+    costs = {n: engine_bench.decision_cost(n) for n in (1_000, 10_000, 100_000)}
+    for n, c in costs.items():
+        print(f"   backlog {n:>7,}: {c * 1e6:7.2f} us per decision")
+    print(f"   100k / 1k ratio: {costs[100_000] / costs[1_000]:.2f}x   (target <= 2x, flat)")
+
+
+def _cpu() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return ""
+
+
+if __name__ == "__main__":
+    main()
