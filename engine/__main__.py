@@ -37,6 +37,10 @@ def _fmt(x, unit="s") -> str:
     return f"{x:,.1f} {unit}".strip()
 
 
+def _pct(x) -> str:
+    return "-" if x is None or x != x else f"{x:.1%}"
+
+
 def _summary_lines(result) -> list[str]:
     s = result.summary
     st = s["status"]
@@ -53,14 +57,16 @@ def _summary_lines(result) -> list[str]:
     if s["clients"]:
         lines.append(f"  clients: {s['clients_done']}/{s['clients']} finished; mean "
                      f"time-to-solution {_fmt(s['time_to_solution_mean'])}")
-    lines.append("  tenant        share  alloc  achieved   wait p50   wait p95")
+    lines.append("  tenant        share  alloc  achieved  contended   wait p50   wait p95")
     for _, t in result.tenants.iterrows():
         lines.append(f"  {t['tenant'][:12]:<12} {t['share']:>6g} {t['allocation']:>6.1%} "
-                     f"{t['achieved_share']:>9.1%} {_fmt(t['wait_p50']):>10} "
-                     f"{_fmt(t['wait_p95']):>10}")
+                     f"{_pct(t['achieved_share']):>9} {_pct(t['contended_share']):>10} "
+                     f"{_fmt(t['wait_p50']):>10} {_fmt(t['wait_p95']):>10}")
+    lines.append(f"  (achieved: share of all usage; contended: QPU share during the "
+                 f"{_fmt(s['contended_time'])} when every tenant had work waiting or running)")
     lines.append("  backend       util  reserved-idle")
     for _, b in result.backends.iterrows():
-        lines.append(f"  {b['backend'][:12]:<12} {b['utilisation']:>5.1%} "
+        lines.append(f"  {b['backend'][:12]:<12} {_pct(b['utilisation']):>5} "
                      f"{_fmt(b['reserved_idle']):>14}")
     return lines
 

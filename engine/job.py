@@ -15,7 +15,7 @@ class Job:
     __slots__ = (
         "id", "seq", "tenant", "backend", "session", "submit_time", "duration",
         "max_execution_time", "status", "start_time", "end_time", "reason", "rule",
-        "workload", "iteration", "done", "circuit", "compile_time", "compiled",
+        "workload", "iteration", "done", "circuit", "compile_time", "compiled", "finished_at",
     )
 
     def __init__(self, id: str, tenant: str, backend: str, submit_time: float, duration: float,
@@ -32,7 +32,8 @@ class Job:
         self.max_execution_time = max_execution_time
         self.status = "pending"
         self.start_time: Optional[float] = None
-        self.end_time: Optional[float] = None
+        self.end_time: Optional[float] = None   # end of its run (None if it never ran)
+        self.finished_at: Optional[float] = None  # when it reached its terminal status
         self.reason = ""               # why it failed, was cancelled or rejected
         self.rule = ""                 # which rule started it (R3, R5, R14)
         self.workload = workload

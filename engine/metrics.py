@@ -25,9 +25,50 @@ def tenant_usage(jobs: pd.DataFrame, sessions: pd.DataFrame) -> pd.Series:
     return per_job.add(held, fill_value=0.0)
 
 
+def contended_usage(jobs: pd.DataFrame, tenants: list[str]) -> tuple[dict[str, float], float]:
+    """QPU seconds each tenant ran while *every* tenant that submits work had a job waiting or
+    running, and the length of that contended time.
+
+    Fair share only binds when all tenants want the QPU; over a whole run every backlog drains and
+    the shares drift to whatever was offered. Compared with the allocation, this is the fair share
+    the scheduler actually achieved.
+    """
+    active = [t for t in tenants if (jobs["tenant"] == t).any()]
+    if not active or jobs["finished_at"].isna().all():
+        return {t: 0.0 for t in tenants}, 0.0
+    submit = jobs["submit_time"].to_numpy(float)
+    finished = jobs["finished_at"].fillna(jobs["submit_time"]).to_numpy(float)
+    start = jobs["start_time"].to_numpy(float)
+    end = jobs["end_time"].to_numpy(float)
+    ran = ~np.isnan(start) & ~np.isnan(end)
+    points = np.unique(np.concatenate([submit, finished, start[ran], end[ran]]))
+    if points.size < 2:
+        return {t: 0.0 for t in tenants}, 0.0
+    dt = np.diff(points)
+
+    def count(starts, ends):
+        # Jobs open during each segment [points[i], points[i+1]).
+        delta = np.zeros(points.size)
+        np.add.at(delta, np.searchsorted(points, starts), 1)
+        np.add.at(delta, np.searchsorted(points, ends), -1)
+        return np.cumsum(delta)[:-1]
+
+    tenant = jobs["tenant"].to_numpy()
+    contended = np.ones(dt.size, dtype=bool)
+    running = {}
+    for t in active:
+        mine = tenant == t
+        contended &= count(submit[mine], finished[mine]) > 0
+        running[t] = count(start[mine & ran], end[mine & ran])
+    return ({t: float((running[t] * dt)[contended].sum()) if t in running else 0.0
+             for t in tenants}, float(dt[contended].sum()))
+
+
 def tenants_table(jobs: pd.DataFrame, sessions: pd.DataFrame,
                   shares: dict[str, float]) -> pd.DataFrame:
     usage = tenant_usage(jobs, sessions)
+    contended, _ = contended_usage(jobs, list(shares))
+    contended_total = sum(contended.values())
     total_usage = float(usage.sum())
     total_share = sum(shares.values())
     rows = []
@@ -45,7 +86,9 @@ def tenants_table(jobs: pd.DataFrame, sessions: pd.DataFrame,
             "wait_mean": w_mean, "wait_p50": w_p50, "wait_p95": w_p95,
             "turnaround_mean": _stats(mine.loc[mine["status"] == "completed", "turnaround"])[0],
             "usage": used, "achieved_share": achieved,
-            "share_ratio": achieved / allocation if allocation > 0 else np.nan,
+            "contended_qpu_time": contended[tenant],
+            "contended_share": (contended[tenant] / contended_total if contended_total > 0
+                                else np.nan),
         })
     return pd.DataFrame(rows)
 
@@ -111,6 +154,7 @@ def summary(jobs: pd.DataFrame, sessions: pd.DataFrame, clients: pd.DataFrame) -
         "sessions": int(len(sessions)),
         "session_ends": {k: int(v) for k, v in ends.items()},
         "last_job_end": float(jobs["end_time"].max()) if jobs["end_time"].notna().any() else 0.0,
+        "contended_time": contended_usage(jobs, sorted(set(jobs["tenant"])))[1],
         "clients": int(len(clients)),
         "clients_done": int((clients["status"] == "done").sum()) if len(clients) else 0,
         "time_to_solution_mean": (float(clients["time_to_solution"].mean())

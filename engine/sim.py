@@ -320,6 +320,7 @@ class Simulation:
     def _finish(self, job: Job, status: str, reason: str = "") -> None:
         job.status = status
         job.reason = reason
+        job.finished_at = self.env.now
         self._finished += 1
         if job.done is not None:
             job.done.succeed(job)

@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 EVENT_COLUMNS = ["time", "backend", "event", "session_id", "job_id", "detail", "tenant", "seq"]
 JOB_COLUMNS = ["job_id", "tenant", "backend", "session_id", "submit_time", "start_time",
                "end_time", "status", "reason", "mode", "duration", "qpu_time", "wait",
-               "turnaround", "rule", "max_execution_time", "compiled", "workload", "iteration",
-               "seq"]
+               "turnaround", "rule", "max_execution_time", "compiled", "finished_at", "workload",
+               "iteration", "seq"]
 SESSION_COLUMNS = ["session_id", "tenant", "backend", "mode", "start_time", "end_time",
                    "end_reason", "max_time", "usage", "state", "interactive_timeout",
                    "opened_at", "closed_at", "jobs", "active_time", "reserved_idle",
@@ -73,6 +73,7 @@ def jobs_frame(sim: "Simulation") -> pd.DataFrame:
         "rule": [j.rule for j in jobs],
         "max_execution_time": np.array([_nan(j.max_execution_time) for j in jobs], dtype=f64),
         "compiled": [j.compiled for j in jobs],
+        "finished_at": np.array([_nan(j.finished_at) for j in jobs], dtype=f64),
         "workload": [j.workload for j in jobs],
         "iteration": pd.array([j.iteration for j in jobs], dtype="Int64"),
         "seq": np.array([j.seq for j in jobs], dtype=np.int64),

@@ -440,3 +440,12 @@ def test_presets_and_open_timeout():
     r = run(scenario(policy={"preset": "ibm-2022"}, sessions=[session("s1", "carol")],
                      jobs=[job("c1", "carol", 0, 10, session="s1")]))
     assert events_of(r, "session_deactivated", "s1") == [310]
+
+
+def test_r1_zero_length_jobs_at_one_instant_run_one_after_another():
+    # j0 takes 0 s: it starts and ends at 0; j1 then starts at 0 too. Never two at once.
+    r = run(scenario(jobs=[job("j0", "alice", 0, 0), job("j1", "bob", 0, 5)]))
+    t = times(r)
+    assert t["j0"] == (0, 0, "completed") and t["j1"] == (0, 5, "completed")
+    order = r.events[r.events.event.isin(["job_started", "job_completed"])].job_id.tolist()
+    assert order == ["j0", "j0", "j1", "j1"]
