@@ -96,7 +96,10 @@ def _simulate(args) -> int:
         if bar is not None:
             bar.close()
     formats = {"csv": ["csv"], "parquet": ["parquet"], "both": ["csv", "parquet"]}[args.format]
-    written = result.write(out, formats)
+    try:
+        written = result.write(out, formats)
+    except OSError as exc:
+        raise ScenarioError("--out", str(out), f"cannot write: {exc.strerror or exc}") from None
     if not args.quiet:
         for line in _summary_lines(result):
             print(line)

@@ -172,3 +172,12 @@ def test_validate_describes_a_good_file():
     r = cli("validate", ROOT / "scenarios/seed-story.yaml")
     assert r.returncode == 0
     assert "valid scenario 'seed-story'" in r.stdout
+
+
+def test_unwritable_out_is_reported_not_raised(tmp_path):
+    target = tmp_path / "file"
+    target.write_text("not a folder")
+    r = cli("simulate", ROOT / "scenarios/max-time.yaml", "--out", target)
+    assert r.returncode == 2 and r.stderr.startswith("error: --out = ")
+    r = cli("simulate", ROOT / "scenarios/max-time.yaml", "--out", target / "sub")
+    assert r.returncode == 2 and "cannot write" in r.stderr and "Traceback" not in r.stderr
