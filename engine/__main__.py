@@ -91,7 +91,8 @@ def _simulate(args) -> int:
             bar.update(done - bar.n)
     t0 = time.perf_counter()
     try:
-        result = run_scenario(scenario, progress=progress)
+        result = run_scenario(scenario, progress=progress,
+                              base_dir=Path(args.scenario).resolve().parent)
     finally:
         if bar is not None:
             bar.close()

@@ -15,13 +15,14 @@ class Job:
     __slots__ = (
         "id", "seq", "tenant", "backend", "session", "submit_time", "duration",
         "max_execution_time", "status", "start_time", "end_time", "reason", "rule",
-        "workload", "iteration", "done", "circuit", "compile_time", "compiled", "finished_at",
+        "workload", "iteration", "done", "keys", "compile_time", "compiled", "finished_at",
+        "work", "seed", "result", "summary",
     )
 
     def __init__(self, id: str, tenant: str, backend: str, submit_time: float, duration: float,
                  session: Optional[str] = None, max_execution_time: Optional[float] = None,
                  workload: Optional[str] = None, iteration: Optional[int] = None,
-                 circuit: Optional[str] = None, compile_time: float = 0.0):
+                 keys: tuple = (), compile_time: float = 0.0, work=None, seed: int = 0):
         self.id = id
         self.seq = -1                  # submission order, set when the submission is processed
         self.tenant = tenant
@@ -34,13 +35,17 @@ class Job:
         self.start_time: Optional[float] = None
         self.end_time: Optional[float] = None   # end of its run (None if it never ran)
         self.finished_at: Optional[float] = None  # when it reached its terminal status
+        self.work = work               # execution.Work: the PUBs it runs on Aer, or None
+        self.seed = seed               # its simulator seed (execution.job_seed)
+        self.result = None             # qiskit PrimitiveResult once executed
+        self.summary = None            # the result as plain data (counts, evs)
         self.reason = ""               # why it failed, was cancelled or rejected
         self.rule = ""                 # which rule started it (R3, R5, R14)
         self.workload = workload
         self.iteration = iteration
         self.done = None               # a SimPy event, made only when a client waits on it
-        self.circuit = circuit         # compile-cache key (R15), or None
-        self.compile_time = compile_time   # added at start unless the cache has the circuit
+        self.keys = keys               # its circuits' digests: the compile cache key (R15)
+        self.compile_time = compile_time   # added at start unless the cache has the circuits
         self.compiled = ""             # "miss" (compiled), "hit" (R15 reuse) or "" (no model)
 
     @property

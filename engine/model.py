@@ -154,6 +154,9 @@ class Policy(_Model):
     default_max_execution_time: Optional[Positive] = None
     # ibm-2024: a session with no job this long after it opens closes itself; null = never.
     open_timeout: Optional[Positive] = None
+    # Which jobs with circuits really run on Aer: all of them, only those a client or script
+    # waits on (interactive), or none (timing only).
+    execution: Literal["all", "interactive", "none"] = "all"
     fair_share: FairShare = FairShare()
     timing: Timing = Timing()
 
@@ -170,6 +173,7 @@ class ResolvedPolicy:
     open_timeout: Optional[float]
     fair_share: FairShare
     timing: Timing
+    execution: str = "all"
 
 
 PRESETS: dict[str, dict[str, Any]] = {
@@ -204,14 +208,80 @@ def resolve_policy(policy: Policy) -> ResolvedPolicy:
         open_timeout=pick("open_timeout"),
         fair_share=policy.fair_share,
         timing=policy.timing,
+        execution=policy.execution,
     )
 
 
 # --------------------------------------------------------------------------- data center
 
 
+Qubits = Annotated[int, Field(ge=1, le=156)]
+
+
 class Backend(_Model):
+    """A QPU. Built as qiskit's GenericBackendV2 (or a device snapshot) when circuits need it."""
+
     name: Name
+    num_qubits: Qubits = 5
+    # "full", "line", "ring", "grid" or "heavy_hex" (sized to num_qubits), or explicit pairs.
+    coupling: Union[Literal["full", "line", "ring", "grid", "heavy_hex"],
+                    list[Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=2,
+                                                                              max_length=2)]]
+                    ] = "line"
+    basis_gates: Optional[list[Name]] = None
+    noise: bool = False          # run on Aer with the backend's noise model
+    # A real device snapshot from qiskit-ibm-runtime's fake provider, e.g. "fake_manila".
+    device: Optional[Annotated[str, Field(pattern=r"^fake_[a-z0-9_]+$")]] = None
+    seed: Annotated[int, Field(ge=0, lt=2**31)] = 0   # GenericBackendV2's random properties
+
+
+Family = Literal["ghz", "qft", "random", "hea", "qaoa"]
+
+
+class CircuitSpec(_Model):
+    """A named circuit: a built-in family, an OpenQASM 2/3 file, or inline OpenQASM."""
+
+    family: Optional[Family] = None
+    num_qubits: Optional[Qubits] = None
+    reps: Annotated[int, Field(ge=1, le=20)] = 1
+    depth: Annotated[int, Field(ge=1, le=500)] = 5
+    seed: Annotated[int, Field(ge=0, lt=2**31)] = 0
+    graph: Optional[Annotated[list[Annotated[list[Annotated[int, Field(ge=0, le=155)]],
+                                             Field(min_length=2, max_length=2)]],
+                              Field(min_length=1)]] = None
+    qasm: Optional[Name] = None          # a file path, relative to the scenario file
+    qasm_text: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        sources = [self.family is not None, self.qasm is not None, self.qasm_text is not None]
+        if sum(sources) != 1:
+            raise ValueError("give exactly one of family, qasm or qasm_text")
+        if self.family == "qaoa":
+            if self.graph is None:
+                raise ValueError("the qaoa family needs a graph (a list of [i, j] edges)")
+        elif self.family is not None and self.num_qubits is None:
+            raise ValueError(f"the {self.family} family needs num_qubits")
+        return self
+
+
+Primitive = Literal["sampler", "estimator"]
+# Parameter values: a list, or "random" (uniform in [0, 2 pi), seeded per job).
+Parameters = Union[Literal["random"], list[Annotated[float, Field(allow_inf_nan=False)]]]
+# Observables: Pauli strings ("ZZII"), or [label, coefficient] pairs summed into one operator.
+Observables = Union[Annotated[str, Field(pattern=r"^[IXYZ]+$")],
+                    list[Union[Annotated[str, Field(pattern=r"^[IXYZ]+$")],
+                               tuple[Annotated[str, Field(pattern=r"^[IXYZ]+$")], float]]]]
+
+
+class _Payload(_Model):
+    """What a job asks the QPU to run: one PUB of a named circuit."""
+
+    circuit: Optional[Name] = None       # a key of `circuits`; also the R15 compile-cache key
+    primitive: Optional[Primitive] = None   # default: sampler
+    parameters: Optional[Parameters] = None
+    observables: Optional[Observables] = None   # estimator; default Z on every qubit
+    precision: Optional[Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]] = None
 
 
 class Tenant(_Model):
@@ -235,7 +305,7 @@ class SessionSpec(_Model):
     open_at: Optional[Time] = None
 
 
-class JobSpec(_Model):
+class JobSpec(_Payload):
     id: Name
     tenant: Name
     backend: Name
@@ -247,8 +317,6 @@ class JobSpec(_Model):
     shots: Annotated[int, Field(ge=1, le=10_000_000)] = 4000
     num_circuits: Annotated[int, Field(ge=1, le=100_000)] = 1
     circuit_duration: Optional[Time] = None
-    # A name for the job's circuit(s): the key of the compile cache (R15).
-    circuit: Optional[Name] = None
 
 
 # --------------------------------------------------------------------------- workloads
@@ -258,13 +326,15 @@ def _one_or_many(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
-class _Workload(_Model):
+class _Workload(_Payload):
     name: Optional[Name] = None
     tenant: Name
     # One backend, or a list to choose from uniformly at random per job (per client).
     backend: Annotated[list[Name], BeforeValidator(_one_or_many), Field(min_length=1)]
     start: Time = 0.0
-    duration: Dist = FixedDist(value=10.0)
+    # QPU seconds; default: from the timing model when a circuit is given, else 10 s.
+    duration: Optional[Dist] = None
+    shots: Annotated[int, Field(ge=1, le=10_000_000)] = 4000
     max_execution_time: Optional[Positive] = None
     # Extension: the random stream; workloads with equal seeds draw identical numbers.
     seed: Optional[Annotated[int, Field(ge=0, lt=2**63)]] = None
@@ -272,6 +342,12 @@ class _Workload(_Model):
     @property
     def backends(self) -> list[str]:
         return list(self.backend)
+
+    def duration_dist(self):
+        """The explicit duration distribution, or None when the timing model decides."""
+        if self.duration is None and self.circuit is None:
+            return FixedDist(value=10.0)
+        return self.duration
 
 
 class BackgroundWorkload(_Workload):
@@ -297,6 +373,22 @@ class BackgroundWorkload(_Workload):
         return span / self.arrivals.interval
 
 
+class Algorithm(_Model):
+    """A variational loop whose next parameters come from the last result.
+
+    ``vqe``: minimise the Estimator's expectation value of ``observables`` for ``circuit``.
+    ``qaoa``: minimise the Sampler's mean MaxCut cost over the counts (graph from the circuit).
+    """
+
+    name: Literal["vqe", "qaoa"]
+    optimizer: Literal["COBYLA", "Nelder-Mead", "Powell"] = "COBYLA"
+    maxiter: Annotated[int, Field(ge=1, le=10_000)] = 30
+    x0: Union[Literal["zeros", "random"], list[Annotated[float, Field(allow_inf_nan=False)]]] = "random"
+    # Time-to-solution: the first result within `tolerance` of `target` (else the last one).
+    target: Optional[Annotated[float, Field(allow_inf_nan=False)]] = None
+    tolerance: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 0.05
+
+
 class InteractiveWorkload(_Workload):
     """Closed-loop clients: submit, wait for the result, think, submit again; close at the end.
 
@@ -313,12 +405,22 @@ class InteractiveWorkload(_Workload):
     max_time: Optional[Positive] = None
     interactive_timeout: Optional[Time] = None
     close: bool = True
+    algorithm: Optional[Algorithm] = None   # a closed loop on real results; needs `circuit`
 
     @model_validator(mode="after")
     def _job_user_is_job_mode(self):
         if self.kind == "job_user" and self.mode != "job":
             # A plain job-mode user: the same loop without a session.
             object.__setattr__(self, "mode", "job")
+        if self.algorithm is not None:
+            if self.circuit is None:
+                raise ValueError("an algorithm needs a (parameterised) circuit")
+            wanted = "estimator" if self.algorithm.name == "vqe" else "sampler"
+            if self.primitive is None:
+                object.__setattr__(self, "primitive", wanted)
+            elif self.primitive != wanted:
+                raise ValueError(f"{self.algorithm.name} runs on the {wanted}, not the "
+                                 f"{self.primitive}")
         return self
 
     def expected_jobs(self) -> float:
@@ -357,6 +459,7 @@ class Scenario(_Model):
     sessions: list[SessionSpec] = []
     jobs: list[JobSpec] = []
     workloads: list[Workload] = []
+    circuits: dict[Name, CircuitSpec] = {}
 
     def resolved_policy(self) -> ResolvedPolicy:
         return resolve_policy(self.policy)
@@ -437,6 +540,7 @@ def _check_references(sc: Scenario) -> None:
             raise ScenarioError(f"jobs[{i}].tenant", j.tenant, "unknown tenant")
         if j.backend not in backends:
             raise ScenarioError(f"jobs[{i}].backend", j.backend, "unknown backend")
+        _check_payload(sc, j, f"jobs[{i}]")
         if j.session is not None:
             s = sessions.get(j.session)
             if s is None:
@@ -462,6 +566,16 @@ def _check_references(sc: Scenario) -> None:
         for b in w.backends:
             if b not in backends:
                 raise ScenarioError(f"workloads[{i}].backend", b, "unknown backend")
+        _check_payload(sc, w, f"workloads[{i}]")
+        algo = getattr(w, "algorithm", None)
+        if algo is not None:
+            if policy.execution == "none":
+                raise ScenarioError(f"workloads[{i}].algorithm", algo.name,
+                                    "needs real results, but policy.execution is 'none'")
+            spec = sc.circuits[w.circuit]
+            if algo.name == "qaoa" and spec.family != "qaoa":
+                raise ScenarioError(f"workloads[{i}].circuit", w.circuit,
+                                    "the qaoa algorithm needs a circuit of the qaoa family")
         expected = w.expected_jobs()
         total += expected
         if not math.isfinite(expected) or total > MAX_JOBS:
@@ -476,6 +590,23 @@ def _check_references(sc: Scenario) -> None:
                 s.max_time,
                 f"exceeds policy.system_max_time ({policy.system_max_time:g} s)",
             )
+
+
+def _check_payload(sc: Scenario, item, where: str) -> None:
+    """A job's or workload's circuit must exist; PUB fields need a circuit."""
+    if item.circuit is None:
+        for key in ("primitive", "parameters", "observables", "precision"):
+            if getattr(item, key) is not None:
+                raise ScenarioError(f"{where}.{key}", getattr(item, key),
+                                    "needs a circuit (add circuit: NAME)")
+        return
+    if item.circuit not in sc.circuits:
+        raise ScenarioError(f"{where}.circuit", item.circuit, "unknown circuit (not in circuits)")
+    if item.primitive != "estimator":
+        for key in ("observables", "precision"):
+            if getattr(item, key) is not None:
+                raise ScenarioError(f"{where}.{key}", getattr(item, key),
+                                    "only an estimator job takes this")
 
 
 def validate_scenario(data: Any) -> Scenario:

@@ -25,6 +25,8 @@ class RunResult:
     sessions: pd.DataFrame
     events: pd.DataFrame
     clients: pd.DataFrame
+    iterations: pd.DataFrame
+    results: pd.DataFrame
     tenants: pd.DataFrame
     backends: pd.DataFrame
     session_metrics: pd.DataFrame
@@ -35,7 +37,8 @@ class RunResult:
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table by its file name; the three contract files first."""
         return {"jobs": self.jobs, "sessions": self.sessions, "events": self.events,
-                "clients": self.clients, "tenants": self.tenants, "backends": self.backends,
+                "clients": self.clients, "iterations": self.iterations, "results": self.results,
+                "tenants": self.tenants, "backends": self.backends,
                 "session_metrics": self.session_metrics}
 
     def write(self, out_dir: str | Path, formats: Iterable[str] = ("csv",)) -> list[Path]:
@@ -58,6 +61,8 @@ def collect(sim: Simulation, wall_seconds: float = 0.0) -> RunResult:
         sessions=sessions,
         events=trace.events_frame(sim),
         clients=clients,
+        iterations=trace.iterations_frame(sim),
+        results=trace.results_frame(sim),
         tenants=metrics.tenants_table(jobs, sessions, sim.shares),
         backends=metrics.backends_table(jobs, sessions, list(sim.backends)),
         session_metrics=metrics.session_metrics(jobs, sessions),
@@ -68,9 +73,11 @@ def collect(sim: Simulation, wall_seconds: float = 0.0) -> RunResult:
 
 
 def run_scenario(scenario: Scenario,
-                 progress: Optional[Callable[[int, int], None]] = None) -> RunResult:
-    """Simulate ``scenario`` to the end and return its tables and metrics."""
+                 progress: Optional[Callable[[int, int], None]] = None,
+                 base_dir: Optional[Path] = None) -> RunResult:
+    """Simulate ``scenario`` to the end and return its tables and metrics. ``base_dir`` is where
+    relative QASM paths are looked up (the scenario file's folder)."""
     t0 = time.perf_counter()
-    sim = Simulation(scenario)
+    sim = Simulation(scenario, base_dir=base_dir)
     sim.run(progress=progress)
     return collect(sim, time.perf_counter() - t0)

@@ -28,8 +28,10 @@ from typing import Callable, Iterable, Optional
 import simpy
 from simpy.core import EmptySchedule
 
+from .execution import QPU, job_seed, summarize
 from .job import Job
 from .model import Scenario
+from .payloads import Payloads
 from .policy import UsageMeter, pick_next
 from .sessions import Session
 
@@ -93,7 +95,8 @@ class Client:
     """A closed-loop client's record: when it began, how far it got, when it finished."""
 
     __slots__ = ("id", "workload", "tenant", "backend", "mode", "session_id", "iterations",
-                 "started_at", "finished_at", "completed_iterations", "status", "job_ids")
+                 "started_at", "finished_at", "completed_iterations", "status", "job_ids",
+                 "target", "reached_at", "best_value", "final_value")
 
     def __init__(self, id, workload, tenant, backend, mode, iterations):
         self.id = id
@@ -108,12 +111,35 @@ class Client:
         self.completed_iterations = 0
         self.status = "waiting"
         self.job_ids: list[str] = []
+        self.target: Optional[float] = None     # an algorithm's known answer, if given
+        self.reached_at: Optional[float] = None  # first result within tolerance of it
+        self.best_value: Optional[float] = None
+        self.final_value: Optional[float] = None
+
+    def record(self, value: float, now: float, tolerance: float) -> None:
+        self.final_value = value
+        if self.best_value is None or value < self.best_value:
+            self.best_value = value
+        if (self.target is not None and self.reached_at is None
+                and abs(value - self.target) <= tolerance):
+            self.reached_at = now
+
+    def time_to_solution(self) -> Optional[float]:
+        """With a target: until the first result near it. Otherwise: until the last result of
+        a client that finished its loop."""
+        if self.started_at is None:
+            return None
+        if self.target is not None:
+            return None if self.reached_at is None else self.reached_at - self.started_at
+        if self.status != "done" or self.finished_at is None:
+            return None
+        return self.finished_at - self.started_at
 
 
 class Simulation:
     """A data center running one scenario. Build it, optionally submit more work, then ``run()``."""
 
-    def __init__(self, scenario: Scenario):
+    def __init__(self, scenario: Scenario, base_dir=None):
         from . import workloads  # a workload needs the simulation's API; import late
 
         self.scenario = scenario
@@ -131,6 +157,10 @@ class Simulation:
         self._auto_ids = count(1)
         self._pending: deque[Job] = deque()      # open-loop arrivals, by submit time
         self._finished = 0                       # jobs in a terminal status
+        self._unexecuted: list[Job] = []         # completed jobs whose results nobody awaits
+        self.qpus = {b.name: QPU(b, self.policy.timing) for b in scenario.backends}
+        self.payloads = Payloads(scenario, self.qpus, base_dir)
+        self.iterations: list[tuple] = []        # closed-loop clients: one row per result
         workloads.install(self, scenario)
 
     # ------------------------------------------------------------------ public jobs API (R13)
@@ -161,7 +191,8 @@ class Simulation:
             self.env.call_at(max(open_at, self.now), CONTROL, self._on_open_at, s)
         return s
 
-    def submit(self, tenant: str, backend: str, duration: float, *, at: Optional[float] = None,
+    def submit(self, tenant: str, backend: str, duration: Optional[float] = None, *,
+               work=None, at: Optional[float] = None,
                job_id: Optional[str] = None, session_id: Optional[str] = None,
                start_session: bool = False, mode: str = "dedicated",
                max_time: Optional[float] = None, interactive_timeout: Optional[float] = None,
@@ -169,11 +200,16 @@ class Simulation:
                iteration: Optional[int] = None) -> Job:
         """Submit a job at ``at`` (default now). ``start_session=True`` opens a new session whose
         first job this is (its id is ``job.session``); ``session_id`` adds it to that session. A
-        submission to an unknown, closed or expired session is rejected and recorded (R13)."""
+        submission to an unknown, closed or expired session is rejected and recorded (R13).
+
+        ``work`` (an :class:`execution.Work`) is what it runs on Aer; without a ``duration`` its
+        QPU time comes from the timing model."""
         self._check_names(tenant, backend)
         if start_session and session_id is not None:
             raise ValueError("give start_session or session_id, not both")
-        if duration < 0:
+        if duration is None and work is None:
+            raise ValueError("give a duration, or work to derive it from")
+        if duration is not None and duration < 0:
             raise ValueError(f"duration must be >= 0, not {duration}")
         if start_session:
             session_id = self.open_session(tenant, backend, mode=mode, max_time=max_time,
@@ -183,9 +219,15 @@ class Simulation:
         if when < self.now:
             raise ValueError(f"cannot submit at {when}: the clock is already at {self.now}")
         job = self._new_job(job_id, tenant, backend, when, duration, session_id,
-                            max_execution_time, workload, iteration)
+                            max_execution_time, workload, iteration, work)
         self.env.call_at(when, SUBMIT, self._on_submit_event, job)
         return job
+
+    def price(self, backend: str, work) -> tuple[float, float]:
+        """(QPU seconds without compiling, compile seconds) of ``work`` on ``backend``."""
+        if work.error is not None:
+            return 0.0, 0.0
+        return self.qpus[backend].qpu_seconds(work), self.policy.timing.compile_time
 
     def close(self, session_id: str, at: Optional[float] = None) -> None:
         """R10: the session takes no new jobs from ``at`` (default now)."""
@@ -254,6 +296,22 @@ class Simulation:
             pass
         if progress is not None:
             progress(self._finished, self.expected_jobs())
+        self.execute_pending()
+
+    def execute(self, job: Job) -> None:
+        """Run a completed job's PUBs on Aer now and attach the result."""
+        job.result = self.qpus[job.backend].execute(job.work, job.seed)
+        job.summary = summarize(job.work, job.result)
+
+    def execute_pending(self) -> None:
+        """Run the completed jobs nobody waited on (policy execution: all), in completion order.
+        Identical work is memoised, so repeated circuits cost one Aer call."""
+        pending, self._unexecuted = self._unexecuted, []
+        for job in pending:
+            self.execute(job)
+
+    def seed_for(self, job_id: str) -> int:
+        return job_seed(self.scenario.seed, job_id)
 
     def expected_jobs(self) -> int:
         """Jobs submitted or still to come from clients: the total a progress bar aims at."""
@@ -282,12 +340,17 @@ class Simulation:
             raise KeyError(f"unknown session {session_id!r}") from None
 
     def _new_job(self, job_id, tenant, backend, submit_time, duration, session_id,
-                 max_execution_time, workload=None, iteration=None) -> Job:
+                 max_execution_time, workload=None, iteration=None, work=None) -> Job:
         jid = job_id if job_id is not None else f"job-{next(self._auto_ids)}"
         if jid in self.jobs:
             raise ValueError(f"job id {jid!r} is already used")
+        compile_time = 0.0
+        if duration is None:
+            duration, compile_time = self.price(backend, work)
         job = Job(jid, tenant, backend, submit_time, duration, session_id,
-                  max_execution_time, workload, iteration)
+                  max_execution_time, workload, iteration,
+                  keys=work.keys if work is not None else (), compile_time=compile_time,
+                  work=work, seed=self.seed_for(jid))
         self.jobs[jid] = job
         return job
 
@@ -334,6 +397,11 @@ class Simulation:
         job.seq = next(self._seq)
         b = self.backends[job.backend]
         sid = job.session
+        if job.work is not None and job.work.error is not None:
+            # The service validates PUBs on submission: such a job fails before it queues.
+            self._log("job_failed", b.name, sid, job.id, job.tenant, job.work.error)
+            self._finish(job, "failed", job.work.error)
+            return
         if sid is None:
             job.status = "queued"
             b.fs.setdefault(job.tenant, deque()).append(job)
@@ -445,14 +513,14 @@ class Simulation:
         s = self.sessions[job.session] if job.session is not None else None
         run = job.duration
         if job.compile_time:
-            if s is not None and job.circuit is not None and job.circuit in s.compiled:
+            if s is not None and job.keys and s.compiled.issuperset(job.keys):
                 job.compiled = "hit"
-                detail += f"; R15: circuit {job.circuit} already compiled in {s.id}"
+                detail += f"; R15: its circuits were compiled earlier in {s.id}"
             else:
                 job.compiled = "miss"
                 run += job.compile_time
-                if s is not None and job.circuit is not None:
-                    s.compiled.add(job.circuit)
+                if s is not None:
+                    s.compiled.update(job.keys)
         limit = job.max_execution_time
         if limit is None:
             limit = self.policy.default_max_execution_time
@@ -544,6 +612,11 @@ class Simulation:
         else:
             self.events.append((now, b.name, "job_completed", job.session, job.id, job.tenant,
                                 f"ran {now - job.start_time:g} s"))
+            if job.work is not None and self.policy.execution != "none":
+                if job.done is not None:  # someone waits on the result: run it now
+                    self.execute(job)
+                elif self.policy.execution == "all":
+                    self._unexecuted.append(job)
             self._finish(job, "completed")
         if s is not None:
             s.running = None
@@ -667,38 +740,76 @@ class Simulation:
     # ------------------------------------------------------------------ closed-loop clients
 
     def add_client(self, client: Client, start: float, durations, think_times,
-                   session: Optional[dict], close: bool, max_execution_time=None):
-        """A client that submits, waits for the result, thinks, and submits again."""
-        self.clients.append(client)
-        self.env.process(self._client_loop(client, start, durations, think_times, session,
-                                           close, max_execution_time))
+                   session: Optional[dict], close: bool, max_execution_time=None, item=None,
+                   algorithm=None, seed: int = 0):
+        """A client that submits, waits for the result, thinks, and submits again.
 
-    def _client_loop(self, c: Client, start, durations, think_times, session, close, met):
+        With ``item`` (a workload naming a circuit) each job carries that circuit's PUB; with an
+        ``algorithm`` the next job's parameters come from an optimizer fed the real result of
+        the previous one.
+        """
+        self.clients.append(client)
+        client.target = algorithm.target if algorithm is not None else None
+        self.env.process(self._client_loop(client, start, durations, think_times, session,
+                                           close, max_execution_time, item, algorithm, seed))
+
+    def _client_loop(self, c: Client, start, durations, think_times, session, close, met,
+                     item, algorithm, seed):
+        from . import algorithms
+
         env = self.env
         if start > env.now:
             yield env.call_at(start, SUBMIT, _noop)
         c.started_at = env.now
         c.status = "running"
-        for i in range(c.iterations):
-            jid = f"{c.id}.{i + 1}"
-            if session is not None and i == 0:
-                # `with Session(backend)`: the session opens with the client's first job.
-                c.session_id = self.open_session(c.tenant, c.backend, session_id=c.id,
-                                                 workload=c.workload, **session).id
-            job = self.submit(c.tenant, c.backend, durations[i], job_id=jid,
-                              session_id=c.session_id, max_execution_time=met,
-                              workload=c.workload, iteration=i + 1)
-            c.job_ids.append(jid)
-            yield self.wait(job)
-            if job.status != "completed":
-                c.status = f"stopped: {job.id} {job.status}"
-                break
-            c.completed_iterations += 1
-            c.finished_at = env.now
-            if i + 1 < c.iterations and think_times[i] > 0:
-                yield env.call_at(env.now + think_times[i], SUBMIT, _noop)
-        else:
-            c.status = "done"
+        opt = cost = None
+        if algorithm is not None:
+            primitive = item.primitive or "sampler"
+            n = self.payloads.logical(item.circuit, primitive)[0].num_parameters
+            opt = algorithms.AskTellMinimizer(algorithms.initial_point(algorithm.x0, n, seed),
+                                              algorithm.optimizer, algorithm.maxiter)
+            if algorithm.name == "vqe":
+                cost = algorithms.energy
+            else:
+                edges = [tuple(e) for e in self.scenario.circuits[item.circuit].graph]
+                cost = lambda result: algorithms.maxcut_cost(result, edges)  # noqa: E731
+        try:
+            for i in range(c.iterations):
+                x = opt.ask() if opt is not None else None
+                if opt is not None and x is None:
+                    break  # the optimizer has converged
+                jid = f"{c.id}.{i + 1}"
+                if session is not None and i == 0:
+                    # `with Session(backend)`: the session opens with the client's first job.
+                    c.session_id = self.open_session(c.tenant, c.backend, session_id=c.id,
+                                                     workload=c.workload, **session).id
+                work = None
+                if item is not None:
+                    work = self.payloads.work(item, c.backend, item.shots, self.seed_for(jid),
+                                              parameters=x)
+                job = self.submit(c.tenant, c.backend, durations[i], work=work, job_id=jid,
+                                  session_id=c.session_id, max_execution_time=met,
+                                  workload=c.workload, iteration=i + 1)
+                c.job_ids.append(jid)
+                yield self.wait(job)
+                if job.status != "completed":
+                    c.status = f"stopped: {job.id} {job.status}"
+                    break
+                c.completed_iterations += 1
+                c.finished_at = env.now
+                if opt is not None:
+                    value = cost(job.result)
+                    opt.tell(value)
+                    c.record(value, env.now, algorithm.tolerance)
+                    self.iterations.append((c.id, i + 1, job.id, job.submit_time, env.now,
+                                            value, ",".join(f"{v:.6g}" for v in x)))
+                if i + 1 < c.iterations and think_times[i] > 0:
+                    yield env.call_at(env.now + think_times[i], SUBMIT, _noop)
+            if c.status == "running":
+                c.status = "done"
+        finally:
+            if opt is not None:
+                opt.close()
         # The context manager's exit: close() as soon as the loop ends (R10).
         if close and c.session_id is not None:
             self.close(c.session_id)

@@ -24,14 +24,17 @@ EVENT_COLUMNS = ["time", "backend", "event", "session_id", "job_id", "detail", "
 JOB_COLUMNS = ["job_id", "tenant", "backend", "session_id", "submit_time", "start_time",
                "end_time", "status", "reason", "mode", "duration", "qpu_time", "wait",
                "turnaround", "rule", "max_execution_time", "compiled", "finished_at", "workload",
-               "iteration", "seq"]
+               "iteration", "circuit", "primitive", "seed", "executed", "seq"]
 SESSION_COLUMNS = ["session_id", "tenant", "backend", "mode", "start_time", "end_time",
                    "end_reason", "max_time", "usage", "state", "interactive_timeout",
                    "opened_at", "closed_at", "jobs", "active_time", "reserved_idle",
                    "end_detail", "workload"]
 CLIENT_COLUMNS = ["client_id", "workload", "tenant", "backend", "mode", "session_id",
                   "iterations", "completed_iterations", "started_at", "finished_at",
-                  "time_to_solution", "status"]
+                  "time_to_solution", "status", "target", "best_value", "final_value"]
+ITERATION_COLUMNS = ["client_id", "iteration", "job_id", "submit_time", "result_time", "value",
+                     "parameters"]
+RESULT_COLUMNS = ["job_id", "backend", "primitive", "pub", "seed", "counts", "evs", "stds"]
 
 
 def _nan(x):
@@ -76,6 +79,10 @@ def jobs_frame(sim: "Simulation") -> pd.DataFrame:
         "finished_at": np.array([_nan(j.finished_at) for j in jobs], dtype=f64),
         "workload": [j.workload for j in jobs],
         "iteration": pd.array([j.iteration for j in jobs], dtype="Int64"),
+        "circuit": [j.work.meta.get("circuit", "") if j.work is not None else "" for j in jobs],
+        "primitive": [j.work.primitive if j.work is not None else "" for j in jobs],
+        "seed": np.array([j.seed for j in jobs], dtype=np.int64),
+        "executed": [j.summary is not None for j in jobs],
         "seq": np.array([j.seq for j in jobs], dtype=np.int64),
     })
     return df[JOB_COLUMNS]
@@ -98,12 +105,30 @@ def sessions_frame(sim: "Simulation") -> pd.DataFrame:
 def clients_frame(sim: "Simulation") -> pd.DataFrame:
     rows = []
     for c in sim.clients:
-        done = c.completed_iterations == c.iterations
-        tts = (c.finished_at - c.started_at) if done else np.nan
         rows.append((c.id, c.workload, c.tenant, c.backend, c.mode, c.session_id, c.iterations,
-                     c.completed_iterations, _nan(c.started_at), _nan(c.finished_at), tts,
-                     c.status))
+                     c.completed_iterations, _nan(c.started_at), _nan(c.finished_at),
+                     _nan(c.time_to_solution()), c.status, _nan(c.target), _nan(c.best_value),
+                     _nan(c.final_value)))
     return pd.DataFrame(rows, columns=CLIENT_COLUMNS)
+
+
+def iterations_frame(sim: "Simulation") -> pd.DataFrame:
+    """Closed-loop clients: the value each result gave, when, for which parameters."""
+    return pd.DataFrame(sim.iterations, columns=ITERATION_COLUMNS)
+
+
+def results_frame(sim: "Simulation") -> pd.DataFrame:
+    """One row per executed PUB: counts (Sampler) or expectation values (Estimator), as JSON."""
+    rows = []
+    for job in sorted(sim.jobs.values(), key=lambda j: j.seq):
+        if job.summary is None:
+            continue
+        for k, pub in enumerate(job.summary["pubs"]):
+            rows.append((job.id, job.backend, job.summary["primitive"], k, job.seed,
+                         json.dumps(pub["counts"]) if "counts" in pub else None,
+                         json.dumps(pub["evs"]) if "evs" in pub else None,
+                         json.dumps(pub["stds"]) if "stds" in pub else None))
+    return pd.DataFrame(rows, columns=RESULT_COLUMNS)
 
 
 def _atomic_write(path: Path, write) -> None:

@@ -85,7 +85,6 @@ def _stream(scenario: Scenario, index: int, workload) -> np.random.SeedSequence:
 
 def install(sim: "Simulation", scenario: Scenario) -> None:
     """Give ``sim`` everything the scenario describes."""
-    policy = sim.policy
     for spec in scenario.sessions:
         sim.open_session(spec.tenant, spec.backend, mode=spec.mode, session_id=spec.id,
                          max_time=spec.max_time, interactive_timeout=spec.interactive_timeout,
@@ -95,21 +94,47 @@ def install(sim: "Simulation", scenario: Scenario) -> None:
         if spec.cancel_at is not None:
             sim.cancel(spec.id, at=spec.cancel_at)
 
-    arrivals: list[Job] = []
-    for j in scenario.jobs:
-        run, compile_time = job_duration(j, policy.timing)
-        arrivals.append(Job(j.id, j.tenant, j.backend, j.submit, run, j.session,
-                            j.max_execution_time, circuit=j.circuit, compile_time=compile_time))
+    arrivals: list[Job] = [_explicit(sim, j) for j in scenario.jobs]
     for index, (w, name) in enumerate(zip(scenario.workloads, scenario.workload_names())):
         seq = _stream(scenario, index, w)
         if isinstance(w, BackgroundWorkload):
-            arrivals.extend(_background(w, name, np.random.default_rng(seq)))
+            arrivals.extend(_background(sim, w, name, np.random.default_rng(seq)))
         elif isinstance(w, BatchWorkload):
             arrivals.extend(_batch(sim, w, name, np.random.default_rng(seq)))
         elif isinstance(w, InteractiveWorkload):
             _clients(sim, w, name, seq)
     arrivals.sort(key=lambda job: job.submit_time)  # stable: file order within an instant
     sim._add_arrivals(arrivals)
+
+
+def _job(sim: "Simulation", item, job_id: str, tenant: str, backend: str, submit: float,
+         duration, session, met, workload=None, iteration=None) -> Job:
+    """A job with its work (when the item names a circuit) and its QPU time: ``duration`` if
+    given, else the timing model's price of its circuits."""
+    seed = sim.seed_for(job_id)
+    work = None
+    if item.circuit is not None:
+        work = sim.payloads.work(item, backend, item.shots, seed)
+    compile_time = 0.0
+    if duration is None:
+        duration, compile_time = sim.price(backend, work)
+    return Job(job_id, tenant, backend, submit, float(duration), session, met, workload,
+               iteration, keys=work.keys if work is not None else (),
+               compile_time=compile_time, work=work, seed=seed)
+
+
+def _explicit(sim: "Simulation", j) -> Job:
+    timing = sim.policy.timing
+    duration = j.duration
+    compile_time = None
+    if duration is None and (j.circuit is None or j.circuit_duration is not None):
+        # The shape-only timing model: no circuit, or a circuit duration given by hand.
+        duration, compile_time = job_duration(j, timing)
+    job = _job(sim, j, j.id, j.tenant, j.backend, j.submit, duration, j.session,
+               j.max_execution_time)
+    if compile_time is not None:
+        job.compile_time = compile_time
+    return job
 
 
 def _pick_backends(w, rng: np.random.Generator, n: int) -> list[str]:
@@ -119,18 +144,23 @@ def _pick_backends(w, rng: np.random.Generator, n: int) -> list[str]:
     return [names[i] for i in rng.integers(0, len(names), n)]
 
 
-def _background(w: BackgroundWorkload, name: str, rng: np.random.Generator) -> list[Job]:
+def _durations(w, rng: np.random.Generator, n: int) -> list:
+    dist = w.duration_dist()
+    return [None] * n if dist is None else draw(dist, rng, n).tolist()
+
+
+def _background(sim: "Simulation", w: BackgroundWorkload, name: str,
+                rng: np.random.Generator) -> list[Job]:
     times = arrival_times(w.arrivals, rng, w.start, w.count, w.until)
     n = len(times)
-    durations = draw(w.duration, rng, n)
+    durations = _durations(w, rng, n)
     backends = _pick_backends(w, rng, n)
-    met = w.max_execution_time
-    return [Job(f"{name}.{i + 1}", w.tenant, backends[i], float(times[i]), float(durations[i]),
-                None, met, name, None) for i in range(n)]
+    return [_job(sim, w, f"{name}.{i + 1}", w.tenant, backends[i], float(times[i]),
+                 durations[i], None, w.max_execution_time, name) for i in range(n)]
 
 
 def _batch(sim: "Simulation", w: BatchWorkload, name: str, rng: np.random.Generator) -> list[Job]:
-    durations = draw(w.duration, rng, w.jobs)
+    durations = _durations(w, rng, w.jobs)
     backend = _pick_backends(w, rng, 1)[0]
     times = w.start + w.interval * np.arange(w.jobs)
     session = None
@@ -139,8 +169,8 @@ def _batch(sim: "Simulation", w: BatchWorkload, name: str, rng: np.random.Genera
                                    max_time=w.max_time,
                                    interactive_timeout=w.interactive_timeout, workload=name).id
         sim.close(session, at=float(times[-1]))  # leaving the `with Batch(...)` block
-    return [Job(f"{name}.{i + 1}", w.tenant, backend, float(times[i]), float(durations[i]),
-                session, w.max_execution_time, name, i + 1) for i in range(w.jobs)]
+    return [_job(sim, w, f"{name}.{i + 1}", w.tenant, backend, float(times[i]), durations[i],
+                 session, w.max_execution_time, name, i + 1) for i in range(w.jobs)]
 
 
 def _clients(sim: "Simulation", w: InteractiveWorkload, name: str,
@@ -154,15 +184,17 @@ def _clients(sim: "Simulation", w: InteractiveWorkload, name: str,
         starts = arrival_times(w.arrivals, rng, w.start, count=w.clients)
         starts[0] = w.start  # the first client arrives at `start`
     backends = _pick_backends(w, rng, w.clients)
+    iterations = w.algorithm.maxiter if w.algorithm is not None else w.iterations
     for c, child in enumerate(seq.spawn(w.clients)):
         crng = np.random.default_rng(child)
-        durations = draw(w.duration, crng, w.iterations).tolist()
-        thinks = draw(w.think_time, crng, w.iterations).tolist()
+        durations = _durations(w, crng, iterations)
+        thinks = draw(w.think_time, crng, iterations).tolist()
         cid = name if w.clients == 1 else f"{name}-{c + 1}"
-        client = Client(cid, name, w.tenant, backends[c], w.mode, w.iterations)
+        client = Client(cid, name, w.tenant, backends[c], w.mode, iterations)
         session = None
         if w.mode != "job":
             session = {"mode": w.mode, "max_time": w.max_time,
                        "interactive_timeout": w.interactive_timeout}
         sim.add_client(client, float(starts[c]), durations, thinks, session, w.close,
-                       w.max_execution_time)
+                       w.max_execution_time, item=w if w.circuit is not None else None,
+                       algorithm=w.algorithm, seed=int(child.generate_state(1)[0]))

@@ -73,6 +73,8 @@ def valid_scenarios(draw, max_jobs: int = 25):
                 w["max_time"] = draw(maybe(st.integers(5, 100).map(float)))
         workloads.append(w)
     return {"name": "prop", "seed": draw(st.integers(0, 2**32)), "policy": policy,
+            "circuits": {"ghz": {"family": "ghz", "num_qubits": 2},
+                         "qft": {"family": "qft", "num_qubits": 2}},
             "backends": [{"name": b} for b in backends],
             "tenants": [{"name": t, "share": draw(st.sampled_from([0.5, 1, 3]))}
                         for t in tenants],

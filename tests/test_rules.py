@@ -350,17 +350,20 @@ def test_r15_session_reuses_compiled_circuits():
               "circuit_duration": 0}
 
     def jobs(sess, prefix):
+        # circuit_duration 0 replaces the circuits' scheduled durations for round numbers.
         return [{"id": f"{prefix}{n}", "tenant": "bob", "backend": "qpu_a", "submit": 0,
-                 "session": sess, "shots": 1000, "circuit": c}
+                 "session": sess, "shots": 1000, "circuit": c, "circuit_duration": 0}
                 for n, c in (("g1", "ghz"), ("g2", "ghz"), ("q1", "qft"))]
 
-    r = run(scenario(policy={"timing": timing}, sessions=[session("s1", "bob")],
-                     jobs=jobs("s1", "s")))
+    circuits = {"ghz": {"family": "ghz", "num_qubits": 3},
+                "qft": {"family": "qft", "num_qubits": 3}}
+    r = run({**scenario(policy={"timing": timing}, sessions=[session("s1", "bob")],
+                        jobs=jobs("s1", "s")), "circuits": circuits})
     t = times(r)
     assert (t["sg1"], t["sg2"], t["sq1"]) == ((0, 6, "completed"), (6, 9, "completed"),
                                              (9, 15, "completed"))
     assert list(r.jobs.compiled) == ["miss", "hit", "miss"]
-    r = run(scenario(policy={"timing": timing}, jobs=jobs(None, "j")))
+    r = run({**scenario(policy={"timing": timing}, jobs=jobs(None, "j")), "circuits": circuits})
     t = times(r)
     assert (t["jg1"][:2], t["jg2"][:2], t["jq1"][:2]) == ((0, 6), (6, 12), (12, 18))
 

@@ -1,0 +1,151 @@
+"""Circuits for workloads: built-in families and OpenQASM 2/3 files, and their digests.
+
+Families: ``ghz``, ``qft``, ``random`` (seeded), ``hea`` (a hardware-efficient ansatz,
+EfficientSU2), ``qaoa`` (the QAOA ansatz for MaxCut on a graph). A circuit is built without
+measurements; :func:`for_primitive` adds them for the Sampler and strips them for the Estimator.
+
+A circuit's identity (the compile-cache key of R15, the memo key of execution) is the digest of
+its QPY serialisation: about half a millisecond, where a QASM dump costs about as much as a
+transpile.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+from qiskit import QuantumCircuit, qpy
+from qiskit.quantum_info import SparsePauliOp
+
+
+class CircuitError(ValueError):
+    """A circuit that cannot be built or loaded; the message says why."""
+
+
+def ghz(num_qubits: int) -> QuantumCircuit:
+    qc = QuantumCircuit(num_qubits, name=f"ghz_{num_qubits}")
+    qc.h(0)
+    for q in range(num_qubits - 1):
+        qc.cx(q, q + 1)
+    return qc
+
+
+def qft(num_qubits: int) -> QuantumCircuit:
+    from qiskit.circuit.library import QFTGate
+
+    qc = QuantumCircuit(num_qubits, name=f"qft_{num_qubits}")
+    # A non-trivial input state, so the output is not uniform noise-free zeros.
+    for q in range(0, num_qubits, 2):
+        qc.x(q)
+    qc.append(QFTGate(num_qubits), range(num_qubits))
+    return qc.decompose()
+
+
+def random(num_qubits: int, depth: int, seed: int) -> QuantumCircuit:
+    from qiskit.circuit.random import random_circuit
+
+    qc = random_circuit(num_qubits, depth, max_operands=2, seed=seed)
+    qc.name = f"random_{num_qubits}x{depth}_s{seed}"
+    return qc
+
+
+def hea(num_qubits: int, reps: int = 2) -> QuantumCircuit:
+    from qiskit.circuit.library import efficient_su2
+
+    qc = efficient_su2(num_qubits, su2_gates=["ry"], entanglement="linear", reps=reps)
+    qc.name = f"hea_{num_qubits}_r{reps}"
+    return qc
+
+
+def maxcut_hamiltonian(edges: Iterable[tuple[int, int]], num_qubits: int) -> SparsePauliOp:
+    """The MaxCut cost operator: sum over edges of Z_i Z_j (minimised by a maximum cut)."""
+    terms = []
+    for i, j in edges:
+        label = ["I"] * num_qubits
+        label[num_qubits - 1 - i] = "Z"
+        label[num_qubits - 1 - j] = "Z"
+        terms.append(("".join(label), 1.0))
+    return SparsePauliOp.from_list(terms)
+
+
+def qaoa(edges: list[tuple[int, int]], reps: int = 1) -> QuantumCircuit:
+    from qiskit.circuit.library import qaoa_ansatz
+
+    n = 1 + max(max(e) for e in edges)
+    qc = qaoa_ansatz(maxcut_hamiltonian(edges, n), reps=reps)
+    qc.name = f"qaoa_{n}_r{reps}"
+    return qc.decompose()
+
+
+def load_qasm_text(text: str) -> QuantumCircuit:
+    """OpenQASM 2 or 3, chosen by the version line."""
+    from qiskit import qasm2, qasm3
+
+    head = text.lstrip()[:40]
+    try:
+        if head.startswith("OPENQASM 3"):
+            return qasm3.loads(text)
+        return qasm2.loads(text, custom_instructions=qasm2.LEGACY_CUSTOM_INSTRUCTIONS)
+    except Exception as exc:  # the parsers raise many types; all mean "bad file"
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CircuitError(f"malformed OpenQASM: {msg}") from None
+
+
+def load_qasm_file(path: str | Path) -> QuantumCircuit:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CircuitError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return load_qasm_text(text)
+
+
+def for_primitive(circuit: QuantumCircuit, primitive: str) -> QuantumCircuit:
+    """Measured for the Sampler (adds measure_all if it has no measurement), unmeasured for
+    the Estimator."""
+    has_measure = any(inst.operation.name == "measure" for inst in circuit.data)
+    if primitive == "sampler":
+        if has_measure:
+            return circuit
+        out = circuit.copy()
+        out.measure_all()
+        return out
+    return circuit.remove_final_measurements(inplace=False) if has_measure else circuit
+
+
+def digest(circuit: QuantumCircuit) -> str:
+    """A stable content digest of a circuit (QPY bytes through BLAKE2b)."""
+    buf = io.BytesIO()
+    qpy.dump(circuit, buf)
+    return hashlib.blake2b(buf.getvalue(), digest_size=12).hexdigest()
+
+
+@lru_cache(maxsize=256)
+def _family(family: str, num_qubits: int, reps: int, depth: int, seed: int,
+            edges: tuple) -> QuantumCircuit:
+    if family == "ghz":
+        return ghz(num_qubits)
+    if family == "qft":
+        return qft(num_qubits)
+    if family == "random":
+        return random(num_qubits, depth, seed)
+    if family == "hea":
+        return hea(num_qubits, reps)
+    if family == "qaoa":
+        return qaoa([tuple(e) for e in edges], reps)
+    raise CircuitError(f"unknown circuit family {family!r}")
+
+
+def build(spec, base_dir: Path | None = None) -> QuantumCircuit:
+    """A circuit from a scenario's circuit spec (see model.CircuitSpec)."""
+    if spec.qasm is not None:
+        path = Path(spec.qasm)
+        if not path.is_absolute() and base_dir is not None:
+            path = base_dir / path
+        return load_qasm_file(path)
+    if spec.qasm_text is not None:
+        return load_qasm_text(spec.qasm_text)
+    edges = tuple(tuple(e) for e in (spec.graph or ()))
+    return _family(spec.family, spec.num_qubits or 0, spec.reps, spec.depth, spec.seed, edges)

@@ -1,0 +1,310 @@
+"""Real quantum work: backends from qiskit, compiled circuits, QPU time from circuits, Aer runs.
+
+A :class:`QPU` is one scenario backend made real: a qiskit ``GenericBackendV2`` (qubits, coupling
+map, basis gates, instruction durations) or a device snapshot from qiskit-ibm-runtime's fake
+provider, one preset pass manager, and one Aer Sampler and Estimator (with the backend's noise
+model when asked). It compiles circuits once per content digest, checks that a circuit fits the
+device, prices a job in QPU seconds from its compiled circuits, and runs a job's PUBs on Aer.
+
+Seeds derive from the scenario seed and the job id, so a job gives the same result in every run
+and in every execution mode. Identical work (same backend, PUBs, shots or precision, seed) is
+memoised process-wide, so re-running a scenario with another interactive timeout costs no Aer time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, Optional, Sequence
+
+import numpy as np
+
+from .model import Backend as BackendSpec
+from .model import Timing
+
+DEFAULT_SHOTS = 4096
+DEFAULT_PRECISION = 1 / 64   # qiskit-ibm-runtime's Estimator default (about 4096 shots)
+
+
+def job_seed(scenario_seed: int, job_id: str) -> int:
+    """A job's simulator seed: stable across runs, modes and event order."""
+    h = hashlib.blake2b(f"{scenario_seed}:{job_id}".encode(), digest_size=4).digest()
+    return int.from_bytes(h, "little") & 0x7FFFFFFF
+
+
+@dataclass
+class Work:
+    """What a job asks the QPU to run: ISA PUBs for one primitive.
+
+    ``pubs`` are ``(circuit, ...)`` tuples in the V2 PUB form over ISA circuits. ``keys`` are the
+    circuits' digests: the compile cache (R15) and the memo key. ``error`` is set when the work
+    cannot run (too wide, not ISA, mismatched parameters); the job then fails at submission.
+    """
+
+    primitive: str                      # "sampler" or "estimator"
+    pubs: list
+    keys: tuple[str, ...]
+    shots: Optional[int] = None         # sampler
+    precision: Optional[float] = None   # estimator
+    error: Optional[str] = None
+    digest: str = ""                    # of the whole work, without the seed
+    meta: dict = field(default_factory=dict)
+
+
+_MEMO: "OrderedDict[tuple, Any]" = OrderedDict()
+_MEMO_SIZE = 8192
+memo_stats = {"hits": 0, "misses": 0}
+
+
+def clear_memo() -> None:
+    _MEMO.clear()
+    memo_stats.update(hits=0, misses=0)
+
+
+def _coupling(spec: BackendSpec):
+    from qiskit.transpiler import CouplingMap
+
+    n = spec.num_qubits
+    c = spec.coupling
+    if isinstance(c, list):
+        return CouplingMap([tuple(p) for p in c] + [tuple(reversed(p)) for p in c])
+    if c == "full" or n == 1:
+        return None
+    if c == "line":
+        return CouplingMap.from_line(n)
+    if c == "ring":
+        return CouplingMap.from_ring(n) if n > 2 else CouplingMap.from_line(n)
+    if c == "grid":
+        cols = math.ceil(math.sqrt(n))
+        rows = math.ceil(n / cols)
+        full = CouplingMap.from_grid(rows, cols)
+        return full.reduce(list(range(n))) if rows * cols != n else full
+    # heavy_hex: the smallest odd code distance whose lattice holds n qubits, cut to n.
+    d = 3
+    while (5 * d * d - 2 * d - 1) // 2 < n:
+        d += 2
+    hh = CouplingMap.from_heavy_hex(d)
+    return hh.reduce(list(range(n))) if n < hh.size() else hh
+
+
+def make_backend(spec: BackendSpec):
+    """The qiskit backend for a scenario backend, named as the scenario names it."""
+    if spec.device is not None:
+        from qiskit_ibm_runtime import fake_provider
+
+        cls_name = "Fake" + "".join(p.capitalize() for p in spec.device[len("fake_"):].split("_"))
+        cls = getattr(fake_provider, cls_name + "V2", None) or getattr(fake_provider, cls_name, None)
+        if cls is None:
+            raise ValueError(f"unknown device snapshot {spec.device!r}")
+        backend = cls()
+    else:
+        from qiskit.providers.fake_provider import GenericBackendV2
+
+        backend = GenericBackendV2(spec.num_qubits, basis_gates=spec.basis_gates,
+                                   coupling_map=_coupling(spec), seed=spec.seed)
+    backend.name = spec.name
+    return backend
+
+
+class QPU:
+    """One backend's real side: compile, check, price and execute."""
+
+    def __init__(self, spec: BackendSpec, timing: Timing):
+        self.spec = spec
+        self.timing = timing
+        self._backend = None
+        self._pm = None
+        self._sampler = None
+        self._estimator = None
+        self._isa: dict[str, Any] = {}          # logical digest -> ISA circuit
+        self._seconds: dict[int, float] = {}    # id(ISA circuit) -> scheduled seconds
+        self.fingerprint = repr(spec.model_dump(mode="json"))
+        self.compiles = 0
+
+    @property
+    def backend(self):
+        if self._backend is None:
+            self._backend = make_backend(self.spec)
+        return self._backend
+
+    @property
+    def pass_manager(self):
+        if self._pm is None:
+            from qiskit.transpiler import generate_preset_pass_manager
+
+            self._pm = generate_preset_pass_manager(optimization_level=1, backend=self.backend,
+                                                    seed_transpiler=0)
+        return self._pm
+
+    def compile(self, circuit, key: str):
+        """The ISA form of a logical circuit, compiled once per content digest."""
+        isa = self._isa.get(key)
+        if isa is None:
+            width = self.problem_width(circuit)
+            if width:
+                raise ValueError(width)
+            isa = self.pass_manager.run(circuit)
+            self._isa[key] = isa
+            self.compiles += 1
+        return isa
+
+    def problem_width(self, circuit) -> Optional[str]:
+        n = self.backend.num_qubits
+        if circuit.num_qubits > n:
+            return (f"circuit {circuit.name!r} has {circuit.num_qubits} qubits; "
+                    f"{self.spec.name} has {n}")
+        return None
+
+    def problem_isa(self, circuit) -> Optional[str]:
+        """Why ``circuit`` cannot run as given (the service accepts ISA circuits only)."""
+        width = self.problem_width(circuit)
+        if width:
+            return width
+        target = self.backend.target
+        for inst in circuit.data:
+            name = inst.operation.name
+            if name in ("barrier", "measure", "delay", "reset") and name not in target:
+                continue
+            if name == "barrier":
+                continue
+            qargs = tuple(circuit.find_bit(q).index for q in inst.qubits)
+            if not target.instruction_supported(name, qargs):
+                return (f"instruction {name} on qubits {qargs} is not supported by "
+                        f"{self.spec.name}: transpile the circuit for this backend (ISA)")
+        return None
+
+    def circuit_seconds(self, isa) -> float:
+        """The scheduled duration of one shot of an ISA circuit on this backend."""
+        s = self._seconds.get(id(isa))
+        if s is None:
+            s = float(isa.estimate_duration(self.backend.target, unit="s"))
+            self._seconds[id(isa)] = s
+        return s
+
+    def qpu_seconds(self, work: Work) -> float:
+        """Per-job overhead + for each circuit execution, shots x (duration + rep delay).
+
+        A PUB with a parameter sweep executes once per parameter set; an Estimator PUB once per
+        group of qubit-wise commuting Paulis, with shots = 1 / precision**2.
+        """
+        t = self.timing
+        total = t.per_job_overhead
+        for pub in work.pubs:
+            circuit = pub[0]
+            per_shot = self.circuit_seconds(circuit) + t.rep_delay
+            if work.primitive == "sampler":
+                shots = work.shots
+                executions = _parameter_sets(pub, 2)
+            else:
+                shots = math.ceil(1.0 / (work.precision ** 2))
+                executions = _parameter_sets(pub, 2) * _measurement_groups(pub[1])
+            total += executions * shots * per_shot
+        return total
+
+    # ----------------------------------------------------------------- Aer
+
+    def _noise_options(self) -> dict:
+        if not (self.spec.noise or self.spec.device):
+            return {}
+        from qiskit_aer.noise import NoiseModel
+
+        return {"noise_model": NoiseModel.from_backend(self.backend)}
+
+    @property
+    def sampler(self):
+        if self._sampler is None:
+            from qiskit_aer.primitives import SamplerV2
+
+            self._sampler = SamplerV2(options={"backend_options": self._noise_options(),
+                                               "run_options": {}})
+        return self._sampler
+
+    @property
+    def estimator(self):
+        if self._estimator is None:
+            from qiskit_aer.primitives import EstimatorV2
+
+            self._estimator = EstimatorV2(options={"backend_options": self._noise_options(),
+                                                   "run_options": {}})
+        return self._estimator
+
+    def execute(self, work: Work, seed: int):
+        """Run the work's PUBs on Aer with ``seed``; memoised on identical work."""
+        key = (self.fingerprint, work.digest, seed)
+        hit = _MEMO.get(key)
+        if hit is not None:
+            _MEMO.move_to_end(key)
+            memo_stats["hits"] += 1
+            return hit
+        memo_stats["misses"] += 1
+        if work.primitive == "sampler":
+            prim = self.sampler
+            prim.options.run_options["seed_simulator"] = seed
+            result = prim.run(work.pubs, shots=work.shots).result()
+        else:
+            prim = self.estimator
+            prim.options.run_options["seed_simulator"] = seed
+            result = prim.run(work.pubs, precision=work.precision).result()
+        _MEMO[key] = result
+        if len(_MEMO) > _MEMO_SIZE:
+            _MEMO.popitem(last=False)
+        return result
+
+
+def _parameter_sets(pub: Sequence, index: int) -> int:
+    values = pub[index] if len(pub) > index else None
+    if values is None:
+        return 1
+    arr = np.asarray(values, dtype=float)
+    return int(np.prod(arr.shape[:-1])) if arr.ndim > 1 else 1
+
+
+def _measurement_groups(observables) -> int:
+    from qiskit.quantum_info import SparsePauliOp
+
+    ops = observables if isinstance(observables, (list, tuple)) else [observables]
+    labels = set()
+    for op in ops:
+        spo = op if isinstance(op, SparsePauliOp) else SparsePauliOp(op)
+        labels.update(spo.paulis.to_labels())
+    if not labels:
+        return 1
+    return len(SparsePauliOp(sorted(labels)).group_commuting(qubit_wise=True))
+
+
+def work_digest(primitive: str, keys: Sequence[str], pubs: list, shots, precision) -> str:
+    """A digest of everything that decides a job's result except the seed."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"{primitive}|{shots}|{precision}|".encode())
+    for key, pub in zip(keys, pubs):
+        h.update(key.encode())
+        for part in pub[1:]:
+            if part is None:
+                h.update(b"-")
+            elif isinstance(part, np.ndarray):
+                h.update(np.ascontiguousarray(part, dtype=float).tobytes())
+                h.update(str(part.shape).encode())
+            else:
+                h.update(repr(part).encode())
+    return h.hexdigest()
+
+
+def summarize(work: Work, result) -> dict:
+    """A JSON-able summary of a job's result: counts for the Sampler, evs and stds for the
+    Estimator, one entry per PUB."""
+    pubs = []
+    for pub_result in result:
+        data = pub_result.data
+        if work.primitive == "sampler":
+            names = list(data.keys()) if hasattr(data, "keys") else []
+            bits = getattr(data, names[0]) if names else None
+            counts = bits.get_counts() if bits is not None else {}
+            pubs.append({"register": names[0] if names else None,
+                         "counts": dict(sorted(counts.items()))})
+        else:
+            evs = np.asarray(data.evs, dtype=float)
+            stds = np.asarray(data.stds, dtype=float)
+            pubs.append({"evs": evs.tolist(), "stds": stds.tolist()})
+    return {"primitive": work.primitive, "pubs": pubs}

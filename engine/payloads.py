@@ -1,0 +1,98 @@
+"""A scenario job's PUB fields (circuit, primitive, parameters, observables) -> :class:`Work`.
+
+Named circuits are built once, compiled once per backend, and their observables laid out once per
+(backend, circuit, observables); a job only adds its parameter values. A problem (a circuit too
+wide for the backend, parameters that do not match) becomes ``Work.error``: the job fails at
+submission with that reason and the simulation goes on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from . import circuits
+from .execution import DEFAULT_PRECISION, QPU, Work, work_digest
+
+
+def observable(spec, num_qubits: int):
+    """A SparsePauliOp from the scenario form; default Z on every qubit."""
+    from qiskit.quantum_info import SparsePauliOp
+
+    if spec is None:
+        return SparsePauliOp("Z" * num_qubits)
+    items = [spec] if isinstance(spec, str) else list(spec)
+    terms = [(s, 1.0) if isinstance(s, str) else (s[0], float(s[1])) for s in items]
+    for label, _ in terms:
+        if len(label) != num_qubits:
+            raise ValueError(f"observable {label!r} has {len(label)} qubits; the circuit has "
+                             f"{num_qubits}")
+    return SparsePauliOp.from_list(terms).simplify()
+
+
+class Payloads:
+    def __init__(self, scenario, qpus: dict[str, QPU], base_dir: Optional[Path] = None):
+        self.scenario = scenario
+        self.qpus = qpus
+        self.base_dir = base_dir
+        self._logical: dict[tuple, tuple] = {}   # (name, primitive) -> (circuit, digest)
+        self._compiled: dict[tuple, tuple] = {}  # (backend, name, primitive, obs) -> (isa, obs, key)
+
+    def logical(self, name: str, primitive: str):
+        got = self._logical.get((name, primitive))
+        if got is None:
+            base = circuits.build(self.scenario.circuits[name], self.base_dir)
+            qc = circuits.for_primitive(base, primitive)
+            got = (qc, circuits.digest(qc))
+            self._logical[(name, primitive)] = got
+        return got
+
+    def _compiled_for(self, backend: str, item, primitive: str):
+        obs_key = repr(item.observables)
+        key = (backend, item.circuit, primitive, obs_key)
+        got = self._compiled.get(key)
+        if got is None:
+            qc, digest = self.logical(item.circuit, primitive)
+            isa = self.qpus[backend].compile(qc, digest)
+            obs = None
+            if primitive == "estimator":
+                obs = observable(item.observables, qc.num_qubits).apply_layout(isa.layout)
+            got = (isa, obs, digest)
+            self._compiled[key] = got
+        return got
+
+    def work(self, item, backend: str, shots: int, seed: int,
+             parameters=None) -> Work:
+        """The work of one job. ``parameters`` overrides the item's (a client's next point)."""
+        primitive = item.primitive or "sampler"
+        try:
+            isa, obs, key = self._compiled_for(backend, item, primitive)
+        except (ValueError, circuits.CircuitError) as exc:
+            return Work(primitive, [], (), error=str(exc))
+        values = parameters if parameters is not None else item.parameters
+        n_params = isa.num_parameters
+        if values == "random" or (values is None and n_params):
+            rng = np.random.default_rng(seed)
+            values = rng.uniform(0, 2 * np.pi, n_params)
+        if n_params or values is not None:
+            values = np.asarray(values if values is not None else [], dtype=float)
+            if values.shape[-1:] != (n_params,):
+                return Work(primitive, [], (key,), error=(
+                    f"{len(values)} parameter values for circuit {item.circuit!r}, which has "
+                    f"{n_params} parameters"))
+        else:
+            values = None
+        if primitive == "sampler":
+            pub = (isa,) if values is None else (isa, values)
+            work = Work("sampler", [pub], (key,), shots=shots)
+        else:
+            precision = item.precision if item.precision is not None else (
+                DEFAULT_PRECISION if shots is None else 1.0 / np.sqrt(shots))
+            pub = (isa, obs) if values is None else (isa, obs, values)
+            work = Work("estimator", [pub], (key,), precision=float(precision))
+        work.digest = work_digest(work.primitive, work.keys, work.pubs, work.shots,
+                                  work.precision)
+        work.meta["circuit"] = item.circuit
+        return work
