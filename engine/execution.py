@@ -38,16 +38,15 @@ def job_seed(scenario_seed: int, job_id: str) -> int:
 class Work:
     """What a job asks the QPU to run: ISA PUBs for one primitive.
 
-    ``pubs`` are ``(circuit, ...)`` tuples in the V2 PUB form over ISA circuits. ``keys`` are the
-    circuits' digests: the compile cache (R15) and the memo key. ``error`` is set when the work
-    cannot run (too wide, not ISA, mismatched parameters); the job then fails at submission.
+    ``pubs`` are qiskit's coerced ``SamplerPub`` or ``EstimatorPub`` objects over ISA circuits,
+    each carrying its shots or precision. ``keys`` are the circuits' digests: the compile cache
+    (R15) and the memo key. ``error`` is set when the work cannot run (too wide, not ISA); the job
+    then fails at submission.
     """
 
     primitive: str                      # "sampler" or "estimator"
     pubs: list
     keys: tuple[str, ...]
-    shots: Optional[int] = None         # sampler
-    precision: Optional[float] = None   # estimator
     error: Optional[str] = None
     digest: str = ""                    # of the whole work, without the seed
     meta: dict = field(default_factory=dict)
@@ -186,20 +185,19 @@ class QPU:
     def qpu_seconds(self, work: Work) -> float:
         """Per-job overhead + for each circuit execution, shots x (duration + rep delay).
 
-        A PUB with a parameter sweep executes once per parameter set; an Estimator PUB once per
-        group of qubit-wise commuting Paulis, with shots = 1 / precision**2.
+        A PUB executes once per parameter set; an Estimator PUB once per parameter set and group
+        of qubit-wise commuting Paulis, with shots = 1 / precision**2.
         """
         t = self.timing
         total = t.per_job_overhead
         for pub in work.pubs:
-            circuit = pub[0]
-            per_shot = self.circuit_seconds(circuit) + t.rep_delay
+            per_shot = self.circuit_seconds(pub.circuit) + t.rep_delay
+            executions = max(1, pub.parameter_values.size)
             if work.primitive == "sampler":
-                shots = work.shots
-                executions = _parameter_sets(pub, 2)
+                shots = pub.shots
             else:
-                shots = math.ceil(1.0 / (work.precision ** 2))
-                executions = _parameter_sets(pub, 2) * _measurement_groups(pub[1])
+                shots = math.ceil(1.0 / (pub.precision ** 2))
+                executions *= _measurement_groups(pub.observables)
             total += executions * shots * per_shot
         return total
 
@@ -239,56 +237,50 @@ class QPU:
             memo_stats["hits"] += 1
             return hit
         memo_stats["misses"] += 1
-        if work.primitive == "sampler":
-            prim = self.sampler
-            prim.options.run_options["seed_simulator"] = seed
-            result = prim.run(work.pubs, shots=work.shots).result()
-        else:
-            prim = self.estimator
-            prim.options.run_options["seed_simulator"] = seed
-            result = prim.run(work.pubs, precision=work.precision).result()
+        prim = self.sampler if work.primitive == "sampler" else self.estimator
+        prim.options.run_options["seed_simulator"] = seed
+        result = prim.run(work.pubs).result()  # each PUB carries its shots or precision
         _MEMO[key] = result
         if len(_MEMO) > _MEMO_SIZE:
             _MEMO.popitem(last=False)
         return result
 
 
-def _parameter_sets(pub: Sequence, index: int) -> int:
-    values = pub[index] if len(pub) > index else None
-    if values is None:
-        return 1
-    arr = np.asarray(values, dtype=float)
-    return int(np.prod(arr.shape[:-1])) if arr.ndim > 1 else 1
-
-
 def _measurement_groups(observables) -> int:
+    """How many measurement settings an observables array needs (qubit-wise commuting groups)."""
     from qiskit.quantum_info import SparsePauliOp
 
-    ops = observables if isinstance(observables, (list, tuple)) else [observables]
     labels = set()
-    for op in ops:
-        spo = op if isinstance(op, SparsePauliOp) else SparsePauliOp(op)
-        labels.update(spo.paulis.to_labels())
+    for term in observables.ravel().tolist():
+        labels.update(term.keys())
     if not labels:
         return 1
     return len(SparsePauliOp(sorted(labels)).group_commuting(qubit_wise=True))
 
 
-def work_digest(primitive: str, keys: Sequence[str], pubs: list, shots, precision) -> str:
+def work_digest(primitive: str, keys: Sequence[str], pubs: list) -> str:
     """A digest of everything that decides a job's result except the seed."""
     h = hashlib.blake2b(digest_size=16)
-    h.update(f"{primitive}|{shots}|{precision}|".encode())
+    h.update(primitive.encode())
     for key, pub in zip(keys, pubs):
         h.update(key.encode())
-        for part in pub[1:]:
-            if part is None:
-                h.update(b"-")
-            elif isinstance(part, np.ndarray):
-                h.update(np.ascontiguousarray(part, dtype=float).tobytes())
-                h.update(str(part.shape).encode())
-            else:
-                h.update(repr(part).encode())
+        values = pub.parameter_values
+        if values.num_parameters:
+            arr = values.as_array(pub.circuit.parameters)
+            h.update(str(arr.shape).encode())
+            h.update(np.ascontiguousarray(arr, dtype=float).tobytes())
+        if primitive == "sampler":
+            h.update(f"|shots={pub.shots}".encode())
+        else:
+            h.update(f"|precision={pub.precision}|{pub.observables.ravel().tolist()!r}".encode())
     return h.hexdigest()
+
+
+def make_work(primitive: str, pubs: list, keys: Sequence[str]) -> Work:
+    """Work from coerced PUBs and their circuits' digests."""
+    work = Work(primitive, list(pubs), tuple(keys))
+    work.digest = work_digest(primitive, work.keys, work.pubs)
+    return work
 
 
 def summarize(work: Work, result) -> dict:

@@ -383,7 +383,7 @@ class Algorithm(_Model):
     name: Literal["vqe", "qaoa"]
     optimizer: Literal["COBYLA", "Nelder-Mead", "Powell"] = "COBYLA"
     maxiter: Annotated[int, Field(ge=1, le=10_000)] = 30
-    x0: Union[Literal["zeros", "random"], list[Annotated[float, Field(allow_inf_nan=False)]]] = "random"
+    x0: Union[Literal["zeros", "random"], list[Annotated[float, Field(allow_inf_nan=False)]]] = "zeros"
     # Time-to-solution: the first result within `tolerance` of `target` (else the last one).
     target: Optional[Annotated[float, Field(allow_inf_nan=False)]] = None
     tolerance: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 0.05

@@ -14,7 +14,7 @@ from typing import Optional
 import numpy as np
 
 from . import circuits
-from .execution import DEFAULT_PRECISION, QPU, Work, work_digest
+from .execution import DEFAULT_PRECISION, QPU, Work, make_work
 
 
 def observable(spec, num_qubits: int):
@@ -66,33 +66,26 @@ class Payloads:
     def work(self, item, backend: str, shots: int, seed: int,
              parameters=None) -> Work:
         """The work of one job. ``parameters`` overrides the item's (a client's next point)."""
+        from qiskit.primitives.containers import EstimatorPub, SamplerPub
+
         primitive = item.primitive or "sampler"
         try:
             isa, obs, key = self._compiled_for(backend, item, primitive)
         except (ValueError, circuits.CircuitError) as exc:
             return Work(primitive, [], (), error=str(exc))
         values = parameters if parameters is not None else item.parameters
-        n_params = isa.num_parameters
-        if values == "random" or (values is None and n_params):
-            rng = np.random.default_rng(seed)
-            values = rng.uniform(0, 2 * np.pi, n_params)
-        if n_params or values is not None:
-            values = np.asarray(values if values is not None else [], dtype=float)
-            if values.shape[-1:] != (n_params,):
-                return Work(primitive, [], (key,), error=(
-                    f"{len(values)} parameter values for circuit {item.circuit!r}, which has "
-                    f"{n_params} parameters"))
-        else:
-            values = None
-        if primitive == "sampler":
-            pub = (isa,) if values is None else (isa, values)
-            work = Work("sampler", [pub], (key,), shots=shots)
-        else:
-            precision = item.precision if item.precision is not None else (
-                DEFAULT_PRECISION if shots is None else 1.0 / np.sqrt(shots))
-            pub = (isa, obs) if values is None else (isa, obs, values)
-            work = Work("estimator", [pub], (key,), precision=float(precision))
-        work.digest = work_digest(work.primitive, work.keys, work.pubs, work.shots,
-                                  work.precision)
+        if isinstance(values, str) or (values is None and isa.num_parameters):  # "random"
+            values = np.random.default_rng(seed).uniform(0, 2 * np.pi, isa.num_parameters)
+        try:
+            if primitive == "sampler":
+                pub = SamplerPub.coerce((isa,) if values is None else (isa, values), shots)
+            else:
+                precision = (item.precision if item.precision is not None
+                             else 1.0 / np.sqrt(shots) if shots else DEFAULT_PRECISION)
+                pub = EstimatorPub.coerce((isa, obs) if values is None else (isa, obs, values),
+                                          float(precision))
+        except (ValueError, TypeError) as exc:
+            return Work(primitive, [], (key,), error=f"circuit {item.circuit!r}: {exc}")
+        work = make_work(primitive, [pub], [key])
         work.meta["circuit"] = item.circuit
         return work

@@ -197,7 +197,7 @@ class Simulation:
                start_session: bool = False, mode: str = "dedicated",
                max_time: Optional[float] = None, interactive_timeout: Optional[float] = None,
                max_execution_time: Optional[float] = None, workload: Optional[str] = None,
-               iteration: Optional[int] = None) -> Job:
+               iteration: Optional[int] = None, seed: Optional[int] = None) -> Job:
         """Submit a job at ``at`` (default now). ``start_session=True`` opens a new session whose
         first job this is (its id is ``job.session``); ``session_id`` adds it to that session. A
         submission to an unknown, closed or expired session is rejected and recorded (R13).
@@ -219,7 +219,7 @@ class Simulation:
         if when < self.now:
             raise ValueError(f"cannot submit at {when}: the clock is already at {self.now}")
         job = self._new_job(job_id, tenant, backend, when, duration, session_id,
-                            max_execution_time, workload, iteration, work)
+                            max_execution_time, workload, iteration, work, seed)
         self.env.call_at(when, SUBMIT, self._on_submit_event, job)
         return job
 
@@ -340,7 +340,8 @@ class Simulation:
             raise KeyError(f"unknown session {session_id!r}") from None
 
     def _new_job(self, job_id, tenant, backend, submit_time, duration, session_id,
-                 max_execution_time, workload=None, iteration=None, work=None) -> Job:
+                 max_execution_time, workload=None, iteration=None, work=None,
+                 seed=None) -> Job:
         jid = job_id if job_id is not None else f"job-{next(self._auto_ids)}"
         if jid in self.jobs:
             raise ValueError(f"job id {jid!r} is already used")
@@ -350,7 +351,7 @@ class Simulation:
         job = Job(jid, tenant, backend, submit_time, duration, session_id,
                   max_execution_time, workload, iteration,
                   keys=work.keys if work is not None else (), compile_time=compile_time,
-                  work=work, seed=self.seed_for(jid))
+                  work=work, seed=self.seed_for(jid) if seed is None else seed)
         self.jobs[jid] = job
         return job
 
@@ -779,17 +780,18 @@ class Simulation:
                 if opt is not None and x is None:
                     break  # the optimizer has converged
                 jid = f"{c.id}.{i + 1}"
+                # From the client's stream, not its id: equal workload seeds, equal results.
+                jseed = job_seed(seed, str(i + 1))
                 if session is not None and i == 0:
                     # `with Session(backend)`: the session opens with the client's first job.
                     c.session_id = self.open_session(c.tenant, c.backend, session_id=c.id,
                                                      workload=c.workload, **session).id
                 work = None
                 if item is not None:
-                    work = self.payloads.work(item, c.backend, item.shots, self.seed_for(jid),
-                                              parameters=x)
+                    work = self.payloads.work(item, c.backend, item.shots, jseed, parameters=x)
                 job = self.submit(c.tenant, c.backend, durations[i], work=work, job_id=jid,
                                   session_id=c.session_id, max_execution_time=met,
-                                  workload=c.workload, iteration=i + 1)
+                                  workload=c.workload, iteration=i + 1, seed=jseed)
                 c.job_ids.append(jid)
                 yield self.wait(job)
                 if job.status != "completed":

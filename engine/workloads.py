@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .execution import job_seed
 from .job import Job
 from .model import (
     BackgroundWorkload,
@@ -108,10 +109,10 @@ def install(sim: "Simulation", scenario: Scenario) -> None:
 
 
 def _job(sim: "Simulation", item, job_id: str, tenant: str, backend: str, submit: float,
-         duration, session, met, workload=None, iteration=None) -> Job:
+         duration, session, met, workload=None, iteration=None, seed=None) -> Job:
     """A job with its work (when the item names a circuit) and its QPU time: ``duration`` if
     given, else the timing model's price of its circuits."""
-    seed = sim.seed_for(job_id)
+    seed = sim.seed_for(job_id) if seed is None else seed
     work = None
     if item.circuit is not None:
         work = sim.payloads.work(item, backend, item.shots, seed)
@@ -155,8 +156,10 @@ def _background(sim: "Simulation", w: BackgroundWorkload, name: str,
     n = len(times)
     durations = _durations(w, rng, n)
     backends = _pick_backends(w, rng, n)
+    base = int(rng.integers(0, 2**31))
     return [_job(sim, w, f"{name}.{i + 1}", w.tenant, backends[i], float(times[i]),
-                 durations[i], None, w.max_execution_time, name) for i in range(n)]
+                 durations[i], None, w.max_execution_time, name,
+                 seed=job_seed(base, str(i + 1))) for i in range(n)]
 
 
 def _batch(sim: "Simulation", w: BatchWorkload, name: str, rng: np.random.Generator) -> list[Job]:
@@ -169,8 +172,10 @@ def _batch(sim: "Simulation", w: BatchWorkload, name: str, rng: np.random.Genera
                                    max_time=w.max_time,
                                    interactive_timeout=w.interactive_timeout, workload=name).id
         sim.close(session, at=float(times[-1]))  # leaving the `with Batch(...)` block
+    base = int(rng.integers(0, 2**31))
     return [_job(sim, w, f"{name}.{i + 1}", w.tenant, backend, float(times[i]), durations[i],
-                 session, w.max_execution_time, name, i + 1) for i in range(w.jobs)]
+                 session, w.max_execution_time, name, i + 1, seed=job_seed(base, str(i + 1)))
+            for i in range(w.jobs)]
 
 
 def _clients(sim: "Simulation", w: InteractiveWorkload, name: str,
