@@ -80,12 +80,21 @@ def _coupling(spec: BackendSpec):
         rows = math.ceil(n / cols)
         full = CouplingMap.from_grid(rows, cols)
         return full.reduce(list(range(n))) if rows * cols != n else full
-    # heavy_hex: the smallest odd code distance whose lattice holds n qubits, cut to n.
+    # heavy_hex: the smallest odd code distance whose lattice holds n qubits, cut to a
+    # connected piece of n qubits (breadth first from qubit 0; the numbering is not contiguous).
     d = 3
     while (5 * d * d - 2 * d - 1) // 2 < n:
         d += 2
     hh = CouplingMap.from_heavy_hex(d)
-    return hh.reduce(list(range(n))) if n < hh.size() else hh
+    if n >= hh.size():
+        return hh
+    order, seen = [0], {0}
+    for q in order:
+        for nb in sorted(hh.neighbors(q)):
+            if nb not in seen:
+                seen.add(nb)
+                order.append(nb)
+    return hh.reduce(sorted(order[:n]))
 
 
 def make_backend(spec: BackendSpec):
@@ -283,6 +292,20 @@ def make_work(primitive: str, pubs: list, keys: Sequence[str]) -> Work:
     return work
 
 
+def _counts(bits) -> dict:
+    """``BitArray.get_counts()`` over all parameter sets, vectorised with numpy (the library
+    loops over shots in Python, which was most of the engine's overhead on top of Aer)."""
+    arr = np.asarray(bits.array)
+    nbytes = arr.shape[-1]
+    if nbytes > 8:
+        return bits.get_counts()
+    weights = (np.uint64(256) ** np.arange(nbytes - 1, -1, -1, dtype=np.uint64))
+    ints = arr.reshape(-1, nbytes).astype(np.uint64) @ weights
+    values, freq = np.unique(ints, return_counts=True)
+    width = bits.num_bits
+    return {format(int(v), f"0{width}b"): int(f) for v, f in zip(values, freq)}
+
+
 def summarize(work: Work, result) -> dict:
     """A JSON-able summary of a job's result: counts for the Sampler, evs and stds for the
     Estimator, one entry per PUB."""
@@ -292,7 +315,7 @@ def summarize(work: Work, result) -> dict:
         if work.primitive == "sampler":
             names = list(data.keys()) if hasattr(data, "keys") else []
             bits = getattr(data, names[0]) if names else None
-            counts = bits.get_counts() if bits is not None else {}
+            counts = _counts(bits) if bits is not None else {}
             pubs.append({"register": names[0] if names else None,
                          "counts": dict(sorted(counts.items()))})
         else:

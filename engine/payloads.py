@@ -76,6 +76,12 @@ class Payloads:
         values = parameters if parameters is not None else item.parameters
         if isinstance(values, str) or (values is None and isa.num_parameters):  # "random"
             values = np.random.default_rng(seed).uniform(0, 2 * np.pi, isa.num_parameters)
+        if values is not None:
+            given = np.shape(values)[-1] if np.ndim(values) else 1
+            if given != isa.num_parameters:
+                return Work(primitive, [], (key,), error=(
+                    f"parameters: circuit {item.circuit!r} has {isa.num_parameters} parameters, "
+                    f"got {given} values"))
         try:
             if primitive == "sampler":
                 pub = SamplerPub.coerce((isa,) if values is None else (isa, values), shots)

@@ -26,7 +26,6 @@ from itertools import count
 from typing import Callable, Iterable, Optional
 
 import simpy
-from simpy.core import EmptySchedule
 
 from .execution import QPU, job_seed, summarize
 from .job import Job
@@ -72,6 +71,26 @@ class SimEnv(simpy.Environment):
         ev = Call(self, callback, value)
         heappush(self._queue, (at, priority, next(self._eid), ev))
         return ev
+
+    def run_all(self, tick: Optional[Callable[[], None]] = None, every: int = 4096) -> None:
+        """Process every scheduled event: ``step()`` in a loop, inlined (one method call less
+        per event on the hot path), with the same semantics; ``tick()`` every ``every`` events.
+        """
+        queue = self._queue
+        n = 0
+        while queue:
+            self._now, _, _, event = heappop(queue)
+            callbacks, event.callbacks = event.callbacks, None
+            for callback in callbacks:
+                callback(event)
+            if not event._ok and not hasattr(event, "_defused"):
+                exc = type(event._value)(*event._value.args)
+                exc.__cause__ = event._value
+                raise exc
+            if tick is not None:
+                n += 1
+                if n % every == 0:
+                    tick()
 
 
 class BackendState:
@@ -167,7 +186,7 @@ class Simulation:
 
     @property
     def now(self) -> float:
-        return self.env.now
+        return self.env._now
 
     def open_session(self, tenant: str, backend: str, *, mode: str = "dedicated",
                      session_id: Optional[str] = None, max_time: Optional[float] = None,
@@ -281,19 +300,10 @@ class Simulation:
         if until is not None:
             env.run(until=until)
             return
-        step = env.step
-        try:
-            if progress is None:
-                while True:
-                    step()
-            n = 0
-            while True:
-                step()
-                n += 1
-                if n % every == 0:
-                    progress(self._finished, self.expected_jobs())
-        except EmptySchedule:
-            pass
+        if progress is None:
+            env.run_all()
+        else:
+            env.run_all(lambda: progress(self._finished, self.expected_jobs()), every)
         if progress is not None:
             progress(self._finished, self.expected_jobs())
         self.execute_pending()
@@ -318,6 +328,12 @@ class Simulation:
         to_come = sum(c.iterations - len(c.job_ids) for c in self.clients
                       if c.status in ("waiting", "running"))
         return len(self.jobs) + to_come
+
+    def settle(self) -> None:
+        """Process everything due at the current instant, without advancing the clock."""
+        env = self.env
+        while env._queue and env.peek() == env.now:
+            env.step()
 
     def run_until_done(self, job: Job) -> Job:
         """Advance the clock until ``job`` is finished (everyone else's work goes on meanwhile)."""
@@ -365,26 +381,26 @@ class Simulation:
 
     def _feed(self, _event) -> None:
         pending = self._pending
-        now = self.env.now
+        now = self.env._now
         while pending and pending[0].submit_time <= now:
             self._arrive(pending.popleft())
         if pending:
             self.env.call_at(pending[0].submit_time, SUBMIT, self._feed)
 
     def _log(self, event: str, backend: str, session_id, job_id, tenant, detail: str) -> None:
-        self.events.append((self.env.now, backend, event, session_id, job_id, tenant, detail))
+        self.events.append((self.env._now, backend, event, session_id, job_id, tenant, detail))
 
     def _mark(self, b: BackendState) -> None:
         """Ask for a decision on ``b`` at the end of this instant (R18). A busy backend needs
         none: its job's completion will ask."""
         if b.running is None and not b.dispatch_pending:
             b.dispatch_pending = True
-            self.env.call_at(self.env.now, DISPATCH, self._on_dispatch, b)
+            self.env.call_at(self.env._now, DISPATCH, self._on_dispatch, b)
 
     def _finish(self, job: Job, status: str, reason: str = "") -> None:
         job.status = status
         job.reason = reason
-        job.finished_at = self.env.now
+        job.finished_at = self.env._now
         self._finished += 1
         if job.done is not None:
             job.done.succeed(job)
@@ -396,6 +412,8 @@ class Simulation:
 
     def _arrive(self, job: Job) -> None:
         job.seq = next(self._seq)
+        if job.terminal:  # cancelled before its submission took effect
+            return
         b = self.backends[job.backend]
         sid = job.session
         if job.work is not None and job.work.error is not None:
@@ -407,7 +425,7 @@ class Simulation:
             job.status = "queued"
             b.fs.setdefault(job.tenant, deque()).append(job)
             # The three per-job records append directly: this is the hot path.
-            self.events.append((self.env.now, b.name, "job_submitted", None, job.id, job.tenant,
+            self.events.append((self.env._now, b.name, "job_submitted", None, job.id, job.tenant,
                                 "job mode: waits in the fair-share queue (R2)"))
             self._mark(b)
             return
@@ -455,7 +473,7 @@ class Simulation:
     def _dispatch(self, b: BackendState) -> None:
         if b.running is not None:
             return
-        now = self.env.now
+        now = self.env._now
         s = b.holder
         if s is not None:
             if s.queue:  # R5
@@ -510,7 +528,7 @@ class Simulation:
                     f"{self.shares[job.tenant]:g} = {ratio:.6g}, {why}")
 
     def _start(self, b: BackendState, job: Job, rule: str, detail: str) -> None:
-        now = self.env.now
+        now = self.env._now
         s = self.sessions[job.session] if job.session is not None else None
         run = job.duration
         if job.compile_time:
@@ -565,7 +583,7 @@ class Simulation:
 
     def _begin(self, s: Session, first: Job) -> None:
         """R4/R14: the session's first job starts; the max-time clock starts now (R9)."""
-        now = self.env.now
+        now = self.env._now
         s.started_at = now
         s.max_time = self._max_time(s, first)
         if not s.dedicated:
@@ -595,7 +613,28 @@ class Simulation:
 
     def _on_job_end(self, event) -> None:
         job, stopped = event._value
-        now = self.env.now
+        if job.status != "running":  # cancelled while running: it already left the QPU
+            return
+        now = self.env._now
+        ran = now - job.start_time
+        if stopped:
+            reason = f"max execution time ({ran:g} s) reached (R12)"
+            self._log("job_failed", job.backend, job.session, job.id, job.tenant, reason)
+            status, why = "failed", "max execution time"
+        else:
+            self.events.append((now, job.backend, "job_completed", job.session, job.id,
+                                job.tenant, f"ran {ran:g} s"))
+            if job.work is not None and self.policy.execution != "none":
+                if job.done is not None:  # someone waits on the result: run it now
+                    self.execute(job)
+                elif self.policy.execution == "all":
+                    self._unexecuted.append(job)
+            status, why = "completed", ""
+        self._off_qpu(job, status, why)
+
+    def _off_qpu(self, job: Job, status: str, reason: str) -> None:
+        """A running job leaves its QPU: charge it, free the backend, tidy its session."""
+        now = self.env._now
         b = self.backends[job.backend]
         b.running = None
         b.busy_time += now - job.start_time
@@ -606,19 +645,7 @@ class Simulation:
             self.meters[job.tenant].close(now)
             if s is not None:
                 s.usage += now - job.start_time
-        if stopped:
-            reason = f"max execution time ({now - job.start_time:g} s) reached (R12)"
-            self._log("job_failed", b.name, job.session, job.id, job.tenant, reason)
-            self._finish(job, "failed", "max execution time")
-        else:
-            self.events.append((now, b.name, "job_completed", job.session, job.id, job.tenant,
-                                f"ran {now - job.start_time:g} s"))
-            if job.work is not None and self.policy.execution != "none":
-                if job.done is not None:  # someone waits on the result: run it now
-                    self.execute(job)
-                elif self.policy.execution == "all":
-                    self._unexecuted.append(job)
-            self._finish(job, "completed")
+        self._finish(job, status, reason)
         if s is not None:
             s.running = None
             s.last_job_completed = now
@@ -630,10 +657,34 @@ class Simulation:
                                        "interactive wait")
         self._mark(b)
 
+    def cancel_job(self, job: Job, at: Optional[float] = None) -> None:
+        """Cancel one job (the client's ``job.cancel()``): a queued job is withdrawn, a running
+        one stops now and frees the QPU."""
+        self.env.call_at(self.now if at is None else max(at, self.now), CONTROL,
+                         self._on_cancel_job, job)
+
+    def _on_cancel_job(self, event) -> None:
+        job = event._value
+        if job.terminal:
+            return
+        if job.status == "running":
+            self._log("job_cancelled", job.backend, job.session, job.id, job.tenant,
+                      "cancel(): stopped while running")
+            self._off_qpu(job, "cancelled", "cancelled by the user")
+            return
+        self._log("job_cancelled", job.backend, job.session, job.id, job.tenant,
+                  "cancel(): withdrawn from the queue")
+        s = self.sessions.get(job.session) if job.session is not None else None
+        if s is not None and job in s.queue:
+            s.queue.remove(job)  # rare and user-driven: a linear removal is fine
+        self._finish(job, "cancelled", "cancelled by the user")
+        if s is not None and not s.ended and not s.accepting and not s.queue and s.running is None:
+            self._end(s, "closed", "R10: closed and its last job is gone: ends at once")
+
     # ------------------------------------------------------------------ session transitions
 
     def _open(self, s: Session) -> None:
-        s.opened_at = self.env.now
+        s.opened_at = self.env._now
         self._log("session_opened", s.backend, s.id, None, s.tenant,
                   f"{'session' if s.dedicated else 'batch'} created")
 
@@ -643,7 +694,7 @@ class Simulation:
             return
         self._open(s)
         if self.policy.open_timeout is not None:
-            self.env.call_at(self.env.now + self.policy.open_timeout, TIMER,
+            self.env.call_at(self.env._now + self.policy.open_timeout, TIMER,
                              self._on_open_timeout, s)
 
     def _on_open_timeout(self, event) -> None:
@@ -661,7 +712,7 @@ class Simulation:
                                 f"({s.interactive_timeout:g} s); fair share resumes")
 
     def _deactivate(self, s: Session, detail: str) -> None:
-        now = self.env.now
+        now = self.env._now
         if s.idle_since is not None:
             s.reserved_idle += now - s.idle_since
             s.idle_since = None
@@ -671,7 +722,7 @@ class Simulation:
 
     def _release(self, s: Session) -> None:
         """A dedicated session stops holding its backend; its hold is charged (R3)."""
-        now = self.env.now
+        now = self.env._now
         b = self.backends[s.backend]
         s.holding = False
         b.holder = None
@@ -691,7 +742,7 @@ class Simulation:
         if s.ended or not s.accepting:
             return
         s.accepting = False
-        s.closed_at = self.env.now
+        s.closed_at = self.env._now
         if not s.queue and s.running is None:
             self._end(s, "closed", "R10: close() with nothing queued or running: ends at once")
         else:
@@ -706,7 +757,7 @@ class Simulation:
 
     def _end(self, s: Session, reason: str, detail: str) -> None:
         """The session ends for good: closed, expired (R9) or cancelled (R11)."""
-        now = self.env.now
+        now = self.env._now
         s.state = "closed"
         s.accepting = False
         s.end_reason = reason
@@ -730,7 +781,7 @@ class Simulation:
 
     def _session_usage(self, s: Session) -> float:
         """Usage charged to a session so far, counting a hold or job still in progress."""
-        now = self.env.now
+        now = self.env._now
         usage = s.usage
         if s.holding:
             usage += now - s.activated_at

@@ -156,10 +156,16 @@ def _background(sim: "Simulation", w: BackgroundWorkload, name: str,
     n = len(times)
     durations = _durations(w, rng, n)
     backends = _pick_backends(w, rng, n)
-    base = int(rng.integers(0, 2**31))
-    return [_job(sim, w, f"{name}.{i + 1}", w.tenant, backends[i], float(times[i]),
-                 durations[i], None, w.max_execution_time, name,
-                 seed=job_seed(base, str(i + 1))) for i in range(n)]
+    seeds = rng.integers(0, 2**31, n).tolist()
+    times = times.tolist()
+    if w.circuit is None and all(d is not None for d in durations):
+        # Duration-only load (the common bulk case): build the jobs directly.
+        tenant, met = w.tenant, w.max_execution_time
+        return [Job(f"{name}.{i + 1}", tenant, backends[i], times[i], float(durations[i]),
+                    None, met, name, None, seed=seeds[i]) for i in range(n)]
+    return [_job(sim, w, f"{name}.{i + 1}", w.tenant, backends[i], times[i],
+                 durations[i], None, w.max_execution_time, name, seed=seeds[i])
+            for i in range(n)]
 
 
 def _batch(sim: "Simulation", w: BatchWorkload, name: str, rng: np.random.Generator) -> list[Job]:

@@ -1,0 +1,283 @@
+"""The Qiskit-Runtime-style client API (engine.runtime) and the examples written against it."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from qiskit import QuantumCircuit
+from qiskit.circuit import Parameter
+from qiskit.primitives import PrimitiveResult, SamplerPubResult
+from qiskit.primitives.containers import PubResult
+from qiskit.quantum_info import SparsePauliOp
+from qiskit.transpiler import generate_preset_pass_manager
+
+import qiskit_ibm_runtime
+from engine.runtime import (Batch, EstimatorV2, IBMInputValueError, QiskitRuntimeService,
+                            RuntimeJobFailureError, SamplerV2, Session)
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
+
+# One 5-qubit QPU; lab's two jobs are there before you. Fixed think time: 10 s per call.
+LAB = {
+    "name": "runtime-test", "seed": 1,
+    "policy": {"preset": "ibm-2022", "interactive_timeout": 60, "execution": "interactive"},
+    "backends": [{"name": "qpu_a"}, {"name": "qpu_b"}],
+    "tenants": [{"name": "you", "share": 1}, {"name": "lab", "share": 1}],
+    "jobs": [{"id": "lab1", "tenant": "lab", "backend": "qpu_a", "submit": 0, "duration": 100},
+             {"id": "lab2", "tenant": "lab", "backend": "qpu_a", "submit": 5, "duration": 50},
+             {"id": "lab3", "tenant": "lab", "backend": "qpu_b", "submit": 0, "duration": 30}],
+}
+
+
+def bell(backend):
+    qc = QuantumCircuit(2)
+    qc.h(0)
+    qc.cx(0, 1)
+    qc.measure_all()
+    return generate_preset_pass_manager(backend=backend, optimization_level=1).run(qc)
+
+
+@pytest.fixture
+def service():
+    return QiskitRuntimeService(scenario=LAB, think_time=10)
+
+
+# ------------------------------------------------------------------ the examples
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_examples_run_with_only_the_import_line_changed(path):
+    source = path.read_text()
+    tree = ast.parse(source)
+    ours = [n for n in tree.body if isinstance(n, ast.ImportFrom) and n.module == "engine.runtime"]
+    assert len(ours) == 1, "one import line from engine.runtime"
+    for alias in ours[0].names:  # the same names exist in the real client
+        assert hasattr(qiskit_ibm_runtime, alias.name), alias.name
+    # The docstring quotes the original line; it is ours with the module swapped.
+    line = source.splitlines()[ours[0].lineno - 1]
+    assert line.replace("engine.runtime", "qiskit_ibm_runtime") in source
+    # Nothing else in the script touches the engine.
+    assert source.count("engine") == source.count("engine.runtime")
+
+    done = subprocess.run([sys.executable, str(path)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+    out = done.stdout
+    if path.stem == "estimator_vqe_session":
+        lowest = float(out.split("lowest energy found: ")[1].split()[0])
+        assert lowest < -1.75       # the H2 ground state is -1.857
+        assert "iteration 30" in out or "iteration 2" in out
+    elif path.stem == "sampler_batch":
+        assert out.count("(DONE): 4 circuits") == 3
+    elif path.stem == "jobs_api_session_id":
+        assert "after close(): Closed" in out
+        assert "retrieved" in out and "'00'" in out and "'11'" in out
+
+
+# ------------------------------------------------------------------ sessions and the clock
+
+def test_a_session_holds_the_backend_between_results_and_close_lets_fair_share_resume(service):
+    """Hand-worked: think 10 s per call. Session opened at 10, job 1 submitted at 20, waits behind
+    lab1 (0-100) and goes first at 100 (R3: you have no usage); the result returns at its end E1;
+    job 2 is submitted at E1+10, inside the 60 s interactive timeout, so it starts at once while
+    lab2 still waits (R5/R6); leaving the block closes at E2+10 (R10) and lab2 starts then."""
+    backend = service.backend("qpu_a")
+    isa = bell(backend)
+    sim = service.simulation
+    with Session(backend=backend) as session:
+        assert sim.now == 10
+        sampler = SamplerV2(mode=session)
+        first = sampler.run([isa])
+        assert sim.now == 20 and first.status() == "QUEUED"
+        r1 = first.result()
+        j1 = sim.jobs[first.job_id()]
+        assert (j1.submit_time, j1.start_time) == (20, 100)
+        assert sim.now == j1.end_time
+        assert session.details()["state"] == "active"
+        second = sampler.run([isa])
+        j2 = sim.jobs[second.job_id()]
+        assert j2.submit_time == j2.start_time == j1.end_time + 10
+        second.result()
+        assert sim.jobs["lab2"].start_time is None   # held by the session
+    lab2 = sim.jobs["lab2"]
+    service.finish()
+    assert lab2.start_time == j2.end_time + 10
+    assert session.status() == "Closed"
+    # R15: the second job reused the compiled circuit; the first paid the compile time.
+    assert (j1.compiled, j2.compiled) == ("miss", "hit")
+    assert j1.end_time - j1.start_time == pytest.approx(j2.end_time - j2.start_time + 1.0)
+    # Results are qiskit's own types.
+    assert isinstance(r1, PrimitiveResult) and isinstance(r1[0], SamplerPubResult)
+    counts = r1[0].data.meas.get_counts()
+    assert set(counts) <= {"00", "01", "10", "11"} and counts.get("00", 0) > 1000
+
+
+def test_details_have_the_client_librarys_keys_and_state_timestamps(service):
+    import inspect
+    import re
+
+    real_keys = set(re.findall(r'"(\w+)": response\.get',
+                               inspect.getsource(qiskit_ibm_runtime.Session.details)))
+    backend = service.backend("qpu_b")
+    session = Session(backend=backend, max_time="1h 30m")
+    assert session.status() == "Pending"
+    d = session.details()
+    assert set(d) == real_keys
+    assert d["state"] == "open" and d["max_time"] == 5400 and d["started_at"] is None
+    job = SamplerV2(mode=session).run([bell(backend)])
+    job.result()
+    d = session.details()
+    assert d["state"] == "active" and d["accepting_jobs"] is True
+    assert d["started_at"] == job.metrics()["timestamps"]["running"]
+    assert d["mode"] == "dedicated" and d["interactive_timeout"] == 60
+    assert session.status() == "In progress, accepting new jobs"
+    session.close()
+    d = session.details()
+    assert d["state"] == "closed" and d["accepting_jobs"] is False
+    assert [t["status"] for t in d["timestamps"]] == ["open", "active", "closed"]
+    stamps = [t["timestamp"] for t in d["timestamps"]]
+    assert stamps == sorted(stamps)
+
+
+def test_background_load_keeps_running_while_a_script_thinks(service):
+    sim = service.simulation
+    backend = service.backend("qpu_a")
+    job = SamplerV2(mode=backend).run([bell(backend)])
+    assert sim.now == 10 and sim.jobs["lab1"].status == "running"
+    job.result()
+    # lab1 ran to its end while we waited; you went next (no usage), then lab2.
+    assert sim.jobs["lab1"].end_time == 100
+    assert sim.jobs[job.job_id()].start_time == 100
+
+
+def test_measured_think_time_advances_the_clock_by_wall_time_times_the_scale():
+    service = QiskitRuntimeService(scenario=LAB, think_scale=1000.0)
+    backend = service.backend("qpu_a")
+    import time
+    time.sleep(0.05)
+    SamplerV2(mode=backend).run([bell(backend)])
+    assert service.simulation.now >= 50
+
+
+def test_estimator_in_a_batch_returns_expectation_values(service):
+    backend = service.backend("qpu_b")
+    qc = QuantumCircuit(2)
+    qc.h(0)
+    qc.cx(0, 1)
+    isa = generate_preset_pass_manager(backend=backend, optimization_level=1).run(qc)
+    obs = SparsePauliOp.from_list([("ZZ", 1.0), ("XX", 1.0), ("ZI", 1.0)]).apply_layout(isa.layout)
+    with Batch(backend=backend) as batch:
+        estimator = EstimatorV2(mode=batch)
+        job = estimator.run([(isa, obs)], precision=0.01)
+    result = job.result()
+    assert isinstance(result, PrimitiveResult) and isinstance(result[0], PubResult)
+    assert float(result[0].data.evs) == pytest.approx(2.0, abs=0.1)   # <ZZ>+<XX>+<ZI> = 2
+    d = batch.details()
+    assert d["mode"] == "batch" and d["state"] == "closed"
+    assert job.session_id == batch.session_id
+
+
+# ------------------------------------------------------------------ bad input, cancel, backends
+
+def test_bad_submissions_fail_as_the_service_would(service):
+    backend = service.backend("qpu_a")
+    sampler = SamplerV2(mode=backend)
+    bare = QuantumCircuit(2)
+    bare.h(0)
+    with pytest.raises(IBMInputValueError, match="no output classical registers"):
+        sampler.run([generate_preset_pass_manager(backend=backend,
+                                                  optimization_level=1).run(bare)])
+    param = QuantumCircuit(1)
+    param.rx(Parameter("a"), 0)
+    param.ry(Parameter("b"), 0)
+    param.measure_all()
+    with pytest.raises(IBMInputValueError):
+        sampler.run([(param, [0.1, 0.2, 0.3])])
+    estimator = EstimatorV2(mode=backend)
+    with pytest.raises(IBMInputValueError):
+        estimator.run([(bell(backend).remove_final_measurements(inplace=False),
+                        SparsePauliOp("ZZZ"))])
+    # A circuit that is not ISA for the backend is accepted, then fails with the reason.
+    wide = QuantumCircuit(2)
+    wide.h(0)
+    wide.cx(0, 1)
+    wide.measure_all()
+    job = sampler.run([wide])
+    assert job.status() == "ERROR"
+    with pytest.raises(RuntimeJobFailureError, match="ISA|instruction|not supported"):
+        job.result()
+    # ... and the simulation goes on.
+    ok = sampler.run([bell(backend)])
+    assert ok.result()[0].data.meas.num_shots > 0
+
+
+def test_cancelling_a_queued_job(service):
+    backend = service.backend("qpu_a")
+    job = SamplerV2(mode=backend).run([bell(backend)])
+    assert job.status() == "QUEUED"
+    job.cancel()
+    assert job.status() == "CANCELLED" and job.cancelled()
+    with pytest.raises(RuntimeJobFailureError, match="cancelled"):
+        job.result()
+
+
+def test_session_cancel_cancels_its_queued_jobs(service):
+    backend = service.backend("qpu_a")
+    session = Session(backend=backend)
+    jobs = [SamplerV2(mode=session).run([bell(backend)]) for _ in range(2)]
+    session.cancel()
+    assert [j.status() for j in jobs] == ["CANCELLED", "CANCELLED"]
+    assert session.status() == "Closed"
+
+
+def test_backends_least_busy_and_jobs_listing(service):
+    assert [b.name for b in service.backends()] == ["qpu_a", "qpu_b"]
+    assert service.backends(simulator=True) == []
+    assert service.least_busy().name == "qpu_b"       # lab has two jobs on qpu_a
+    with pytest.raises(KeyError, match="qpu_a, qpu_b"):
+        service.backend("nope")
+    backend = service.backend("qpu_b")
+    assert backend.num_qubits == 5 and backend.status().pending_jobs == 1
+    job = SamplerV2(mode=backend).run([bell(backend)], shots=100)
+    assert [j.job_id() for j in service.jobs()] == [job.job_id()]
+    assert service.job(job.job_id()).result()[0].data.meas.num_shots == 100
+
+
+def test_default_datacenter_and_save_run(tmp_path):
+    service = QiskitRuntimeService(think_time=1)
+    assert {b.name for b in service.backends()} == {"qpu_heron", "qpu_eagle", "qpu_falcon"}
+    backend = service.backend("qpu_falcon")
+    job = SamplerV2(mode=backend).run([bell(backend)])
+    job.result()
+    out = service.save_run("mine", folder=tmp_path)
+    jobs = pd.read_csv(out / "jobs.csv")
+    mine = jobs[jobs["tenant"] == "you"]
+    assert list(mine["job_id"]) == [job.job_id()] and mine["status"].iloc[0] == "completed"
+    assert len(jobs) > 100       # two labs' background load ran to the end
+    assert {"events.csv", "sessions.csv"} <= {p.name for p in out.iterdir()}
+
+
+def test_same_script_same_results():
+    def once():
+        service = QiskitRuntimeService(scenario=LAB, think_time=5)
+        backend = service.backend("qpu_a")
+        with Session(backend=backend) as session:
+            res = SamplerV2(mode=session).run([bell(backend)]).result()
+        return res[0].data.meas.get_counts(), service.simulation.now
+
+    assert once() == once()
+
+
+def test_max_time_strings_are_parsed_and_bad_ones_rejected(service):
+    backend = service.backend("qpu_b")
+    assert Session(backend=backend, max_time="90m").details()["max_time"] == 5400
+    with pytest.raises(IBMInputValueError, match="max_time"):
+        Session(backend=backend, max_time="soon")
+    with pytest.raises(IBMInputValueError, match="mode"):
+        SamplerV2(mode="qpu_b")
