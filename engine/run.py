@@ -6,6 +6,7 @@ tables and the metrics, and writes them to a folder.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,3 +82,31 @@ def run_scenario(scenario: Scenario,
     sim = Simulation(scenario, base_dir=base_dir)
     sim.run(progress=progress)
     return collect(sim, time.perf_counter() - t0)
+
+
+def load_run(folder: str | Path) -> RunResult:
+    """A run written by :meth:`RunResult.write` (the CLI, ``service.save_run``), read back.
+
+    Raises ScenarioError naming the file when something is missing or unreadable."""
+    from .model import ScenarioError, validate_scenario
+
+    folder = Path(folder)
+    if not (folder / "jobs.csv").exists():
+        raise ScenarioError("(run)", str(folder), "no jobs.csv here: not a saved run")
+    try:
+        scenario = validate_scenario(json.loads((folder / "scenario.json").read_text()))
+        summary = (json.loads((folder / "summary.json").read_text())
+                   if (folder / "summary.json").exists() else {})
+    except (OSError, ValueError) as exc:
+        raise ScenarioError("(run)", str(folder / "scenario.json"), f"unreadable: {exc}") from None
+    tables = {}
+    for name in ("jobs", "sessions", "events", "clients", "iterations", "results", "tenants",
+                 "backends", "session_metrics"):
+        path = folder / f"{name}.csv"
+        try:
+            tables[name] = pd.read_csv(path) if path.exists() else pd.DataFrame()
+        except (OSError, ValueError) as exc:
+            raise ScenarioError("(run)", str(path), f"unreadable: {exc}") from None
+    jobs = tables["jobs"]
+    end = float(jobs["end_time"].max()) if len(jobs) and jobs["end_time"].notna().any() else 0.0
+    return RunResult(scenario=scenario, summary=summary, end_time=end, **tables)

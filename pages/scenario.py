@@ -1,0 +1,194 @@
+"""Scenario: edit the data center (form or YAML), load and save files, open saved runs."""
+
+import streamlit as st
+
+from engine import ScenarioError, validate_scenario
+from engine.model import scenario_to_dict
+from ui import forms, runs, state
+
+state.page_setup()
+st.title("Scenario")
+sc = state.scenario()
+doc = scenario_to_dict(sc)
+ss = st.session_state
+# Widgets are keyed by this generation: loading another scenario starts fresh widgets.
+gen = runs.key_of(sc)[:8]
+st.caption(f"Editing **{sc.name}** ({ss.get(state.SOURCE, '')}). Changes apply when you press "
+           f"**Apply and run**; a value the engine rejects is named beside its field and nothing "
+           f"is applied, so the last good run stays on screen.")
+
+
+def apply(new_doc: dict, source: str) -> None:
+    try:
+        new = validate_scenario(new_doc)
+    except ScenarioError as exc:
+        state.reject_error(exc)
+        return
+    state.set_scenario(new, source)
+
+
+form_tab, yaml_tab, files_tab = st.tabs(["Form", "YAML", "Load, save, saved runs"])
+
+with form_tab:
+    state.field_error("(form)")
+    with st.form(f"scenario_form_{gen}"):
+        st.subheader("Basics")
+        c1, c2 = st.columns([2, 1])
+        name = c1.text_input("Name", value=doc.get("name", "scenario"), key=f"name_{gen}")
+        seed = c2.number_input("Seed", value=int(doc.get("seed", 0)), min_value=0, step=1,
+                               key=f"seed_{gen}", help="Same scenario and seed: same trace.")
+        description = st.text_area("Description", value=doc.get("description", ""),
+                                   key=f"desc_{gen}", height=80)
+        state.field_error("name", "seed", "description")
+
+        st.subheader("Policy and timeouts")
+        policy = forms.policy_input(doc, key=f"policy_{gen}")
+
+        st.subheader("Backends")
+        kept = {b.name: b.model_dump(mode="json", exclude_defaults=True) for b in sc.backends}
+        backends = forms.table_input(
+            [{"name": b.name, "num_qubits": b.num_qubits,
+              "coupling": b.coupling if isinstance(b.coupling, str) else None,
+              "noise": b.noise, "device": b.device} for b in sc.backends],
+            {"name": st.column_config.TextColumn("name", required=True),
+             "num_qubits": st.column_config.NumberColumn("qubits", min_value=1, max_value=156,
+                                                         step=1, default=5),
+             "coupling": st.column_config.SelectboxColumn(
+                 "coupling", options=["line", "ring", "grid", "full", "heavy_hex"],
+                 help="Empty: explicit pairs from the YAML, or line."),
+             "noise": st.column_config.CheckboxColumn("noise", default=False),
+             "device": st.column_config.TextColumn("device snapshot",
+                                                   help="e.g. fake_manila (optional)")},
+            key=f"backends_{gen}")
+        # What the table does not show (explicit coupling pairs, basis gates, seed) is kept.
+        backends = [kept.get(b.get("name"), {}) | b for b in backends]
+        state.field_error("backends")
+
+        st.subheader("Tenants and fair shares")
+        tenants = forms.table_input(
+            [{"name": t.name, "share": t.share} for t in sc.tenants],
+            {"name": st.column_config.TextColumn("tenant", required=True),
+             "share": st.column_config.NumberColumn("share", min_value=0.0, default=1.0,
+                                                    help="Fair share weight (R3).")},
+            key=f"tenants_{gen}")
+        state.field_error("tenants")
+
+        st.subheader("Workloads")
+        tenant_names = [t.name for t in sc.tenants]
+        backend_names = [b.name for b in sc.backends]
+        workloads = []
+        for i, w in enumerate(doc.get("workloads", [])):
+            label = f"{w.get('name') or w['kind'] + str(i + 1)}: {forms.KINDS[w['kind']]}"
+            with st.expander(label, expanded=False):
+                got = forms.workload_input(w, i, tenant_names, backend_names,
+                                           list(doc.get("circuits", {})))
+            if got is not None:
+                workloads.append(got)
+        if not doc.get("workloads"):
+            st.caption("No workloads: add one below the form.")
+
+        st.subheader("Explicit sessions and jobs")
+        sessions = forms.table_input(
+            [s.model_dump(mode="json", exclude_none=True) for s in sc.sessions],
+            {"id": st.column_config.TextColumn("id", required=True),
+             "tenant": st.column_config.TextColumn("tenant", required=True),
+             "backend": st.column_config.TextColumn("backend", required=True),
+             "mode": st.column_config.SelectboxColumn("mode", options=["dedicated", "batch"]),
+             "max_time": st.column_config.NumberColumn("max time (s)", min_value=0.0),
+             "open_at": st.column_config.NumberColumn("open at (s)", min_value=0.0),
+             "close_at": st.column_config.NumberColumn("close at (s)", min_value=0.0),
+             "cancel_at": st.column_config.NumberColumn("cancel at (s)", min_value=0.0)},
+            key=f"sessions_{gen}")
+        state.field_error("sessions")
+        jobs = forms.table_input(
+            [j.model_dump(mode="json", exclude_defaults=True) for j in sc.jobs],
+            {"id": st.column_config.TextColumn("id", required=True),
+             "tenant": st.column_config.TextColumn("tenant", required=True),
+             "backend": st.column_config.TextColumn("backend", required=True),
+             "submit": st.column_config.NumberColumn("submit (s)", min_value=0.0),
+             "duration": st.column_config.NumberColumn("duration (s)", min_value=0.0),
+             "session": st.column_config.TextColumn("session"),
+             "max_execution_time": st.column_config.NumberColumn("max exec (s)", min_value=0.0),
+             "circuit": st.column_config.TextColumn("circuit")},
+            key=f"jobs_{gen}")
+        state.field_error("jobs")
+
+        if st.form_submit_button("Apply and run", type="primary", icon=":material/play_arrow:"):
+            new_doc = {k: v for k, v in doc.items()
+                       if k not in ("name", "seed", "description", "policy", "backends",
+                                    "tenants", "workloads", "sessions", "jobs")}
+            new_doc.update(name=name, seed=int(seed), description=description, policy=policy,
+                           backends=backends, tenants=tenants, workloads=workloads,
+                           sessions=sessions, jobs=jobs)
+            apply(new_doc, "edited")
+            st.rerun()
+
+    st.markdown("**Add a workload**")
+    c1, c2 = st.columns([3, 1])
+    kind = c1.selectbox("Kind", list(forms.KINDS), format_func=forms.KINDS.get,
+                        key=f"add_kind_{gen}", label_visibility="collapsed")
+    if c2.button("Add", key=f"add_wl_{gen}", icon=":material/add:"):
+        base = {"kind": kind, "name": f"{kind}{len(doc.get('workloads', [])) + 1}",
+                "tenant": sc.tenants[0].name, "backend": [sc.backends[0].name],
+                "duration": {"dist": "exponential", "mean": 20}}
+        if kind == "background":
+            base |= {"arrivals": {"process": "poisson", "rate": 0.02}, "until": 3600}
+        elif kind in ("interactive", "job_user"):
+            base |= {"iterations": 10, "think_time": {"dist": "fixed", "value": 20},
+                     "duration": {"dist": "fixed", "value": 8}}
+        else:
+            base |= {"jobs": 10, "interval": 5}
+        apply(doc | {"workloads": list(doc.get("workloads", [])) + [base]}, "edited")
+        st.rerun()
+
+with yaml_tab:
+    st.caption("The whole scenario as YAML: everything the engine accepts, circuits and "
+               "algorithms included (see SCENARIO_FORMAT.md and the README).")
+    text = st.text_area("Scenario YAML", value=runs.to_yaml(doc), height=520,
+                        key=f"yaml_{gen}", label_visibility="collapsed")
+    if st.button("Apply YAML and run", type="primary", key=f"apply_yaml_{gen}",
+                 icon=":material/play_arrow:"):
+        try:
+            apply(runs.parse_text(text, "yaml"), "edited (YAML)")
+        except ScenarioError as exc:
+            state.reject_error(exc)
+        st.rerun()
+    state.field_error("(yaml)", "(file)", "name", "seed", "description", "policy", "backends",
+                      "tenants", "workloads", "sessions", "jobs", "circuits")
+
+with files_tab:
+    c1, c2 = st.columns(2)
+    with c1:
+        st.markdown("**Load a scenario file** (YAML or JSON)")
+        up = st.file_uploader("Scenario file", type=["yaml", "yml", "json"],
+                              key="upload", label_visibility="collapsed")
+        if up is not None and ss.get("uploaded") != (up.name, up.size):
+            ss["uploaded"] = (up.name, up.size)
+            try:
+                text = up.getvalue().decode("utf-8")
+                state.set_scenario(runs.from_text(text, up.name), f"upload: {up.name}")
+                st.rerun()
+            except UnicodeDecodeError:
+                state.reject("(file)", f"{up.name}: not a text file (UTF-8 expected)")
+            except ScenarioError as exc:
+                state.reject("(file)", f"{up.name}: {exc}")
+        state.field_error("(file)")
+        st.download_button("Save the current scenario as YAML", runs.to_yaml(doc),
+                           file_name=f"{sc.name}.yaml", mime="application/x-yaml",
+                           icon=":material/download:")
+    with c2:
+        st.markdown("**Open a saved run** (from `service.save_run(...)` or "
+                    "`python -m engine simulate ... --out runs/NAME`)")
+        saved = runs.saved_runs()
+        if not saved:
+            st.caption(f"No saved runs in {runs.RUNS}.")
+        else:
+            pick = st.selectbox("Saved run", saved, format_func=lambda p: p.name,
+                                key="saved_pick")
+            if st.button("Open", key="open_saved", icon=":material/folder_open:"):
+                try:
+                    state.show_run(runs.open_saved(pick), f"saved run: {pick.name}")
+                    st.rerun()
+                except ScenarioError as exc:
+                    state.reject("(run)", str(exc))
+        state.field_error("(run)")

@@ -1,0 +1,431 @@
+"""Figure builders: pure functions from a run's tables to Plotly figures.
+
+Nothing here reads Streamlit state or touches files; every builder takes DataFrames (the engine's
+trace tables) and returns a ``go.Figure``, so tests check the drawn geometry without a browser.
+The geometry itself (session spans, markers, queue depth) comes from plain functions returning
+DataFrames, tested against hand-worked traces.
+
+The timeline has three rows on one time axis: backend lanes with a bar per job (coloured by
+tenant, hatched when the job belongs to a session), a band per session (running, reserved idle,
+inactive, open) with markers where it starts, deactivates, reactivates, is closed, expires or is
+cancelled, and the queue depth per backend. Above ``WEBGL_THRESHOLD`` jobs the bars are drawn as
+thick WebGL line segments, one trace per tenant, so 50k jobs stay usable.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+WEBGL_THRESHOLD = 3000
+
+PALETTE = ["#4C78A8", "#F58518", "#54A24B", "#B279A2", "#E45756", "#72B7B2", "#EECA3B",
+           "#9D755D", "#FF9DA6", "#BAB0AC"]
+
+# Session bands: what each span means, and how it is drawn.
+SPAN_STYLE = {
+    "running": ("#2E7D32", "running: a session job is on the QPU"),
+    "reserved idle": ("#F9A825", "reserved idle: held for the interactive timeout, no job (R6)"),
+    "inactive": ("#CFD8DC", "inactive: not holding; jobs wait in fair share (R7)"),
+    "open": ("#E3F2FD", "open: waiting for its first job to start (R4)"),
+    "batch active": ("#B3E5FC", "batch active: its jobs jump the queue, nothing held (R14)"),
+}
+SPAN_ORDER = list(SPAN_STYLE)
+
+MARKER_STYLE = {  # kind -> (symbol, colour, words)
+    "open": ("circle-open", "#1565C0", "opened"),
+    "start": ("triangle-right", "#1B5E20", "started (first job starts, R4)"),
+    "deactivate": ("triangle-down", "#E65100", "deactivated: interactive timeout ran out (R6)"),
+    "reactivate": ("triangle-up", "#1B5E20", "reactivated: its job won fair share (R7)"),
+    "close requested": ("line-ns-open", "#37474F", "close() called; queued jobs still run (R10)"),
+    "closed": ("square", "#37474F", "closed (R10)"),
+    "expired": ("x", "#B71C1C", "expired at its maximum time (R9)"),
+    "cancelled": ("diamond", "#B71C1C", "cancelled (R11)"),
+}
+
+
+# --------------------------------------------------------------------------- colours
+
+def tenant_colors(tenants: Iterable[str]) -> dict[str, str]:
+    """A stable colour per tenant, in the order given (the scenario's order)."""
+    return {t: PALETTE[i % len(PALETTE)] for i, t in enumerate(dict.fromkeys(tenants))}
+
+
+# --------------------------------------------------------------------------- geometry
+
+def _union(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    out: list[list[float]] = []
+    for a, b in sorted(intervals):
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
+
+
+def _minus(span: tuple[float, float], holes: list[tuple[float, float]]):
+    """``span`` with ``holes`` removed, as a list of intervals."""
+    a, b = span
+    out = []
+    for h0, h1 in holes:
+        if h1 <= a or h0 >= b:
+            continue
+        if h0 > a:
+            out.append((a, h0))
+        a = max(a, h1)
+    if a < b:
+        out.append((a, b))
+    return out
+
+
+def session_spans(jobs: pd.DataFrame, sessions: pd.DataFrame,
+                  events: pd.DataFrame) -> pd.DataFrame:
+    """Every session's timeline as spans: columns session_id, kind, start, end.
+
+    kind is one of SPAN_ORDER. A dedicated session is *active* from its start (or a reactivation)
+    to a deactivation or its end; inside that, spans with one of its jobs on the QPU are
+    ``running`` and the rest ``reserved idle``. From a deactivation to a reactivation (or the end)
+    it is ``inactive``. From opening to the first job's start it is ``open``. A batch is ``batch
+    active`` from start to end, ``running`` while its jobs run.
+    """
+    rows = []
+    if sessions.empty:
+        return pd.DataFrame(columns=["session_id", "kind", "start", "end"])
+    ev = events[events["session_id"].notna()]
+    ev = ev[ev["event"].isin(["session_started", "session_reactivated", "session_deactivated",
+                              "session_ended"])]
+    by_session = {sid: g for sid, g in ev.groupby("session_id", sort=False)}
+    ran = jobs[jobs["session_id"].notna() & jobs["start_time"].notna()]
+    runs = {sid: list(zip(g["start_time"], g["end_time"]))
+            for sid, g in ran.groupby("session_id", sort=False)}
+    for s in sessions.itertuples(index=False):
+        sid = s.session_id
+        start, end = s.start_time, s.end_time
+        opened = s.opened_at
+        if pd.notna(opened):
+            until = start if pd.notna(start) else end
+            if pd.notna(until) and until > opened:
+                rows.append((sid, "open", float(opened), float(until)))
+        if pd.isna(start):
+            continue
+        job_runs = _union([(float(a), float(b)) for a, b in runs.get(sid, [])])
+        for a, b in job_runs:
+            rows.append((sid, "running", a, b))
+        if pd.isna(end):
+            end = max([start] + [b for _, b in job_runs])
+        if s.mode != "dedicated":
+            for a, b in _minus((float(start), float(end)), job_runs):
+                rows.append((sid, "batch active", a, b))
+            continue
+        # Walk the transitions: active/inactive intervals.
+        active_from: Optional[float] = None
+        inactive_from: Optional[float] = None
+        g = by_session.get(sid)
+        for e in (g.itertuples(index=False) if g is not None else ()):
+            t = float(e.time)
+            if e.event in ("session_started", "session_reactivated"):
+                if inactive_from is not None and t > inactive_from:
+                    rows.append((sid, "inactive", inactive_from, t))
+                inactive_from = None
+                active_from = t
+            elif e.event == "session_deactivated":
+                if active_from is not None:
+                    for a, b in _minus((active_from, t), job_runs):
+                        rows.append((sid, "reserved idle", a, b))
+                active_from = None
+                inactive_from = t
+            elif e.event == "session_ended":
+                # The hold may outlast the end while its last job finishes (R9/R11).
+                stop = max([t] + [b for a, b in job_runs if a < t])
+                if active_from is not None:
+                    for a, b in _minus((active_from, stop), job_runs):
+                        rows.append((sid, "reserved idle", a, b))
+                if inactive_from is not None and t > inactive_from:
+                    rows.append((sid, "inactive", inactive_from, t))
+                active_from = inactive_from = None
+    out = pd.DataFrame(rows, columns=["session_id", "kind", "start", "end"])
+    out = out[out["end"] > out["start"]]
+    return out.sort_values(["session_id", "start", "kind"], kind="stable").reset_index(drop=True)
+
+
+def session_markers(events: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFrame:
+    """Markers on session bands: columns session_id, kind, time, detail."""
+    ends = dict(zip(sessions["session_id"], sessions["end_reason"])) if len(sessions) else {}
+    kinds = {"session_opened": "open", "session_started": "start",
+             "session_deactivated": "deactivate", "session_reactivated": "reactivate",
+             "session_closing": "close requested"}
+    rows = []
+    ev = events[events["session_id"].notna() & events["event"].str.startswith("session_")]
+    for e in ev.itertuples(index=False):
+        if e.event == "session_ended":
+            reason = ends.get(e.session_id) or "closed"
+            kind = {"expired": "expired", "cancelled": "cancelled"}.get(reason, "closed")
+        else:
+            kind = kinds.get(e.event)
+        if kind is None:
+            continue
+        rows.append((e.session_id, kind, float(e.time), e.detail))
+    return pd.DataFrame(rows, columns=["session_id", "kind", "time", "detail"])
+
+
+def queue_depth(jobs: pd.DataFrame) -> pd.DataFrame:
+    """Queued jobs per backend over time: columns backend, time, depth (a step function that
+    holds from each time to the next). A job is queued from its submission until it starts, or
+    until it leaves unstarted (cancelled, failed, rejected)."""
+    if jobs.empty:
+        return pd.DataFrame(columns=["backend", "time", "depth"])
+    leave = jobs["start_time"].where(jobs["start_time"].notna(), jobs["finished_at"]
+                                     if "finished_at" in jobs else jobs["end_time"])
+    leave = leave.fillna(jobs["submit_time"])
+    ups = pd.DataFrame({"backend": jobs["backend"], "time": jobs["submit_time"], "d": 1})
+    downs = pd.DataFrame({"backend": jobs["backend"], "time": leave, "d": -1})
+    steps = pd.concat([ups, downs], ignore_index=True)
+    # At one instant, count departures before arrivals: a job that starts on arrival never
+    # shows as queued.
+    steps = steps.sort_values(["backend", "time", "d"], kind="stable")
+    steps["depth"] = steps.groupby("backend")["d"].cumsum()
+    last = steps.groupby(["backend", "time"], sort=False).tail(1)
+    return last[["backend", "time", "depth"]].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- filters
+
+def filter_run(jobs: pd.DataFrame, sessions: pd.DataFrame, events: pd.DataFrame, *,
+               backends: Optional[Iterable[str]] = None, tenants: Optional[Iterable[str]] = None,
+               session_ids: Optional[Iterable[str]] = None):
+    """The three tables narrowed to the chosen backends, tenants and sessions (None: all)."""
+    if backends is not None:
+        backends = set(backends)
+        jobs = jobs[jobs["backend"].isin(backends)]
+        sessions = sessions[sessions["backend"].isin(backends)]
+        events = events[events["backend"].isin(backends)]
+    if tenants is not None:
+        tenants = set(tenants)
+        jobs = jobs[jobs["tenant"].isin(tenants)]
+        sessions = sessions[sessions["tenant"].isin(tenants)]
+        events = events[events["tenant"].isin(tenants) | events["tenant"].isna()]
+    if session_ids is not None:
+        keep = set(session_ids)
+        sessions = sessions[sessions["session_id"].isin(keep)]
+        jobs = jobs[jobs["session_id"].isin(keep)]
+        events = events[events["session_id"].isin(keep)]
+    return jobs, sessions, events
+
+
+# --------------------------------------------------------------------------- the timeline
+
+_HOVER = ("<b>%{customdata[0]}</b><br>tenant %{customdata[1]}<br>session %{customdata[2]}<br>"
+          "submitted %{customdata[3]:.1f} s, started %{customdata[4]:.1f} s, ended "
+          "%{customdata[5]:.1f} s<br>waited %{customdata[6]:.1f} s; %{customdata[7]}<br>"
+          "picked by %{customdata[8]}<extra></extra>")
+
+
+def _customdata(j: pd.DataFrame) -> np.ndarray:
+    return np.column_stack([
+        j["job_id"].astype(str), j["tenant"].astype(str),
+        j["session_id"].fillna("none (job mode)").astype(str),
+        j["submit_time"].astype(float), j["start_time"].astype(float),
+        j["end_time"].astype(float), j["wait"].astype(float).fillna(0.0),
+        j["status"].astype(str), j["rule"].fillna("-").astype(str),
+    ]).astype(object)
+
+
+def _job_traces(fig: go.Figure, jobs: pd.DataFrame, colors: dict, webgl: bool,
+                row: int) -> None:
+    ran = jobs[jobs["start_time"].notna() & jobs["end_time"].notna()]
+    for tenant, color in colors.items():
+        j = ran[ran["tenant"] == tenant]
+        if j.empty:
+            continue
+        if webgl:
+            n = len(j)
+            xs = np.empty(3 * n)
+            xs[0::3] = j["start_time"].to_numpy(float)
+            xs[1::3] = j["end_time"].to_numpy(float)
+            xs[2::3] = np.nan
+            ys = np.repeat(j["backend"].to_numpy(object), 3)
+            ys[2::3] = None
+            cd = np.repeat(_customdata(j), 3, axis=0)
+            fig.add_trace(go.Scattergl(
+                x=xs, y=ys, mode="lines", line={"color": color, "width": 14},
+                name=tenant, legendgroup=tenant, customdata=cd, hovertemplate=_HOVER,
+                connectgaps=False), row=row, col=1)
+        else:
+            in_session = j["session_id"].notna().to_numpy()
+            fig.add_trace(go.Bar(
+                orientation="h", y=j["backend"], base=j["start_time"],
+                x=(j["end_time"] - j["start_time"]).to_numpy(float),
+                name=tenant, legendgroup=tenant, customdata=_customdata(j),
+                hovertemplate=_HOVER,
+                marker={"color": color,
+                        "line": {"color": color, "width": 0.5},
+                        "pattern": {"shape": np.where(in_session, "/", "").tolist(),
+                                    "fillmode": "overlay", "fgcolor": "#000000",
+                                    "fgopacity": 0.45, "size": 6, "solidity": 0.25}},
+                width=0.7), row=row, col=1)
+
+
+def _session_traces(fig: go.Figure, spans: pd.DataFrame, markers: pd.DataFrame,
+                    row: int) -> None:
+    for kind in SPAN_ORDER:
+        s = spans[spans["kind"] == kind]
+        if s.empty:
+            continue
+        color, words = SPAN_STYLE[kind]
+        fig.add_trace(go.Bar(
+            orientation="h", y=s["session_id"], base=s["start"],
+            x=(s["end"] - s["start"]).to_numpy(float), name=kind, legendgroup="sessions",
+            legendgrouptitle_text="session bands", marker={"color": color,
+                                                           "line": {"width": 0}},
+            width=0.5,
+            customdata=np.column_stack([s["session_id"], np.full(len(s), words),
+                                        s["start"], s["end"]]).astype(object),
+            hovertemplate=("<b>%{customdata[0]}</b><br>%{customdata[1]}<br>"
+                           "%{customdata[2]:.1f} s to %{customdata[3]:.1f} s<extra></extra>")),
+            row=row, col=1)
+    for kind, (symbol, color, words) in MARKER_STYLE.items():
+        m = markers[markers["kind"] == kind]
+        if m.empty:
+            continue
+        fig.add_trace(go.Scatter(
+            x=m["time"], y=m["session_id"], mode="markers", name=words.split(":")[0]
+            .split(" (")[0], legendgroup="markers", legendgrouptitle_text="session events",
+            marker={"symbol": symbol, "color": color, "size": 11,
+                    "line": {"width": 1.5, "color": color}},
+            customdata=np.column_stack([m["session_id"], m["detail"].fillna("")]).astype(object),
+            hovertemplate=(f"<b>%{{customdata[0]}}</b> {words}<br>at %{{x:.1f}} s<br>"
+                           "%{customdata[1]}<extra></extra>")), row=row, col=1)
+
+
+def timeline(jobs: pd.DataFrame, sessions: pd.DataFrame, events: pd.DataFrame, *,
+             tenants: Optional[list[str]] = None, backends: Optional[list[str]] = None,
+             webgl: Optional[bool] = None, title: Optional[str] = None) -> go.Figure:
+    """The Gantt chart: backend lanes, session bands with markers, queue depth; one time axis.
+
+    ``tenants`` and ``backends`` give colour and lane order (default: as they appear).
+    ``webgl`` forces the renderer; by default WebGL is used above WEBGL_THRESHOLD jobs.
+    """
+    tenants = tenants or list(dict.fromkeys(jobs["tenant"]))
+    backends = backends or list(dict.fromkeys(jobs["backend"]))
+    colors = tenant_colors(tenants)
+    if webgl is None:
+        webgl = len(jobs) > WEBGL_THRESHOLD
+    spans = session_spans(jobs, sessions, events)
+    markers = session_markers(events, sessions)
+    depth = queue_depth(jobs)
+    session_ids = list(sessions["session_id"]) if len(sessions) else []
+    n_sessions = max(1, len(session_ids))
+    lanes = max(1, len(backends))
+    fig = make_subplots(
+        rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.06,
+        row_heights=[0.5, 0.3 if session_ids else 0.08, 0.2],
+        subplot_titles=("Backends: a bar per job, coloured by tenant; hatched = session job",
+                        "Sessions" if session_ids else "Sessions (none in this run)",
+                        "Queue depth per backend"))
+    _job_traces(fig, jobs, colors, webgl, row=1)
+    _session_traces(fig, spans, markers, row=2)
+    for i, b in enumerate(backends):
+        d = depth[depth["backend"] == b]
+        if d.empty:
+            continue
+        fig.add_trace(go.Scatter(
+            x=d["time"], y=d["depth"], mode="lines", line={"shape": "hv", "width": 1.5},
+            name=f"queue {b}", legendgroup="queue", legendgrouptitle_text="queue depth",
+            hovertemplate=f"{b}: %{{y}} queued at %{{x:.1f}} s<extra></extra>"), row=3, col=1)
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(backends)),
+                     type="category", row=1, col=1, title_text="backend")
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(session_ids)),
+                     type="category", row=2, col=1, title_text="session",
+                     visible=bool(session_ids))
+    fig.update_yaxes(title_text="queued", rangemode="tozero", row=3, col=1)
+    fig.update_xaxes(title_text="simulated time (s)", row=3, col=1,
+                     rangeslider={"visible": True, "thickness": 0.05})
+    height = 260 + 34 * lanes + (28 * n_sessions if session_ids else 0) + 160
+    fig.update_layout(
+        barmode="overlay", height=min(max(height, 520), 1400), hovermode="closest",
+        dragmode="zoom", legend={"groupclick": "toggleitem", "tracegroupgap": 8},
+        margin={"l": 10, "r": 10, "t": 60 if title else 40, "b": 10},
+        title=title, uirevision="timeline")
+    return fig
+
+
+# --------------------------------------------------------------------------- results
+
+def counts_histogram(counts: dict, title: str = "", top: int = 32) -> go.Figure:
+    """A bar per outcome bitstring (the ``top`` most frequent, in bitstring order)."""
+    items = sorted(counts.items(), key=lambda kv: -kv[1])[:top]
+    items.sort()
+    fig = go.Figure(go.Bar(x=[k for k, _ in items], y=[v for _, v in items],
+                           marker_color=PALETTE[0],
+                           hovertemplate="%{x}: %{y} shots<extra></extra>"))
+    fig.update_layout(title=title, xaxis_title="outcome", yaxis_title="shots", height=320,
+                      xaxis_type="category", margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    return fig
+
+
+def iteration_values(iterations: pd.DataFrame, clients: pd.DataFrame, *,
+                     against: str = "iteration") -> go.Figure:
+    """Each interactive client's value per step, against the step or against simulated time
+    (``against="time"``, at each result). A dashed line marks a client's target."""
+    fig = go.Figure()
+    x_col = "iteration" if against == "iteration" else "result_time"
+    for i, (cid, g) in enumerate(iterations.groupby("client_id", sort=False)):
+        color = PALETTE[i % len(PALETTE)]
+        fig.add_trace(go.Scatter(
+            x=g[x_col], y=g["value"], mode="lines+markers", name=str(cid),
+            line={"color": color}, customdata=np.column_stack([g["job_id"], g["iteration"]]),
+            hovertemplate=(f"{cid}<br>step %{{customdata[1]}} (job %{{customdata[0]}})<br>"
+                           "value %{y:.4f}<br>x %{x:.1f}<extra></extra>")))
+    if len(clients) and "target" in clients:
+        for target in clients["target"].dropna().unique():
+            fig.add_hline(y=float(target), line_dash="dash", line_color="#555",
+                          annotation_text=f"target {float(target):g}")
+    fig.update_layout(
+        xaxis_title="iteration" if against == "iteration" else "simulated time (s)",
+        yaxis_title="value (energy or cut cost)", height=360,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10}, legend_title_text="client")
+    return fig
+
+
+def tenant_shares(tenants: pd.DataFrame) -> go.Figure:
+    """Allocation against achieved share (all usage) and contended share, per tenant."""
+    fig = go.Figure()
+    for col, name, color in (("allocation", "allocation", "#BAB0AC"),
+                             ("achieved_share", "achieved (all usage)", PALETTE[0]),
+                             ("contended_share", "achieved while contended", PALETTE[1])):
+        if col in tenants:
+            fig.add_trace(go.Bar(x=tenants["tenant"], y=tenants[col] * 100, name=name,
+                                 marker_color=color,
+                                 hovertemplate="%{x}: %{y:.1f}%<extra>" + name + "</extra>"))
+    fig.update_layout(barmode="group", yaxis_title="share of QPU time (%)", height=340,
+                      margin={"l": 10, "r": 10, "t": 30, "b": 10})
+    return fig
+
+
+def tenant_waits(tenants: pd.DataFrame) -> go.Figure:
+    """Mean, median and 95th-percentile wait per tenant."""
+    fig = go.Figure()
+    for col, name, color in (("wait_mean", "mean", PALETTE[0]), ("wait_p50", "p50", PALETTE[2]),
+                             ("wait_p95", "p95", PALETTE[4])):
+        fig.add_trace(go.Bar(x=tenants["tenant"], y=tenants[col], name=name, marker_color=color,
+                             hovertemplate="%{x}: %{y:.1f} s<extra>" + name + "</extra>"))
+    fig.update_layout(barmode="group", yaxis_title="wait (s)", height=340,
+                      margin={"l": 10, "r": 10, "t": 30, "b": 10})
+    return fig
+
+
+def session_time_split(session_metrics: pd.DataFrame) -> go.Figure:
+    """Per session: QPU time of its jobs against reserved-idle time (held, no job)."""
+    sm = session_metrics
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=sm["session_id"], y=sm["qpu_time"], name="jobs on the QPU",
+                         marker_color=SPAN_STYLE["running"][0]))
+    fig.add_trace(go.Bar(x=sm["session_id"], y=sm["reserved_idle"], name="reserved idle",
+                         marker_color=SPAN_STYLE["reserved idle"][0]))
+    fig.update_layout(barmode="stack", yaxis_title="seconds", height=340,
+                      margin={"l": 10, "r": 10, "t": 30, "b": 10})
+    return fig

@@ -1,0 +1,242 @@
+"""Scenario editing widgets: each returns the plain-data piece of a scenario document it edits.
+
+The Scenario page lays these out in one form; on submit the document is validated by the engine
+(the same validation as files get), and a rejected value is reported beside its section with
+the key and value named. Nothing is applied until the whole document is valid.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import pandas as pd
+import streamlit as st
+
+from engine.model import PRESETS
+
+from .state import field_error
+
+DISTS = ["fixed", "exponential", "uniform", "lognormal"]
+KINDS = {"background": "background load (open loop, job mode)",
+         "interactive": "interactive clients (closed loop: submit, wait, think)",
+         "job_user": "job-mode user (the same loop without a session)",
+         "batch": "batch submitter (jobs in one batch, then close)"}
+
+
+def _num(label: str, value, key: str, *, min_value=0.0, step=1.0, help=None, fmt="%g",
+         optional: bool = False):
+    """A number input; with ``optional`` an empty box means "not set" (None)."""
+    if optional:
+        v = st.number_input(label, value=None if value is None else float(value),
+                            min_value=min_value, step=step, key=key, help=help, format=fmt,
+                            placeholder="not set")
+        return v
+    return st.number_input(label, value=float(value), min_value=min_value, step=step, key=key,
+                           help=help, format=fmt)
+
+
+def dist_input(label: str, current: Optional[dict], key: str, default_mean: float = 10.0):
+    """A distribution: fixed value, exponential mean, uniform low-high, lognormal mean/sigma."""
+    current = current if isinstance(current, dict) else (
+        {"dist": "fixed", "value": current} if current is not None else None)
+    dist = (current or {}).get("dist", "fixed")
+    c0, c1, c2 = st.columns([1.2, 1, 1])
+    dist = c0.selectbox(label, DISTS, index=DISTS.index(dist), key=f"{key}.dist")
+    cur = current or {}
+    mean = cur.get("mean", cur.get("value", default_mean))
+    if dist == "fixed":
+        return {"dist": "fixed", "value": c1.number_input("value (s)", value=float(mean),
+                                                          min_value=0.0, key=f"{key}.value")}
+    if dist == "exponential":
+        return {"dist": "exponential",
+                "mean": c1.number_input("mean (s)", value=float(max(mean, 0.001)),
+                                        min_value=0.001, key=f"{key}.mean")}
+    if dist == "uniform":
+        low = c1.number_input("low (s)", value=float(cur.get("low", 0.0)), min_value=0.0,
+                              key=f"{key}.low")
+        high = c2.number_input("high (s)", value=float(cur.get("high", 2 * mean)), min_value=0.0,
+                               key=f"{key}.high")
+        return {"dist": "uniform", "low": low, "high": high}
+    m = c1.number_input("mean (s)", value=float(max(mean, 0.001)), min_value=0.001,
+                        key=f"{key}.mean")
+    sigma = c2.number_input("sigma", value=float(cur.get("sigma", 0.5)), min_value=0.0,
+                            max_value=5.0, key=f"{key}.sigma")
+    return {"dist": "lognormal", "mean": m, "sigma": sigma}
+
+
+def policy_input(doc: dict, key: str = "policy") -> dict:
+    p = dict(doc.get("policy") or {})
+    preset = p.get("preset", "ibm-2022")
+    d = PRESETS[preset]
+    c1, c2, c3 = st.columns(3)
+    preset = c1.selectbox("Preset", list(PRESETS), index=list(PRESETS).index(preset),
+                          key=f"{key}.preset",
+                          help="ibm-2022: 300 s interactive timeout, max time from the first "
+                               "job; ibm-2024: 60 s, max time 8 h.")
+    out = {"preset": preset}
+    it = c2.number_input("Interactive timeout (s)", min_value=0.0, step=10.0,
+                         value=float(p["interactive_timeout"]) if p.get("interactive_timeout")
+                         is not None else None, placeholder=f"preset: {d['interactive_timeout']:g}",
+                         key=f"{key}.interactive_timeout",
+                         help="How long an active session holds its backend idle waiting for "
+                              "its next job (R6). Empty: the preset's value.")
+    if it is not None:
+        out["interactive_timeout"] = it
+    smt = c3.number_input("System max time (s)", min_value=1.0, step=600.0,
+                          value=float(p["system_max_time"]) if p.get("system_max_time")
+                          else None, placeholder=f"preset: {d['system_max_time']:g}",
+                          key=f"{key}.system_max_time",
+                          help="No session lives longer than this (R9).")
+    if smt is not None:
+        out["system_max_time"] = smt
+    c4, c5, c6 = st.columns(3)
+    dmet = c4.number_input("Default max execution time (s)", min_value=1.0, step=60.0,
+                           value=float(p["default_max_execution_time"])
+                           if p.get("default_max_execution_time") else None,
+                           placeholder="none", key=f"{key}.default_max_execution_time",
+                           help="A job running longer fails (R12); also the seed's max-time "
+                                "rule (R9). Empty: none.")
+    if dmet is not None:
+        out["default_max_execution_time"] = dmet
+    fs = dict(p.get("fair_share") or {})
+    usage = c5.selectbox("Fair-share usage", ["window", "half_life"],
+                         index=["window", "half_life"].index(fs.get("usage", "window")),
+                         format_func={"window": "rolling window",
+                                      "half_life": "half-life decay"}.get,
+                         key=f"{key}.fair_share.usage",
+                         help="How past QPU usage counts when picking the next tenant (R3).")
+    if usage == "window":
+        span = c6.number_input("Window (s)", min_value=1.0, step=3600.0,
+                               value=float(fs.get("window", 28 * 86400)),
+                               key=f"{key}.fair_share.window")
+        out["fair_share"] = {"usage": "window", "window": span}
+    else:
+        span = c6.number_input("Half-life (s)", min_value=1.0, step=3600.0,
+                               value=float(fs.get("half_life", 7 * 86400)),
+                               key=f"{key}.fair_share.half_life")
+        out["fair_share"] = {"usage": "half_life", "half_life": span}
+    c7, _, _ = st.columns(3)
+    ex = ["all", "interactive", "none"]
+    out["execution"] = c7.selectbox(
+        "Run circuits on Aer", ex, index=ex.index(p.get("execution", "all")),
+        key=f"{key}.execution",
+        format_func={"all": "all jobs", "interactive": "only awaited results",
+                     "none": "none (timing only)"}.get)
+    for k in ("max_time_rule", "open_timeout", "timing"):  # kept as they were
+        if k in p:
+            out[k] = p[k]
+    field_error("policy")
+    return out
+
+
+def table_input(rows: list[dict], columns: dict, key: str, help: str = "") -> list[dict]:
+    """An editable table (rows can be added and deleted); empty cells are left out."""
+    frame = pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=list(columns))
+    edited = st.data_editor(frame, column_config=columns, num_rows="dynamic", key=key,
+                            width="stretch", hide_index=True)
+    out = []
+    for rec in edited.to_dict("records"):
+        clean = {}
+        for k, v in rec.items():
+            if v is None or (isinstance(v, float) and v != v) or v == "":
+                continue
+            if hasattr(v, "item"):
+                v = v.item()
+            if isinstance(v, float) and v.is_integer() and k in ("num_qubits", "seed"):
+                v = int(v)
+            clean[k] = v
+        if clean:
+            out.append(clean)
+    return out
+
+
+def workload_input(w: dict, i: int, tenants: list[str], backends: list[str],
+                   circuits: list[str]) -> Optional[dict]:
+    """One workload's fields by kind; returns None when marked for removal."""
+    key = f"wl{i}"
+    kind = w.get("kind", "background")
+    out = {"kind": kind}
+    c1, c2, c3, c4 = st.columns([1.2, 1, 1.4, 0.8])
+    out["name"] = c1.text_input("Name", value=w.get("name") or f"{kind}{i + 1}",
+                                key=f"{key}.name")
+    t = w.get("tenant")
+    out["tenant"] = c2.selectbox("Tenant", tenants + ([t] if t and t not in tenants else []),
+                                 index=(tenants + [t]).index(t) if t in tenants + [t] else 0,
+                                 key=f"{key}.tenant")
+    bk = w.get("backend") or backends[:1]
+    bk = [bk] if isinstance(bk, str) else list(bk)
+    out["backend"] = c3.multiselect("Backend(s)", sorted(set(backends) | set(bk)), default=bk,
+                                    key=f"{key}.backend",
+                                    help="Several: each job (or client) picks one at random.")
+    out["start"] = c4.number_input("Start (s)", value=float(w.get("start", 0.0)),
+                                   min_value=0.0, key=f"{key}.start")
+    if kind == "background":
+        arr = w.get("arrivals") or {"process": "poisson", "rate": 0.02}
+        a1, a2, a3 = st.columns(3)
+        proc = a1.selectbox("Arrivals", ["poisson", "periodic"],
+                            index=["poisson", "periodic"].index(arr.get("process", "poisson")),
+                            key=f"{key}.arrivals.process")
+        if proc == "poisson":
+            out["arrivals"] = {"process": "poisson", "rate": a2.number_input(
+                "Rate (jobs/s)", value=float(arr.get("rate", 0.02)), min_value=1e-9,
+                format="%.4f", step=0.005, key=f"{key}.arrivals.rate")}
+        else:
+            out["arrivals"] = {"process": "periodic", "interval": a2.number_input(
+                "Interval (s)", value=float(arr.get("interval", 60.0)), min_value=1e-6,
+                key=f"{key}.arrivals.interval")}
+        bound = "count" if w.get("count") is not None else "until"
+        b = a3.radio("Stop after", ["until", "count"], index=["until", "count"].index(bound),
+                     horizontal=True, key=f"{key}.bound")
+        if b == "count":
+            out["count"] = int(a3.number_input("Jobs", value=int(w.get("count") or 100),
+                                               min_value=0, step=10, key=f"{key}.count"))
+        else:
+            out["until"] = a3.number_input("Until (s)", value=float(w.get("until") or 3600),
+                                           min_value=0.0, step=600.0, key=f"{key}.until")
+    elif kind in ("interactive", "job_user"):
+        a1, a2, a3 = st.columns(3)
+        modes = ["dedicated", "batch", "job"]
+        if kind == "interactive":
+            out["mode"] = a1.selectbox("Mode", modes, index=modes.index(w.get("mode",
+                                                                                "dedicated")),
+                                       key=f"{key}.mode",
+                                       help="dedicated: a session; batch; job: no session.")
+        out["iterations"] = int(a2.number_input("Iterations", value=int(w.get("iterations", 10)),
+                                                min_value=1, key=f"{key}.iterations"))
+        out["clients"] = int(a3.number_input("Clients", value=int(w.get("clients", 1)),
+                                             min_value=1, key=f"{key}.clients"))
+        out["think_time"] = dist_input("Think time", w.get("think_time", 5.0),
+                                       f"{key}.think_time", 5.0)
+        if w.get("interactive_timeout") is not None:
+            out["interactive_timeout"] = w["interactive_timeout"]
+        for k in ("max_time", "arrivals", "close", "algorithm"):
+            if k in w:
+                out[k] = w[k]
+    else:  # batch
+        a1, a2, a3 = st.columns(3)
+        modes = ["batch", "dedicated", "job"]
+        out["mode"] = a1.selectbox("Mode", modes, index=modes.index(w.get("mode", "batch")),
+                                   key=f"{key}.mode")
+        out["jobs"] = int(a2.number_input("Jobs", value=int(w.get("jobs", 10)), min_value=1,
+                                          key=f"{key}.jobs"))
+        out["interval"] = a3.number_input("Interval (s)", value=float(w.get("interval", 0.0)),
+                                          min_value=0.0, key=f"{key}.interval")
+        for k in ("max_time", "interactive_timeout"):
+            if k in w:
+                out[k] = w[k]
+    has_circuit = w.get("circuit") is not None
+    if has_circuit and w.get("duration") is None:
+        st.caption("Duration: from the timing model (the circuit on the backend).")
+    else:
+        out["duration"] = dist_input("Job duration", w.get("duration", 10.0),
+                                     f"{key}.duration", 10.0)
+    for k in ("circuit", "primitive", "parameters", "observables", "precision", "shots",
+              "max_execution_time", "seed"):
+        if k in w:
+            out[k] = w[k]
+    if has_circuit:
+        st.caption(f"Circuit: {w['circuit']} ({w.get('primitive') or 'sampler'}); edit circuits "
+                   f"and algorithms in the YAML tab.")
+    remove = st.checkbox("Remove this workload", key=f"{key}.remove")
+    field_error(f"workloads[{i}]")
+    return None if remove else out

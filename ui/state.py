@@ -1,0 +1,171 @@
+"""The dashboard's shared state and sidebar.
+
+``st.session_state`` holds the current scenario (a validated ``Scenario``), where it came from,
+and the last good run; nothing derived. A run that fails or is stopped leaves the last good run
+on screen. Long runs show progress in the sidebar and can be stopped: the Stop button's click
+interrupts the script at the next progress update (Streamlit reruns at once on interaction).
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import streamlit as st
+
+from engine import RunResult, Scenario, ScenarioError, validate_scenario
+
+from . import runs
+
+SCENARIO = "scenario"      # the current Scenario
+SOURCE = "source"          # where it came from: "built-in seed-story", "edited", "upload x.yaml"
+RUN = "run"                # the last good RunResult
+RUN_KEY = "run_key"        # key_of(the scenario of RUN)
+PENDING = "pending_run"    # a run was asked for and has not finished
+NOTICE = "notice"          # (kind, text) to show once in the sidebar
+FIELD_ERROR = "field_error"  # (key, message) of the last rejected edit
+
+
+def init() -> None:
+    """First visit: the default built-in scenario, already run."""
+    ss = st.session_state
+    if SCENARIO not in ss:
+        ss[SCENARIO] = validate_scenario(runs.builtin(runs.DEFAULT))
+        ss[SOURCE] = f"built-in: {runs.DEFAULT}"
+        ss[PENDING] = True
+    ss.setdefault(NOTICE, None)
+    ss.setdefault(FIELD_ERROR, None)
+
+
+def scenario() -> Scenario:
+    return st.session_state[SCENARIO]
+
+
+def current_run() -> Optional[RunResult]:
+    return st.session_state.get(RUN)
+
+
+def set_scenario(sc: Scenario, source: str, run_now: bool = True) -> None:
+    ss = st.session_state
+    ss[SCENARIO] = sc
+    ss[SOURCE] = source
+    ss[FIELD_ERROR] = None
+    if run_now:
+        ss[PENDING] = True
+
+
+def show_run(result: RunResult, source: str) -> None:
+    """Put an already finished run (a saved one) on screen with its scenario."""
+    ss = st.session_state
+    ss[SCENARIO] = result.scenario
+    ss[SOURCE] = source
+    ss[RUN] = result
+    ss[RUN_KEY] = runs.key_of(result.scenario)
+    ss[PENDING] = False
+
+
+def reject(key: str, message: str) -> None:
+    st.session_state[FIELD_ERROR] = (key, message)
+
+
+def field_error(*prefixes: str) -> None:
+    """Show the last rejected edit's message here if its key starts with one of ``prefixes``."""
+    err = st.session_state.get(FIELD_ERROR)
+    if err and any(err[0] == p or err[0].startswith(p + ".") or err[0].startswith(p + "[")
+                   for p in prefixes):
+        st.error(err[1], icon=":material/error:")
+
+
+def reject_error(exc: ScenarioError) -> None:
+    """Remember a rejected edit; its message names the key and the value."""
+    reject(exc.key, str(exc))
+
+
+def _stop() -> None:
+    st.session_state[PENDING] = False
+    st.session_state[NOTICE] = ("warning", "Run stopped. The last complete run stays on screen.")
+
+
+def _ask_run() -> None:
+    st.session_state[PENDING] = True
+
+
+def _pick_builtin() -> None:
+    name = st.session_state["builtin_pick"]
+    set_scenario(validate_scenario(runs.builtin(name)), f"built-in: {name}")
+
+
+def _run_pending(box) -> None:
+    ss = st.session_state
+    sc = ss[SCENARIO]
+    hit = runs.cached(sc)
+    if hit is None:
+        slot = box.empty()
+        panel = slot.container()
+        panel.button("Stop run", on_click=_stop, icon=":material/stop_circle:",
+                     width="stretch", key="stop_run")
+        bar = panel.progress(0.0, text=f"Simulating {sc.name}…")
+
+        def tick(done: int, total: int) -> None:
+            bar.progress(min(done / max(total, 1), 1.0),
+                         text=f"Simulating {sc.name}: {done:,} of about {total:,} jobs")
+
+        try:
+            hit = runs.run(sc, tick)
+        except Exception as exc:  # noqa: BLE001 - any engine failure becomes a message
+            ss[PENDING] = False
+            ss[NOTICE] = ("error", f"The run failed: {exc}. The last complete run stays on "
+                                   f"screen.")
+            slot.empty()
+            return
+        slot.empty()
+    ss[RUN] = hit
+    ss[RUN_KEY] = runs.key_of(sc)
+    ss[PENDING] = False
+
+
+def sidebar() -> None:
+    """Current scenario, run button, run status."""
+    ss = st.session_state
+    with st.sidebar:
+        st.markdown("### Session Lab")
+        names = runs.builtin_names()
+        src = ss.get(SOURCE, "")
+        current = src.split(": ", 1)[1] if src.startswith("built-in: ") else None
+        st.selectbox("Built-in scenario", names,
+                     index=names.index(current) if current in names else None,
+                     placeholder="(edited or uploaded)", key="builtin_pick",
+                     on_change=_pick_builtin,
+                     help="Load a built-in scenario and run it.")
+        sc = ss[SCENARIO]
+        st.caption(f"Current scenario: **{sc.name}** ({src})")
+        box = st.container()
+        if ss.get(PENDING):
+            _run_pending(box)
+        run = ss.get(RUN)
+        stale = run is not None and ss.get(RUN_KEY) != runs.key_of(sc)
+        st.button("Run scenario", on_click=_ask_run, type="primary" if stale else "secondary",
+                  icon=":material/play_arrow:", width="stretch", key="run_button")
+        notice = ss.get(NOTICE)
+        if notice:
+            getattr(st, notice[0])(notice[1])
+            ss[NOTICE] = None
+        if run is not None:
+            s = run.summary
+            st.markdown(
+                f"**Run on screen:** {run.scenario.name}  \n"
+                f"{len(run.jobs):,} jobs on {len(run.backends)} backend(s), "
+                f"{len(run.sessions)} session(s)  \n"
+                f"last job ended at {s.get('last_job_end', run.end_time):,.0f} s (simulated); "
+                f"run took {run.wall_seconds:.1f} s")
+            if stale:
+                st.warning("The scenario changed since this run: press **Run scenario**.")
+            if s.get("wait_p50") is not None:
+                st.caption(f"job wait: p50 {s['wait_p50']:.1f} s, p95 {s['wait_p95']:.1f} s")
+
+
+def page_setup() -> None:
+    """Call first in every page. Normally app.py has set up state and the sidebar already; a
+    page opened by its URL on a fresh server runs without app.py (Streamlit's pages/ folder
+    mode, until the first st.navigation call), so it hands over to app.py."""
+    if SCENARIO not in st.session_state:
+        st.switch_page("app.py")
