@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import aer_bench  # noqa: E402
+import ui_bench  # noqa: E402
 import engine_bench  # noqa: E402
 
 
@@ -50,6 +51,22 @@ def main() -> None:
           f"({c['speedup']:.0f}x faster)")
     print(f"   in simulated time: a miss adds compile_time = {c['sim_compile_s']:.1f} s of QPU "
           f"time to its job, a hit adds 0")
+    print()
+    print("5. Timeline figure: build + serialisation (JSON for the browser), best of 3")
+    for n in (1_000, 10_000, 50_000):
+        _, result = ui_bench.trace_of(n)
+        f = ui_bench.figure_cost(result)
+        print(f"   {n:>6,} jobs: build {f['build_s']:5.2f} s + JSON {f['json_s']:5.2f} s = "
+              f"{f['total_s']:5.2f} s, {f['bytes'] / 1e6:5.2f} MB"
+              f"{'  (WebGL)' if f['webgl'] else ''}")
+    print("   target at 50k jobs: under 0.5 s and under 8 MB")
+    print()
+    print("6. Browser: page open to a drawn Gantt chart (Chromium; first = server simulates too)")
+    for label, path in (("default scenario (seed-story)", None),
+                        ("50k-job scenario", ui_bench.big_scenario_file(50_000))):
+        b = ui_bench.browser_time_to_gantt(path)
+        print(f"   {label:<30} first visit {b['first_s']:5.2f} s, "
+              f"run cached {b['warm_s']:5.2f} s")
 
 
 def _cpu() -> str:

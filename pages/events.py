@@ -4,30 +4,26 @@ import streamlit as st
 
 from ui import runs, state
 
-state.page_setup()
-st.title("Events")
-run = state.current_run()
-if run is None:
-    st.info("No run yet: press **Run scenario** in the sidebar.")
-    st.stop()
+run = state.page_with_run("Events")
+gen = state.run_generation()  # widgets start afresh for each run
 
 ev = run.events
 st.caption("Every scheduling event in order, with the rule that made it and why. Events at the "
            "same instant are listed in the order the engine applied them (R18).")
 c1, c2, c3, c4 = st.columns(4)
 kinds = sorted(ev["event"].unique())
-pick_k = c1.multiselect("Event", kinds, default=[], key="ev_kinds", placeholder="all")
+pick_k = c1.multiselect("Event", kinds, default=[], key=f"ev_kinds_{gen}", placeholder="all")
 backs = sorted(ev["backend"].dropna().unique())
-pick_b = c2.multiselect("Backend", backs, default=[], key="ev_backends", placeholder="all")
+pick_b = c2.multiselect("Backend", backs, default=[], key=f"ev_backends_{gen}", placeholder="all")
 tens = sorted(ev["tenant"].dropna().unique())
-pick_t = c3.multiselect("Tenant", tens, default=[], key="ev_tenants", placeholder="all")
+pick_t = c3.multiselect("Tenant", tens, default=[], key=f"ev_tenants_{gen}", placeholder="all")
 sids = sorted(ev["session_id"].dropna().unique())
-pick_s = c4.multiselect("Session", sids, default=[], key="ev_sessions", placeholder="all")
-text = st.text_input("Search job id or detail", key="ev_text",
+pick_s = c4.multiselect("Session", sids, default=[], key=f"ev_sessions_{gen}", placeholder="all")
+text = st.text_input("Search job id or detail", key=f"ev_text_{gen}",
                      placeholder="e.g. R6, vqe.3, deactivated")
 lo, hi = float(ev["time"].min()), float(ev["time"].max())
 span = st.slider("Time window (s)", min_value=lo, max_value=max(hi, lo + 1.0),
-                 value=(lo, max(hi, lo + 1.0)), key="ev_time")
+                 value=(lo, max(hi, lo + 1.0)), key=f"ev_time_{gen}")
 view = ev
 if pick_k:
     view = view[view["event"].isin(pick_k)]

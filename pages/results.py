@@ -7,12 +7,8 @@ import streamlit as st
 
 from ui import figures, state
 
-state.page_setup()
-st.title("Results")
-run = state.current_run()
-if run is None:
-    st.info("No run yet: press **Run scenario** in the sidebar.")
-    st.stop()
+run = state.page_with_run("Results")
+gen = state.run_generation()  # widgets start afresh for each run
 
 clients, iterations, results = run.clients, run.iterations, run.results
 
@@ -52,7 +48,7 @@ if results.empty:
 else:
     ids = list(dict.fromkeys(results["job_id"]))
     c1, c2 = st.columns([2, 3])
-    job_id = c1.selectbox(f"Job ({len(ids):,} with results)", ids, key="result_job")
+    job_id = c1.selectbox(f"Job ({len(ids):,} with results)", ids, key=f"result_job_{gen}")
     rows = results[results["job_id"] == job_id]
     job = run.jobs.set_index("job_id").loc[job_id]
     c1.markdown(f"**{job_id}**: {job['tenant']} on {job['backend']}, "

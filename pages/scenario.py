@@ -88,11 +88,12 @@ with form_tab:
             st.caption("No workloads: add one below the form.")
 
         st.subheader("Explicit sessions and jobs")
+        owner_columns = {"id": st.column_config.TextColumn("id", required=True),
+                         "tenant": st.column_config.TextColumn("tenant", required=True),
+                         "backend": st.column_config.TextColumn("backend", required=True)}
         sessions = forms.table_input(
             [s.model_dump(mode="json", exclude_none=True) for s in sc.sessions],
-            {"id": st.column_config.TextColumn("id", required=True),
-             "tenant": st.column_config.TextColumn("tenant", required=True),
-             "backend": st.column_config.TextColumn("backend", required=True),
+            {**owner_columns,
              "mode": st.column_config.SelectboxColumn("mode", options=["dedicated", "batch"]),
              "max_time": st.column_config.NumberColumn("max time (s)", min_value=0.0),
              "open_at": st.column_config.NumberColumn("open at (s)", min_value=0.0),
@@ -102,9 +103,7 @@ with form_tab:
         state.field_error("sessions")
         jobs = forms.table_input(
             [j.model_dump(mode="json", exclude_defaults=True) for j in sc.jobs],
-            {"id": st.column_config.TextColumn("id", required=True),
-             "tenant": st.column_config.TextColumn("tenant", required=True),
-             "backend": st.column_config.TextColumn("backend", required=True),
+            {**owner_columns,
              "submit": st.column_config.NumberColumn("submit (s)", min_value=0.0),
              "duration": st.column_config.NumberColumn("duration (s)", min_value=0.0),
              "session": st.column_config.TextColumn("session"),

@@ -5,12 +5,7 @@ import streamlit as st
 from engine.story import job_story
 from ui import figures, state
 
-state.page_setup()
-st.title("Timeline")
-run = state.current_run()
-if run is None:
-    st.info("No run yet: press **Run scenario** in the sidebar.")
-    st.stop()
+run = state.page_with_run("Timeline")
 
 jobs, sessions, events = run.jobs, run.sessions, run.events
 tenants = [t.name for t in run.scenario.tenants]
@@ -22,12 +17,13 @@ st.caption(
     "Hover a bar for its details; drag to zoom, double-click to reset; pick a job below for its "
     "story.")
 
+gen = state.run_generation()  # filters start afresh for each run
 with st.expander("Filters", expanded=False):
     c1, c2, c3 = st.columns(3)
-    pick_b = c1.multiselect("Backends", backends, default=backends, key="tl_backends")
-    pick_t = c2.multiselect("Tenants", tenants, default=tenants, key="tl_tenants")
+    pick_b = c1.multiselect("Backends", backends, default=backends, key=f"tl_backends_{gen}")
+    pick_t = c2.multiselect("Tenants", tenants, default=tenants, key=f"tl_tenants_{gen}")
     sids = list(sessions["session_id"]) if len(sessions) else []
-    pick_s = c3.multiselect("Only these sessions' jobs", sids, default=[], key="tl_sessions",
+    pick_s = c3.multiselect("Only these sessions' jobs", sids, default=[], key=f"tl_sessions_{gen}",
                             help="Empty: every job. Pick sessions to show only their jobs.")
 fj, fs, fe = figures.filter_run(jobs, sessions, events, backends=pick_b, tenants=pick_t,
                                 session_ids=pick_s or None)
@@ -43,21 +39,38 @@ else:
                              selection_mode="points", key="gantt")
     picked = None
     points = (chosen or {}).get("selection", {}).get("points", []) if chosen else []
+    known = set(fj["job_id"])
     for p in points:
-        cd = p.get("customdata")
-        if cd and str(cd[0]) in set(fj["job_id"]):
-            picked = str(cd[0])
+        cd, text = p.get("customdata"), p.get("text")
+        # SVG bars carry the job id first in customdata; WebGL hover points open their text
+        # with it.
+        candidate = str(cd[0]) if cd else str(text).split(" (")[0] if text else None
+        if candidate in known:
+            picked = candidate
             break
 
     st.subheader("A job's story")
-    ids = list(fj.sort_values("submit_time")["job_id"])
     ss = st.session_state
+    key = f"story_job_{gen}"
+    if len(fj) <= 2000:
+        ids = list(fj.sort_values("submit_time")["job_id"])
+        label = "Job (or click a bar)"
+    else:  # a long list helps nobody: the 200 longest waits, plus a clicked or typed job
+        ids = list(fj.nlargest(200, "wait")["job_id"])
+        label = "Job: the 200 longest waits (or click a bar, or type an id below)"
+        typed = st.text_input("Job id", key=f"story_typed_{gen}", placeholder="e.g. load3.1234")
+        if typed and typed in set(fj["job_id"]):
+            picked = picked or typed
+        elif typed:
+            st.warning(f"No job {typed!r} among the jobs shown.")
+    if picked is not None and picked not in ids:
+        ids = [picked] + ids
     if picked is not None and ss.get("story_picked") != picked:
-        ss["story_job"] = picked          # a click on a bar chooses the job
+        ss[key] = picked                  # a click on a bar chooses the job
         ss["story_picked"] = picked
-    if ss.get("story_job") not in ids:
+    if ss.get(key) not in ids:
         # Start on something worth reading: the job that waited longest.
-        ss["story_job"] = fj.sort_values("wait", ascending=False)["job_id"].iloc[0]
-    job_id = st.selectbox("Job (or click a bar)", ids, key="story_job")
+        ss[key] = fj.loc[fj["wait"].idxmax(), "job_id"] if fj["wait"].notna().any() else ids[0]
+    job_id = st.selectbox(label, ids, key=key)
     for line in job_story(jobs, events, job_id):
         st.markdown(f"- {line}")

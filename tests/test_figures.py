@@ -107,8 +107,10 @@ def test_large_runs_switch_to_webgl_segments():
                                     "detail", "tenant", "seq"])
     fig = figures.timeline(jobs, empty_s, empty_e)
     gl = [t for t in fig.data if t.type == "scattergl"]
-    assert {t.name for t in gl} == {"a", "b"} and not [t for t in fig.data if t.type == "bar"]
+    assert {t.name for t in gl} == {"a", "b"}
+    assert not [t for t in fig.data if t.type == "bar"]
     b = next(t for t in gl if t.name == "b")
+    assert list(b.y[:2]) == [0, 0] and list(fig.layout.yaxis.ticktext) == ["q"]
     # Segments: start, end, gap for each job.
     assert list(b.x[:3])[:2] == [0.0, 1.5] and np.isnan(b.x[2])
     assert len(b.x) == 3 * ((n + 1) // 2)

@@ -36,15 +36,18 @@ SPAN_STYLE = {
 }
 SPAN_ORDER = list(SPAN_STYLE)
 
-MARKER_STYLE = {  # kind -> (symbol, colour, words)
-    "open": ("circle-open", "#1565C0", "opened"),
-    "start": ("triangle-right", "#1B5E20", "started (first job starts, R4)"),
-    "deactivate": ("triangle-down", "#E65100", "deactivated: interactive timeout ran out (R6)"),
-    "reactivate": ("triangle-up", "#1B5E20", "reactivated: its job won fair share (R7)"),
-    "close requested": ("line-ns-open", "#37474F", "close() called; queued jobs still run (R10)"),
-    "closed": ("square", "#37474F", "closed (R10)"),
-    "expired": ("x", "#B71C1C", "expired at its maximum time (R9)"),
-    "cancelled": ("diamond", "#B71C1C", "cancelled (R11)"),
+MARKER_STYLE = {  # kind -> (symbol, colour, legend name, words)
+    "open": ("circle-open", "#1565C0", "opened", "opened"),
+    "start": ("triangle-right", "#1B5E20", "started", "started (first job starts, R4)"),
+    "deactivate": ("triangle-down", "#E65100", "deactivated",
+                   "deactivated: interactive timeout ran out (R6)"),
+    "reactivate": ("triangle-up", "#1B5E20", "reactivated",
+                   "reactivated: its job won fair share (R7)"),
+    "close requested": ("line-ns-open", "#37474F", "close() called",
+                        "close() called; queued jobs still run (R10)"),
+    "closed": ("square", "#37474F", "closed", "closed (R10)"),
+    "expired": ("x", "#B71C1C", "expired", "expired at its maximum time (R9)"),
+    "cancelled": ("diamond", "#B71C1C", "cancelled", "cancelled (R11)"),
 }
 
 
@@ -98,11 +101,15 @@ def session_spans(jobs: pd.DataFrame, sessions: pd.DataFrame,
     ev = events[events["session_id"].notna()]
     ev = ev[ev["event"].isin(["session_started", "session_reactivated", "session_deactivated",
                               "session_ended"])]
-    by_session = {sid: g for sid, g in ev.groupby("session_id", sort=False)}
+    by_session: dict = {}
+    for sid, event, t in zip(ev["session_id"], ev["event"], ev["time"]):
+        by_session.setdefault(sid, []).append((event, float(t)))
     ran = jobs[jobs["session_id"].notna() & jobs["start_time"].notna()]
-    runs = {sid: list(zip(g["start_time"], g["end_time"]))
-            for sid, g in ran.groupby("session_id", sort=False)}
-    for s in sessions.itertuples(index=False):
+    runs: dict = {}
+    for sid, a, b in zip(ran["session_id"], ran["start_time"], ran["end_time"]):
+        runs.setdefault(sid, []).append((float(a), float(b)))
+    for s in sessions[["session_id", "mode", "start_time", "end_time",
+                       "opened_at"]].itertuples(index=False):
         sid = s.session_id
         start, end = s.start_time, s.end_time
         opened = s.opened_at
@@ -112,7 +119,7 @@ def session_spans(jobs: pd.DataFrame, sessions: pd.DataFrame,
                 rows.append((sid, "open", float(opened), float(until)))
         if pd.isna(start):
             continue
-        job_runs = _union([(float(a), float(b)) for a, b in runs.get(sid, [])])
+        job_runs = _union(runs.get(sid, []))
         for a, b in job_runs:
             rows.append((sid, "running", a, b))
         if pd.isna(end):
@@ -124,21 +131,19 @@ def session_spans(jobs: pd.DataFrame, sessions: pd.DataFrame,
         # Walk the transitions: active/inactive intervals.
         active_from: Optional[float] = None
         inactive_from: Optional[float] = None
-        g = by_session.get(sid)
-        for e in (g.itertuples(index=False) if g is not None else ()):
-            t = float(e.time)
-            if e.event in ("session_started", "session_reactivated"):
+        for event, t in by_session.get(sid, ()):
+            if event in ("session_started", "session_reactivated"):
                 if inactive_from is not None and t > inactive_from:
                     rows.append((sid, "inactive", inactive_from, t))
                 inactive_from = None
                 active_from = t
-            elif e.event == "session_deactivated":
+            elif event == "session_deactivated":
                 if active_from is not None:
                     for a, b in _minus((active_from, t), job_runs):
                         rows.append((sid, "reserved idle", a, b))
                 active_from = None
                 inactive_from = t
-            elif e.event == "session_ended":
+            elif event == "session_ended":
                 # The hold may outlast the end while its last job finishes (R9/R11).
                 stop = max([t] + [b for a, b in job_runs if a < t])
                 if active_from is not None:
@@ -234,8 +239,21 @@ def _customdata(j: pd.DataFrame) -> np.ndarray:
     ]).astype(object)
 
 
+def _short_hover(j: pd.DataFrame) -> np.ndarray:
+    """One compact hover line per job, for the WebGL view (keeps 50k jobs small on the wire)."""
+    session = j["session_id"].fillna("").astype(str)
+    session = np.where(session != "", ", " + session, "")
+    status = j["status"].astype(str)
+    status = np.where(status != "completed", ", " + status, "")
+    return (j["job_id"].astype(str) + " (" + j["tenant"].astype(str) + session + ") waited "
+            + j["wait"].astype(float).fillna(0.0).round(0).astype(int).astype(str) + " s, "
+            + j["rule"].fillna("-").astype(str) + status).to_numpy()
+
+
 def _job_traces(fig: go.Figure, jobs: pd.DataFrame, colors: dict, webgl: bool,
-                row: int) -> None:
+                row: int, lanes: dict) -> None:
+    """Bars per tenant; with ``webgl``, thick line segments on numeric lanes (``lanes`` maps a
+    backend to its y position), start-end-gap per job, float32 times, a short hover text."""
     ran = jobs[jobs["start_time"].notna() & jobs["end_time"].notna()]
     for tenant, color in colors.items():
         j = ran[ran["tenant"] == tenant]
@@ -243,17 +261,22 @@ def _job_traces(fig: go.Figure, jobs: pd.DataFrame, colors: dict, webgl: bool,
             continue
         if webgl:
             n = len(j)
-            xs = np.empty(3 * n)
-            xs[0::3] = j["start_time"].to_numpy(float)
-            xs[1::3] = j["end_time"].to_numpy(float)
-            xs[2::3] = np.nan
-            ys = np.repeat(j["backend"].to_numpy(object), 3)
-            ys[2::3] = None
-            cd = np.repeat(_customdata(j), 3, axis=0)
+            start = j["start_time"].to_numpy(float)
+            end = j["end_time"].to_numpy(float)
+            lane = j["backend"].map(lanes).to_numpy(np.float32)
+            xs = np.empty(3 * n, dtype=np.float32)
+            xs[0::3], xs[1::3], xs[2::3] = start, end, np.nan
+            ys = np.empty(3 * n, dtype=np.float32)
+            ys[0::3], ys[1::3], ys[2::3] = lane, lane, np.nan
             fig.add_trace(go.Scattergl(
-                x=xs, y=ys, mode="lines", line={"color": color, "width": 14},
-                name=tenant, legendgroup=tenant, customdata=cd, hovertemplate=_HOVER,
-                connectgaps=False), row=row, col=1)
+                x=xs, y=ys, mode="lines", line={"color": color, "width": 12}, name=tenant,
+                legendgroup=tenant, hoverinfo="skip", connectgaps=False), row=row, col=1)
+            # Hover: one invisible point per job, at its middle.
+            fig.add_trace(go.Scattergl(
+                x=((start + end) / 2).astype(np.float32), y=lane, mode="markers",
+                marker={"size": 10, "color": color, "opacity": 0}, text=_short_hover(j),
+                hovertemplate="%{text}<extra></extra>", name=tenant, legendgroup=tenant,
+                showlegend=False), row=row, col=1)
         else:
             in_session = j["session_id"].notna().to_numpy()
             fig.add_trace(go.Bar(
@@ -282,23 +305,72 @@ def _session_traces(fig: go.Figure, spans: pd.DataFrame, markers: pd.DataFrame,
             legendgrouptitle_text="session bands", marker={"color": color,
                                                            "line": {"width": 0}},
             width=0.5,
-            customdata=np.column_stack([s["session_id"], np.full(len(s), words),
-                                        s["start"], s["end"]]).astype(object),
-            hovertemplate=("<b>%{customdata[0]}</b><br>%{customdata[1]}<br>"
-                           "%{customdata[2]:.1f} s to %{customdata[3]:.1f} s<extra></extra>")),
+            hovertemplate=f"<b>%{{y}}</b><br>{words}<extra></extra>"),
             row=row, col=1)
-    for kind, (symbol, color, words) in MARKER_STYLE.items():
+    for kind, (symbol, color, label, words) in MARKER_STYLE.items():
         m = markers[markers["kind"] == kind]
         if m.empty:
             continue
         fig.add_trace(go.Scatter(
-            x=m["time"], y=m["session_id"], mode="markers", name=words.split(":")[0]
-            .split(" (")[0], legendgroup="markers", legendgrouptitle_text="session events",
+            x=m["time"], y=m["session_id"], mode="markers", name=label,
+            legendgroup="markers", legendgrouptitle_text="session events",
             marker={"symbol": symbol, "color": color, "size": 11,
                     "line": {"width": 1.5, "color": color}},
             customdata=np.column_stack([m["session_id"], m["detail"].fillna("")]).astype(object),
             hovertemplate=(f"<b>%{{customdata[0]}}</b> {words}<br>at %{{x:.1f}} s<br>"
                            "%{customdata[1]}<extra></extra>")), row=row, col=1)
+
+
+def _session_traces_gl(fig: go.Figure, spans: pd.DataFrame, markers: pd.DataFrame,
+                       row: int, rows_of: dict) -> None:
+    """Session bands as WebGL segments on numeric rows (``rows_of``: session -> y)."""
+    for kind in SPAN_ORDER:
+        s = spans[spans["kind"] == kind]
+        if s.empty:
+            continue
+        color, words = SPAN_STYLE[kind]
+        n = len(s)
+        y = s["session_id"].map(rows_of).to_numpy(np.float32)
+        xs = np.empty(3 * n, dtype=np.float32)
+        xs[0::3], xs[1::3], xs[2::3] = s["start"].to_numpy(float), s["end"].to_numpy(float), np.nan
+        ys = np.empty(3 * n, dtype=np.float32)
+        ys[0::3], ys[1::3], ys[2::3] = y, y, np.nan
+        text = np.repeat(s["session_id"].astype(str).to_numpy(), 3)
+        fig.add_trace(go.Scattergl(
+            x=xs, y=ys, mode="lines", line={"color": color, "width": 5}, name=kind,
+            legendgroup="sessions", legendgrouptitle_text="session bands", text=text,
+            hovertemplate=f"<b>%{{text}}</b><br>{words}<extra></extra>", connectgaps=False),
+            row=row, col=1)
+    for kind, (symbol, color, label, words) in MARKER_STYLE.items():
+        m = markers[markers["kind"] == kind]
+        if m.empty:
+            continue
+        fig.add_trace(go.Scattergl(
+            x=m["time"].to_numpy(np.float32), y=m["session_id"].map(rows_of).to_numpy(np.float32),
+            mode="markers", name=label, legendgroup="markers",
+            legendgrouptitle_text="session events",
+            marker={"symbol": symbol.replace("line-ns-open", "circle"), "color": color,
+                    "size": 8},
+            text=m["session_id"].astype(str).to_numpy(),
+            hovertemplate=f"<b>%{{text}}</b> {words}<br>at %{{x:.1f}} s<extra></extra>"),
+            row=row, col=1)
+
+
+def _downsample_steps(t: np.ndarray, depth: np.ndarray, bins: int = 1500):
+    """A step function with at most ~2 x ``bins`` points: each bin keeps its highest and lowest
+    depth, so peaks and empty queues survive."""
+    if len(t) <= 2 * bins:
+        return t, depth
+    edges = np.linspace(t[0], t[-1], bins + 1)
+    idx = np.clip(np.searchsorted(edges, t, side="right") - 1, 0, bins - 1)
+    frame = pd.DataFrame({"bin": idx, "depth": depth})
+    hi = frame.groupby("bin")["depth"].max()
+    lo = frame.groupby("bin")["depth"].min()
+    tt = np.repeat(edges[hi.index.to_numpy()], 2)
+    tt[1::2] += (edges[1] - edges[0]) / 2
+    dd = np.empty(len(tt), dtype=np.int64)
+    dd[0::2], dd[1::2] = hi.to_numpy(), lo.to_numpy()
+    return tt, dd
 
 
 def timeline(jobs: pd.DataFrame, sessions: pd.DataFrame, events: pd.DataFrame, *,
@@ -326,21 +398,45 @@ def timeline(jobs: pd.DataFrame, sessions: pd.DataFrame, events: pd.DataFrame, *
         subplot_titles=("Backends: a bar per job, coloured by tenant; hatched = session job",
                         "Sessions" if session_ids else "Sessions (none in this run)",
                         "Queue depth per backend"))
-    _job_traces(fig, jobs, colors, webgl, row=1)
-    _session_traces(fig, spans, markers, row=2)
+    lane_of = {b: len(backends) - 1 - i for i, b in enumerate(backends)}  # first on top
+    _job_traces(fig, jobs, colors, webgl, row=1, lanes=lane_of)
+    rows_of = {sid: len(session_ids) - 1 - i for i, sid in enumerate(session_ids)}
+    if webgl:
+        _session_traces_gl(fig, spans, markers, row=2, rows_of=rows_of)
+    else:
+        _session_traces(fig, spans, markers, row=2)
     for i, b in enumerate(backends):
         d = depth[depth["backend"] == b]
         if d.empty:
             continue
+        t, dep = d["time"].to_numpy(float), d["depth"].to_numpy()
+        if webgl:
+            t, dep = _downsample_steps(t, dep)
+        # SVG even for large runs: after downsampling it is a few thousand points, and one
+        # more WebGL subplot costs more to set up than it saves.
         fig.add_trace(go.Scatter(
-            x=d["time"], y=d["depth"], mode="lines", line={"shape": "hv", "width": 1.5},
+            x=t.astype(np.float32) if webgl else t,
+            y=dep.astype(np.int32), mode="lines", line={"shape": "hv", "width": 1.5},
             name=f"queue {b}", legendgroup="queue", legendgrouptitle_text="queue depth",
             hovertemplate=f"{b}: %{{y}} queued at %{{x:.1f}} s<extra></extra>"), row=3, col=1)
-    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(backends)),
-                     type="category", row=1, col=1, title_text="backend")
-    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(session_ids)),
-                     type="category", row=2, col=1, title_text="session",
-                     visible=bool(session_ids))
+    if webgl:
+        fig.update_yaxes(type="linear", tickvals=list(lane_of.values()),
+                         ticktext=list(lane_of), range=[-0.6, len(backends) - 0.4],
+                         row=1, col=1, title_text="backend")
+    else:
+        fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(backends)),
+                         type="category", row=1, col=1, title_text="backend")
+    if webgl:
+        many = len(session_ids) > 40
+        fig.update_yaxes(type="linear", tickvals=[] if many else list(rows_of.values()),
+                         ticktext=[] if many else list(rows_of),
+                         range=[-0.8, max(len(session_ids), 1) - 0.2], row=2, col=1,
+                         title_text=f"{len(session_ids):,} sessions" if many else "session",
+                         visible=bool(session_ids), showgrid=False, zeroline=False)
+    else:
+        fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(session_ids)),
+                         type="category", row=2, col=1, title_text="session",
+                         visible=bool(session_ids))
     fig.update_yaxes(title_text="queued", rangemode="tozero", row=3, col=1)
     fig.update_xaxes(title_text="simulated time (s)", row=3, col=1,
                      rangeslider={"visible": True, "thickness": 0.05})

@@ -10,15 +10,18 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import threading
 import zipfile
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Optional
 
 import yaml
 
-from engine import RunResult, Scenario, ScenarioError, run_scenario, validate_scenario
+from engine import (RunResult, Scenario, ScenarioError, load_scenario, run_scenario,
+                    validate_scenario)
 from engine.model import parse_text, scenario_to_dict
 from engine.run import load_run
 
@@ -45,6 +48,21 @@ def builtin(name: str) -> dict:
     return parse_text((SCENARIOS / f"{name}.yaml").read_text(encoding="utf-8"), "yaml")
 
 
+def starting_scenario() -> tuple[Scenario, str]:
+    """The scenario the dashboard opens on, and where it came from: SESSION_LAB_SCENARIO (a
+    scenario file, or the name of a built-in one), else the default built-in."""
+    wanted = os.environ.get("SESSION_LAB_SCENARIO", "").strip()
+    if not wanted or wanted == DEFAULT:
+        return validate_scenario(builtin(DEFAULT)), f"built-in: {DEFAULT}"
+    if wanted in builtin_names():
+        return validate_scenario(builtin(wanted)), f"built-in: {wanted}"
+    path = Path(wanted)
+    if path.suffix in (".yaml", ".yml", ".json") and (SCENARIOS / path.name).resolve() == \
+            path.resolve() and path.stem in builtin_names():
+        return validate_scenario(builtin(path.stem)), f"built-in: {path.stem}"
+    return load_scenario(path), f"file: {path.name}"
+
+
 def describe(name: str) -> str:
     return " ".join(str(builtin(name).get("description", "")).split())
 
@@ -63,17 +81,64 @@ def cached(scenario: Scenario) -> Optional[RunResult]:
         return hit
 
 
-def run(scenario: Scenario, progress: Optional[Callable[[int, int], None]] = None) -> RunResult:
-    """Simulate (or fetch from the cache) and return the run."""
-    hit = cached(scenario)
-    if hit is not None:
-        return hit
-    result = run_scenario(scenario, progress=progress, base_dir=SCENARIOS)
-    with _LOCK:
-        _CACHE[key_of(scenario)] = result
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return result
+class Stopped(Exception):
+    """A run was stopped before it finished."""
+
+
+# Every simulation runs on this one long-lived thread. Streamlit runs each script rerun on a new
+# thread, and qiskit's compiled core crashed (a segfault, in gate construction) when a second
+# script thread built circuits after the first had; one engine thread for the whole server
+# avoids that, and lets a page poll progress and stop a run.
+_ENGINE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="session-lab-engine")
+
+
+class RunHandle:
+    """A run in progress on the engine thread: poll ``progress``, ``stop()`` it, ``result()``."""
+
+    def __init__(self, scenario: Scenario):
+        self.scenario = scenario
+        self.done_jobs = 0
+        self.total_jobs = 0
+        self._stop = threading.Event()
+        self.future = _ENGINE.submit(self._work)
+
+    def _tick(self, done: int, total: int) -> None:
+        self.done_jobs, self.total_jobs = done, total
+        if self._stop.is_set():
+            raise Stopped()
+
+    def _work(self) -> RunResult:
+        hit = cached(self.scenario)
+        if hit is not None:
+            return hit
+        result = run_scenario(self.scenario, progress=self._tick, base_dir=SCENARIOS)
+        with _LOCK:
+            _CACHE[key_of(self.scenario)] = result
+            while len(_CACHE) > _CACHE_SIZE:
+                _CACHE.popitem(last=False)
+        return result
+
+    @property
+    def fraction(self) -> float:
+        return min(self.done_jobs / self.total_jobs, 1.0) if self.total_jobs else 0.0
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def done(self) -> bool:
+        return self.future.done()
+
+    def result(self, timeout: Optional[float] = None) -> RunResult:
+        return self.future.result(timeout)
+
+
+def start(scenario: Scenario) -> RunHandle:
+    return RunHandle(scenario)
+
+
+def run(scenario: Scenario) -> RunResult:
+    """Simulate (or fetch from the cache) on the engine thread and wait for the run."""
+    return start(scenario).result()
 
 
 def to_yaml(doc_or_scenario) -> str:
@@ -114,5 +179,6 @@ def tables_zip(result: RunResult, fmt: str = "csv") -> bytes:
     return buf.getvalue()
 
 
-__all__ = ["ScenarioError", "builtin", "builtin_names", "run", "cached", "key_of", "to_yaml",
+__all__ = ["ScenarioError", "Stopped", "RunHandle", "start", "builtin", "builtin_names", "run",
+           "cached", "key_of", "to_yaml",
            "from_text", "saved_runs", "open_saved", "tables_zip", "describe"]

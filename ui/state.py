@@ -8,6 +8,7 @@ interrupts the script at the next progress update (Streamlit reruns at once on i
 
 from __future__ import annotations
 
+import time
 from typing import Optional
 
 import streamlit as st
@@ -23,17 +24,23 @@ RUN_KEY = "run_key"        # key_of(the scenario of RUN)
 PENDING = "pending_run"    # a run was asked for and has not finished
 NOTICE = "notice"          # (kind, text) to show once in the sidebar
 FIELD_ERROR = "field_error"  # (key, message) of the last rejected edit
+HANDLE = "run_handle"      # the run in progress on the engine thread, if any
 
 
 def init() -> None:
-    """First visit: the default built-in scenario, already run."""
+    """First visit: the starting scenario (SESSION_LAB_SCENARIO: a file or a built-in name;
+    default seed-story), run before the first page is drawn."""
     ss = st.session_state
-    if SCENARIO not in ss:
-        ss[SCENARIO] = validate_scenario(runs.builtin(runs.DEFAULT))
-        ss[SOURCE] = f"built-in: {runs.DEFAULT}"
-        ss[PENDING] = True
     ss.setdefault(NOTICE, None)
     ss.setdefault(FIELD_ERROR, None)
+    if SCENARIO not in ss:
+        try:
+            ss[SCENARIO], ss[SOURCE] = runs.starting_scenario()
+        except ScenarioError as exc:
+            ss[NOTICE] = ("error", f"SESSION_LAB_SCENARIO: {exc}. Showing {runs.DEFAULT}.")
+            ss[SCENARIO] = validate_scenario(runs.builtin(runs.DEFAULT))
+            ss[SOURCE] = f"built-in: {runs.DEFAULT}"
+        ss[PENDING] = True
 
 
 def scenario() -> Scenario:
@@ -42,6 +49,11 @@ def scenario() -> Scenario:
 
 def current_run() -> Optional[RunResult]:
     return st.session_state.get(RUN)
+
+
+def run_generation() -> str:
+    """A short tag of the run on screen: widgets keyed with it start afresh for a new run."""
+    return (st.session_state.get(RUN_KEY) or "none")[:8]
 
 
 def set_scenario(sc: Scenario, source: str, run_now: bool = True) -> None:
@@ -81,7 +93,11 @@ def reject_error(exc: ScenarioError) -> None:
 
 
 def _stop() -> None:
+    handle = st.session_state.get(HANDLE)
+    if handle is not None:
+        handle.stop()
     st.session_state[PENDING] = False
+    st.session_state[HANDLE] = None
     st.session_state[NOTICE] = ("warning", "Run stopped. The last complete run stays on screen.")
 
 
@@ -95,32 +111,38 @@ def _pick_builtin() -> None:
 
 
 def _run_pending(box) -> None:
+    """Start (or keep following) the run of the current scenario on the engine thread, with a
+    progress bar and a Stop button; on success it becomes the run on screen."""
     ss = st.session_state
     sc = ss[SCENARIO]
-    hit = runs.cached(sc)
-    if hit is None:
+    handle = ss.get(HANDLE)
+    if handle is None or handle.scenario is not sc:
+        handle = ss[HANDLE] = runs.start(sc)
+    if not handle.done():
         slot = box.empty()
         panel = slot.container()
         panel.button("Stop run", on_click=_stop, icon=":material/stop_circle:",
                      width="stretch", key="stop_run")
         bar = panel.progress(0.0, text=f"Simulating {sc.name}…")
-
-        def tick(done: int, total: int) -> None:
-            bar.progress(min(done / max(total, 1), 1.0),
-                         text=f"Simulating {sc.name}: {done:,} of about {total:,} jobs")
-
-        try:
-            hit = runs.run(sc, tick)
-        except Exception as exc:  # noqa: BLE001 - any engine failure becomes a message
-            ss[PENDING] = False
-            ss[NOTICE] = ("error", f"The run failed: {exc}. The last complete run stays on "
-                                   f"screen.")
-            slot.empty()
-            return
+        while not handle.done():
+            total = handle.total_jobs
+            bar.progress(handle.fraction, text=f"Simulating {sc.name}: {handle.done_jobs:,} of "
+                                               f"about {total:,} jobs" if total else
+                         f"Simulating {sc.name}…")
+            time.sleep(0.15)
         slot.empty()
-    ss[RUN] = hit
-    ss[RUN_KEY] = runs.key_of(sc)
+    ss[HANDLE] = None
     ss[PENDING] = False
+    try:
+        result = handle.result()
+    except runs.Stopped:
+        ss[NOTICE] = ("warning", "Run stopped. The last complete run stays on screen.")
+        return
+    except Exception as exc:  # noqa: BLE001 - any engine failure becomes a message
+        ss[NOTICE] = ("error", f"The run failed: {exc}. The last complete run stays on screen.")
+        return
+    ss[RUN] = result
+    ss[RUN_KEY] = runs.key_of(sc)
 
 
 def sidebar() -> None:
@@ -131,8 +153,8 @@ def sidebar() -> None:
         names = runs.builtin_names()
         src = ss.get(SOURCE, "")
         current = src.split(": ", 1)[1] if src.startswith("built-in: ") else None
+        ss["builtin_pick"] = current if current in names else None  # follows the scenario
         st.selectbox("Built-in scenario", names,
-                     index=names.index(current) if current in names else None,
                      placeholder="(edited or uploaded)", key="builtin_pick",
                      on_change=_pick_builtin,
                      help="Load a built-in scenario and run it.")
@@ -156,7 +178,7 @@ def sidebar() -> None:
                 f"{len(run.jobs):,} jobs on {len(run.backends)} backend(s), "
                 f"{len(run.sessions)} session(s)  \n"
                 f"last job ended at {s.get('last_job_end', run.end_time):,.0f} s (simulated); "
-                f"run took {run.wall_seconds:.1f} s")
+                f"run took {run.wall_seconds:.2f} s")
             if stale:
                 st.warning("The scenario changed since this run: press **Run scenario**.")
             if s.get("wait_p50") is not None:
@@ -169,3 +191,14 @@ def page_setup() -> None:
     mode, until the first st.navigation call), so it hands over to app.py."""
     if SCENARIO not in st.session_state:
         st.switch_page("app.py")
+
+
+def page_with_run(title: str) -> RunResult:
+    """A page's opening: set-up, title, and the run on screen (or a hint, and stop)."""
+    page_setup()
+    st.title(title)
+    run = current_run()
+    if run is None:
+        st.info("No run yet: press **Run scenario** in the sidebar.")
+        st.stop()
+    return run

@@ -1,0 +1,192 @@
+"""AppTest tests: every page renders without exceptions, and changing an input changes what is
+shown. Bad input is rejected with a message naming the key and value; the last good run stays."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ui import runs
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def navigation_mode(monkeypatch):
+    """Run pages through app.py, as the live server does.
+
+    Streamlit treats a folder named ``pages/`` as its legacy multipage mode until the first
+    ``st.navigation`` call, and AppTest resets that detection before every run, so
+    ``switch_page`` would run a page without app.py (no sidebar, no shared set-up). The server
+    leaves that mode for good at the first visit; here it is left at every run.
+    """
+    from streamlit.runtime import pages_manager
+
+    original = pages_manager.PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        pages_manager.PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(pages_manager.PagesManager, "__init__", init)
+
+
+def app(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def charts(at: AppTest) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def values(data) -> list:
+    """A figure array as a list (Plotly encodes numeric arrays as typed base64)."""
+    if isinstance(data, dict) and "bdata" in data:
+        import base64
+
+        import numpy as np
+
+        return np.frombuffer(base64.b64decode(data["bdata"]), dtype=data["dtype"]).tolist()
+    return list(data)
+
+
+def trace_names(fig: dict) -> list[str]:
+    return [d.get("name") for d in fig["data"]]
+
+
+def widget(elements, prefix: str):
+    """The widget whose key starts with ``prefix`` (keys carry the run's generation)."""
+    return next(w for w in elements if w.key and w.key.startswith(prefix))
+
+
+def text_of(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_first_screen_tells_the_story_without_a_click():
+    at = app()
+    assert [t.value for t in at.title] == ["Timeline"]
+    fig = charts(at)[0]
+    names = trace_names(fig)
+    assert {"research", "teaching", "alice"} <= set(names)
+    assert {"reserved idle", "inactive", "deactivated", "reactivated"} <= set(names)
+    assert "seed-story" in text_of(at)                 # the sidebar's run status
+    assert "It waited" in text_of(at)                  # a job's story is already told
+
+
+def test_timeline_filters_and_story_follow_the_inputs():
+    at = app()
+    widget(at.multiselect, "tl_tenants").set_value(["research"]).run()
+    names = trace_names(charts(at)[0])
+    assert "research" in names and "alice" not in names and "teaching" not in names
+    widget(at.selectbox, "story_job").set_value("research-load.40").run()
+    assert "research-load.40 (research) was submitted" in text_of(at)
+
+
+def test_scenario_form_change_reruns_with_the_new_interactive_timeout():
+    at = app("pages/scenario.py")
+    before = at.session_state["run"]
+    key = next(n.key for n in at.number_input if n.key.endswith(".interactive_timeout"))
+    at.number_input(key=key).set_value(0.0)
+    next(b for b in at.button if b.label == "Apply and run").click()
+    at.run()
+    assert not at.exception
+    after = at.session_state["run"]
+    assert after is not before
+    assert after.scenario.policy.interactive_timeout == 0
+    # No reserved idle any more: the session never holds the QPU waiting.
+    assert after.session_metrics["reserved_idle"].sum() == 0
+    assert before.session_metrics["reserved_idle"].sum() > 0
+    at.switch_page("pages/timeline.py")
+    at.run()
+    assert "reserved idle" not in trace_names(charts(at)[0])
+
+
+def test_bad_yaml_value_is_named_and_the_last_good_run_stays():
+    at = app("pages/scenario.py")
+    before = at.session_state["run"]
+    doc = runs.builtin("seed-story")
+    doc["tenants"][1]["share"] = -3
+    area = next(t for t in at.text_area if t.key.startswith("yaml_"))
+    area.set_value(runs.to_yaml(doc))
+    next(b for b in at.button if b.label == "Apply YAML and run").click()
+    at.run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert any("tenants[1].share = -3" in e for e in errors), errors
+    assert at.session_state["run"] is before
+    # Broken YAML syntax: the line is named.
+    area = next(t for t in at.text_area if t.key.startswith("yaml_"))
+    area.set_value("name: x\nbackends: [\n")
+    next(b for b in at.button if b.label == "Apply YAML and run").click()
+    at.run()
+    assert any("not valid YAML" in e.value and "line" in e.value for e in at.error)
+    assert at.session_state["run"] is before
+
+
+def test_builtin_picker_loads_and_runs_another_scenario():
+    at = app()
+    at.selectbox(key="builtin_pick").set_value("max-time").run()
+    assert not at.exception
+    assert at.session_state["run"].scenario.name == "max-time"
+    assert "expired" in trace_names(charts(at)[0])
+
+
+def test_results_page_shows_values_and_switches_axis():
+    at = app("pages/results.py")
+    figs = charts(at)
+    assert figs[0]["layout"]["xaxis"]["title"]["text"] == "iteration"
+    assert len(values(figs[0]["data"][0]["y"])) == 12
+    at.radio(key="iter_against").set_value("simulated time").run()
+    assert charts(at)[0]["layout"]["xaxis"]["title"]["text"] == "simulated time (s)"
+    # An Estimator job's expectation value is shown.
+    assert "expectation value" in text_of(at)
+
+
+def test_results_page_counts_histogram_for_sampler_jobs():
+    at = app()
+    at.selectbox(key="builtin_pick").set_value("vqe-session-vs-job").run()
+    at.switch_page("pages/results.py")
+    at.run()
+    assert not at.exception
+    widget(at.selectbox, "result_job").set_value("load-session.1").run()
+    hist = [f for f in charts(at) if f["layout"].get("xaxis", {}).get("title", {})
+            .get("text") == "outcome"]
+    assert hist and sum(values(hist[0]["data"][0]["y"])) == 1000
+
+
+def test_events_page_filters_and_exports():
+    at = app("pages/events.py")
+    assert "**399** of 399 events" in text_of(at)
+    widget(at.multiselect, "ev_kinds").set_value(["session_deactivated"]).run()
+    assert "**2** of 399 events" in text_of(at)
+    widget(at.text_input, "ev_text").set_value("R7").run()
+    assert "**0** of 399 events" in text_of(at)
+
+
+def test_uploaded_text_errors_name_the_problem():
+    with pytest.raises(runs.ScenarioError, match="line 3"):
+        runs.from_text("name: x\nbackends: [\n", "broken.yaml")
+    with pytest.raises(runs.ScenarioError, match=r"backends"):
+        runs.from_text('{"name": "x", "tenants": [{"name": "a"}]}', "x.json")
+
+
+def test_saved_runs_open_with_their_tables(tmp_path):
+    from engine.runtime import QiskitRuntimeService
+
+    service = QiskitRuntimeService(think_time=1)
+    out = service.save_run("script", folder=tmp_path)
+    assert runs.saved_runs(tmp_path) == [out]
+    got = runs.open_saved(out)
+    assert got.scenario.name == "default-datacenter" and len(got.jobs) > 100
+    with pytest.raises(runs.ScenarioError, match="not a saved run"):
+        runs.open_saved(tmp_path)
