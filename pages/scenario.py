@@ -14,8 +14,8 @@ ss = st.session_state
 # Widgets are keyed by this generation: loading another scenario starts fresh widgets.
 gen = runs.key_of(sc)[:8]
 st.caption(f"Editing **{sc.name}** ({ss.get(state.SOURCE, '')}). Changes apply when you press "
-           f"**Apply and run**; a value the engine rejects is named beside its field and nothing "
-           f"is applied, so the last good run stays on screen.")
+           f"**Apply and run** at the bottom of the form; a value the engine rejects is named "
+           f"beside its field and nothing is applied, so the last good run stays on screen.")
 
 
 def apply(new_doc: dict, source: str) -> None:

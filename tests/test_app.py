@@ -190,3 +190,22 @@ def test_saved_runs_open_with_their_tables(tmp_path):
     assert got.scenario.name == "default-datacenter" and len(got.jobs) > 100
     with pytest.raises(runs.ScenarioError, match="not a saved run"):
         runs.open_saved(tmp_path)
+
+
+def test_a_long_run_reports_progress_and_can_be_stopped():
+    from engine import validate_scenario
+
+    doc = runs.builtin("seed-story")
+    doc["name"] = "long"
+    doc["workloads"][0] = dict(doc["workloads"][0], until=3_000_000)  # ~60k background jobs
+    handle = runs.start(validate_scenario(doc))
+    import time
+
+    deadline = time.time() + 60
+    while handle.done_jobs == 0 and time.time() < deadline:
+        time.sleep(0.02)
+    assert 0 < handle.fraction < 1 and handle.total_jobs > 50_000
+    handle.stop()
+    with pytest.raises(runs.Stopped):
+        handle.result(timeout=60)
+    assert runs.cached(handle.scenario) is None      # a stopped run is not kept

@@ -108,12 +108,16 @@ def policy_input(doc: dict, key: str = "policy") -> dict:
     if usage == "window":
         span = c6.number_input("Window (s)", min_value=1.0, step=3600.0,
                                value=float(fs.get("window", 28 * 86400)),
-                               key=f"{key}.fair_share.window")
+                               key=f"{key}.fair_share.window",
+                               help="Usage older than this is forgotten. 86,400 s = 1 day; "
+                                    "the default is 28 days.")
         out["fair_share"] = {"usage": "window", "window": span}
     else:
         span = c6.number_input("Half-life (s)", min_value=1.0, step=3600.0,
                                value=float(fs.get("half_life", 7 * 86400)),
-                               key=f"{key}.fair_share.half_life")
+                               key=f"{key}.fair_share.half_life",
+                               help="Usage counts half after this long. 86,400 s = 1 day; "
+                                    "the default is 7 days.")
         out["fair_share"] = {"usage": "half_life", "half_life": span}
     c7, _, _ = st.columns(3)
     ex = ["all", "interactive", "none"]
