@@ -1,4 +1,4 @@
-"""Command line: ``python -m engine simulate|validate ...``.
+"""Command line: ``python -m engine simulate|validate|runs|sweep ...``.
 
 A scenario that breaks the format exits with status 2 and one line on standard error naming the
 key and the value; nothing is written. Results go to ``--out`` only when the run has finished.
@@ -26,8 +26,45 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--format", default="csv", choices=["csv", "parquet", "both"],
                      help="file format of the tables (default csv)")
     sim.add_argument("--quiet", action="store_true", help="print no summary or progress")
+    sim.add_argument("--save", nargs="?", const="", default=None, metavar="NAME",
+                     help="also keep the run in the run store (under NAME, default the "
+                          "scenario's name)")
+    sim.add_argument("--store", help="run store file (default: SESSION_LAB_STORE or the user "
+                                     "data directory)")
     val = sub.add_parser("validate", help="check a scenario file and say what it contains")
     val.add_argument("scenario")
+
+    runs = sub.add_parser("runs", help="the run store: list, show, export, rename, delete")
+    store = argparse.ArgumentParser(add_help=False)
+    store.add_argument("--store", help="run store file (default: SESSION_LAB_STORE or the "
+                                       "user data directory)")
+    rsub = runs.add_subparsers(dest="runs_command", required=True)
+    rsub.add_parser("list", help="every stored run, newest first", parents=[store])
+    show = rsub.add_parser("show", help="one run's summary", parents=[store])
+    show.add_argument("run", help="run id or name")
+    exp = rsub.add_parser("export", help="write a run's tables as simulate --out does",
+                          parents=[store])
+    exp.add_argument("run")
+    exp.add_argument("--out", required=True)
+    exp.add_argument("--format", default="csv", choices=["csv", "parquet", "both"])
+    ren = rsub.add_parser("rename", help="give a run a new name", parents=[store])
+    ren.add_argument("run")
+    ren.add_argument("name")
+    dele = rsub.add_parser("delete", help="remove a run", parents=[store])
+    dele.add_argument("run")
+
+    sw = sub.add_parser("sweep", help="run a scenario over values of one or more fields")
+    sw.add_argument("scenario")
+    sw.add_argument("--set", action="append", required=True, metavar="FIELD=V1,V2,...",
+                    help="a field (interactive_timeout, max_time, mode, seed, or a path such "
+                         "as tenants[1].share) and its values; repeat for a factorial sweep")
+    sw.add_argument("--workers", type=int, default=None,
+                    help="local processes (default: one per CPU; 1 runs them in turn)")
+    sw.add_argument("--dask", default=None,
+                    help="Dask scheduler address (default: SESSION_LAB_DASK; none: local)")
+    sw.add_argument("--out", help="write the sweep table here (CSV)")
+    sw.add_argument("--save", action="store_true", help="keep every variant in the run store")
+    sw.add_argument("--store", help="run store file")
     return p
 
 
@@ -101,10 +138,84 @@ def _simulate(args) -> int:
         written = result.write(out, formats)
     except OSError as exc:
         raise ScenarioError("--out", str(out), f"cannot write: {exc.strerror or exc}") from None
+    if args.save is not None:
+        from .store import RunStore
+
+        run_id = RunStore(args.store).save(result, name=args.save or None, source="cli")
     if not args.quiet:
         for line in _summary_lines(result):
             print(line)
         print(f"  {len(written)} files in {out} ({time.perf_counter() - t0:.2f} s)")
+        if args.save is not None:
+            print(f"  kept in the run store as run {run_id}")
+    return 0
+
+
+def _runs(args) -> int:
+    from .store import RunStore
+
+    store = RunStore(args.store)
+    cmd = args.runs_command
+    if cmd == "list":
+        df = store.list()
+        if df.empty:
+            print(f"no runs in {store.path}")
+            return 0
+        print(f"{'id':>4}  {'name':<34} {'created (UTC)':<19} {'source':<8} {'jobs':>8} "
+              f"{'wait p95':>10}")
+        for r in df.itertuples(index=False):
+            print(f"{r.id:>4}  {str(r.name)[:34]:<34} {r.created:%Y-%m-%d %H:%M:%S} "
+                  f"{str(r.source)[:8]:<8} {r.jobs:>8,} {_fmt(r.wait_p95):>10}")
+        return 0
+    if cmd == "show":
+        result = store.load(args.run)
+        for line in _summary_lines(result):
+            print(line)
+        return 0
+    if cmd == "export":
+        formats = {"csv": ["csv"], "parquet": ["parquet"], "both": ["csv", "parquet"]}[
+            args.format]
+        try:
+            written = store.export(args.run, args.out, formats)
+        except OSError as exc:
+            raise ScenarioError("--out", args.out, f"cannot write: {exc.strerror or exc}") \
+                from None
+        print(f"{len(written)} files in {args.out}")
+        return 0
+    if cmd == "rename":
+        store.rename(args.run, args.name)
+        print(f"run {args.run} is now {args.name!r}")
+        return 0
+    store.delete(args.run)
+    print(f"deleted run {args.run}")
+    return 0
+
+
+def _sweep(args) -> int:
+    from . import sweep
+
+    scenario = load_scenario(args.scenario)
+    sets = [sweep.parse_set(s) for s in args.set]
+    plan = sweep.variants(scenario, sets)
+    print(f"{len(plan)} variants of {scenario.name!r}", file=sys.stderr)
+    t0 = time.perf_counter()
+    results = sweep.run_variants([sc for _, sc in plan], workers=args.workers, dask=args.dask)
+    table = sweep.table([a for a, _ in plan], results)
+    if args.save:
+        from .store import RunStore
+
+        store = RunStore(args.store)
+        for (_, sc), r in zip(plan, results):
+            store.save(r, name=sc.name, source="sweep")
+    print(table.to_string(index=False, float_format=lambda x: f"{x:,.2f}"))
+    if args.out:
+        try:
+            Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+            table.to_csv(args.out, index=False)
+        except OSError as exc:
+            raise ScenarioError("--out", args.out, f"cannot write: {exc.strerror or exc}") \
+                from None
+    print(f"{len(plan)} runs in {time.perf_counter() - t0:.2f} s", file=sys.stderr)
     return 0
 
 
@@ -125,6 +236,10 @@ def main(argv=None) -> int:
     try:
         if args.command == "simulate":
             return _simulate(args)
+        if args.command == "runs":
+            return _runs(args)
+        if args.command == "sweep":
+            return _sweep(args)
         return _validate(args)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -67,7 +67,8 @@ class _Model(BaseModel):
 
 
 class FixedDist(_Model):
-    dist: Literal["fixed"] = "fixed"
+    # Required (not defaulted) so a dump without defaults keeps the discriminator and reloads.
+    dist: Literal["fixed"]
     value: Time
 
 
@@ -346,7 +347,7 @@ class _Workload(_Payload):
     def duration_dist(self):
         """The explicit duration distribution, or None when the timing model decides."""
         if self.duration is None and self.circuit is None:
-            return FixedDist(value=10.0)
+            return FixedDist(dist="fixed", value=10.0)
         return self.duration
 
 
@@ -398,7 +399,7 @@ class InteractiveWorkload(_Workload):
     kind: Literal["interactive", "job_user"]
     mode: Literal["dedicated", "batch", "job"] = "dedicated"
     iterations: Annotated[int, Field(ge=1, le=100_000)] = 10
-    think_time: Dist = FixedDist(value=5.0)
+    think_time: Dist = FixedDist(dist="fixed", value=5.0)
     clients: Annotated[int, Field(ge=1, le=100_000)] = 1
     # How clients after the first arrive; default: all at `start`.
     arrivals: Optional[Arrivals] = None

@@ -226,11 +226,17 @@ class QiskitRuntimeService:
         self._sim.run()
         self._returned()
 
-    def save_run(self, name: str, folder: Union[str, Path] = "runs") -> Path:
-        """Finish the simulation and write its trace (CSV) and scenario under ``folder/name``."""
+    def save_run(self, name: str, folder: Union[str, Path] = "runs", store: bool = True) -> Path:
+        """Finish the simulation, write its trace (CSV) and scenario under ``folder/name``, and
+        keep it in the run store (where the dashboard lists it) unless ``store=False``."""
         self.finish()
         out = Path(folder) / name
-        collect(self._sim).write(out)
+        result = collect(self._sim)
+        result.write(out)
+        if store:
+            from .store import RunStore
+
+            self.run_id = RunStore().save(result, name=name, source="script")
         return out
 
 

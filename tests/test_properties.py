@@ -156,3 +156,14 @@ def test_valid_documents_validate():
     validate_scenario(doc)
     assert _cli(doc)[0] == 0
     assert not math.isnan(run(doc).jobs.end_time.iloc[0])
+
+
+@settings(max_examples=150, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(valid_scenarios())
+def test_a_scenario_round_trips_through_its_dump(doc):
+    # What scenario.json, the YAML editor and the run store write reloads as the same scenario.
+    from engine.model import scenario_to_dict
+
+    sc = validate_scenario(doc)
+    assert validate_scenario(scenario_to_dict(sc)) == sc
