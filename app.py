@@ -15,6 +15,7 @@ page = st.navigation([
     st.Page("pages/scenario.py", title="Scenario", icon=":material/tune:"),
     st.Page("pages/results.py", title="Results", icon=":material/monitoring:"),
     st.Page("pages/events.py", title="Events", icon=":material/list_alt:"),
+    st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
 ])
 state.sidebar()
 page.run()

@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import aer_bench  # noqa: E402
 import ui_bench  # noqa: E402
 import engine_bench  # noqa: E402
+import sweep_bench  # noqa: E402
 
 
 def main() -> None:
@@ -69,6 +70,16 @@ def main() -> None:
               f"run cached {b['warm_s']:5.2f} s")
 
 
+def _sweep_section() -> None:
+    print()
+    print(f"7. Sweep: {sweep_bench.VARIANTS} variants (seeds) of a {sweep_bench.JOBS:,}-job "
+          f"scenario")
+    w = sweep_bench.sweep_times()
+    print(f"   serial (one process)              {w['serial_s']:6.2f} s")
+    print(f"   parallel ({w['workers']} spawned processes)      {w['parallel_s']:6.2f} s   "
+          f"({w['speedup']:.2f}x; identical results: {w['identical']})")
+
+
 def _cpu() -> str:
     for line in Path("/proc/cpuinfo").read_text().splitlines():
         if line.startswith("model name"):
@@ -78,3 +89,4 @@ def _cpu() -> str:
 
 if __name__ == "__main__":
     main()
+    _sweep_section()

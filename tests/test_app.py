@@ -209,3 +209,28 @@ def test_a_long_run_reports_progress_and_can_be_stopped():
     with pytest.raises(runs.Stopped):
         handle.result(timeout=60)
     assert runs.cached(handle.scenario) is None      # a stopped run is not kept
+
+
+def test_compare_page_stored_runs_and_a_sweep():
+    runs._CACHE.clear()  # runs simulated afresh are the ones the dashboard keeps
+    at = app()                                                   # seed-story runs and is kept
+    at.selectbox(key="builtin_pick").set_value("max-time").run()  # kept too
+    at.switch_page("pages/compare.py")
+    at.run()
+    assert not at.exception
+    ids = list(runs.store().list()["id"])
+    assert len(ids) == 2
+    at.multiselect(key="cmp_pick").set_value(ids).run()
+    assert not at.exception
+    assert len(charts(at)) == 4                 # two trade-off charts, two timelines
+    # A sweep of the current scenario: three variants, their timelines and trade-offs.
+    at.text_input(key="sw_values_interactive_timeout").set_value("0, 120")
+    at.number_input(key="sw_workers").set_value(1)
+    at.button(key="sw_run").click().run()
+    assert not at.exception and not at.error
+    name, assignments, results = at.session_state["sweep"]
+    assert [a["interactive_timeout"] for a in assignments] == [0, 120]
+    # A bad value is named, and the page goes on.
+    at.text_input(key="sw_values_interactive_timeout").set_value("0, soon")
+    at.button(key="sw_run").click().run()
+    assert any("interactive_timeout=soon" in e.value for e in at.error)

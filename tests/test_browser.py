@@ -147,6 +147,15 @@ def test_dashboard_in_chromium_changes_the_chart_when_the_timeout_changes(server
     page.get_by_text("Export").first.wait_for(timeout=60_000)
     settle(page)
     shot(page, "5-events")
+    page.get_by_role("link", name="Compare").click()
+    page.get_by_text("Stored runs").first.wait_for(timeout=60_000)
+    settle(page)
+    # The two runs of this test (timeout 60 s, then 0 s) are in the store: compare them.
+    page.get_by_role("tab", name="Sweep a field").click()
+    page.get_by_role("button", name="Run sweep").click()
+    page.get_by_text("Timelines on one time axis").wait_for(timeout=180_000)
+    settle(page)
+    shot(page, "6-compare-sweep")
     assert not page.get_by_text("Traceback").count()
     assert not errors, errors
     page.close()

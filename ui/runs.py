@@ -99,6 +99,7 @@ class RunHandle:
         self.scenario = scenario
         self.done_jobs = 0
         self.total_jobs = 0
+        self.fresh = False           # simulated now (not fetched from the cache)
         self._stop = threading.Event()
         self.future = _ENGINE.submit(self._work)
 
@@ -112,6 +113,7 @@ class RunHandle:
         if hit is not None:
             return hit
         result = run_scenario(self.scenario, progress=self._tick, base_dir=SCENARIOS)
+        self.fresh = True
         with _LOCK:
             _CACHE[key_of(self.scenario)] = result
             while len(_CACHE) > _CACHE_SIZE:
@@ -130,6 +132,18 @@ class RunHandle:
 
     def result(self, timeout: Optional[float] = None) -> RunResult:
         return self.future.result(timeout)
+
+
+def on_engine(fn, *args, **kwargs):
+    """Run ``fn`` on the engine thread and wait for it (anything that builds circuits)."""
+    return _ENGINE.submit(fn, *args, **kwargs).result()
+
+
+def store():
+    """The run store (SESSION_LAB_STORE or the user data directory)."""
+    from engine.store import RunStore
+
+    return RunStore()
 
 
 def start(scenario: Scenario) -> RunHandle:

@@ -143,6 +143,11 @@ def _run_pending(box) -> None:
         return
     ss[RUN] = result
     ss[RUN_KEY] = runs.key_of(sc)
+    if handle.fresh:  # every new run is kept in the run store
+        try:
+            runs.store().save(result, name=sc.name, source="dashboard")
+        except ScenarioError as exc:
+            ss[NOTICE] = ("warning", f"The run is on screen but was not stored: {exc}")
 
 
 def sidebar() -> None:

@@ -1,0 +1,123 @@
+"""Compare: stored runs side by side, or a sweep of one scenario field, with the trade-offs."""
+
+import pandas as pd
+import streamlit as st
+
+from engine import ScenarioError
+from engine import sweep as sweeps
+from ui import figures, runs, state
+
+state.page_setup()
+st.title("Compare")
+st.caption("Put runs side by side: pick stored runs (every run from this dashboard, the command "
+           "line with `--save`, or a script's `service.save_run(...)` is kept), or sweep one "
+           "field of the current scenario over values.")
+ss = st.session_state
+
+
+def show_side_by_side(labels: list[str], results: list, table: pd.DataFrame, x: str) -> None:
+    """Metrics with differences against the first, trade-off charts, Gantts on one time axis."""
+    st.subheader("Metrics")
+    first = table.iloc[0]
+    diff = table.copy()
+    for col in ("wait_mean", "wait_p95", "background_wait_p95", "time_to_solution",
+                "utilisation", "reserved_idle"):
+        if col in diff and pd.api.types.is_numeric_dtype(diff[col]):
+            diff[f"Δ {col}"] = diff[col] - first[col]
+    st.dataframe(diff.round(2), hide_index=True, width="stretch")
+    st.caption("Δ: the difference from the first row.")
+    c1, c2 = st.columns(2)
+    c1.plotly_chart(figures.tradeoff(table, x, [("time_to_solution", "time to solution (s)"),
+                                               ("background_wait_p95",
+                                                "background p95 wait (s)")],
+                                     "What a session gains, what everyone else pays"),
+                    width="stretch", key=f"trade_{x}")
+    c2.plotly_chart(figures.reserved_vs_utilisation(table, x), width="stretch",
+                    key=f"resv_{x}")
+    st.subheader("Timelines on one time axis")
+    end = max(float(r.jobs["end_time"].max()) for r in results if len(r.jobs))
+    for label, r in zip(labels, results):
+        fig = figures.timeline(r.jobs, r.sessions, r.events,
+                               tenants=[t.name for t in r.scenario.tenants],
+                               backends=[b.name for b in r.scenario.backends], title=label)
+        fig.update_xaxes(range=[0, end * 1.02])
+        fig.update_layout(height=min(fig.layout.height, 560))
+        st.plotly_chart(fig, width="stretch", key=f"cmp_{label}")
+
+
+stored_tab, sweep_tab = st.tabs(["Stored runs", "Sweep a field"])
+
+with stored_tab:
+    try:
+        store = runs.store()
+        listing = store.list()
+    except ScenarioError as exc:
+        st.error(f"The run store cannot be used: {exc}")
+        listing = None
+    if listing is not None and listing.empty:
+        st.info(f"No stored runs yet in {store.path}. Runs appear here as you run scenarios.")
+    elif listing is not None:
+        st.dataframe(listing, hide_index=True, width="stretch", height=240)
+        label = {r.id: f"#{r.id} {r.name}" for r in listing.itertuples()}
+        pick = st.multiselect("Runs to compare (2 to 4)", list(label), format_func=label.get,
+                              max_selections=4, key="cmp_pick")
+        c1, c2, c3 = st.columns([2, 1, 1])
+        target = c1.selectbox("Manage a run", list(label), format_func=label.get,
+                              key="cmp_manage")
+        new_name = c2.text_input("New name", key="cmp_newname", placeholder="rename to…")
+        if c2.button("Rename", key="cmp_rename") and new_name.strip():
+            store.rename(target, new_name)
+            st.rerun()
+        if c3.button("Delete", key="cmp_delete", type="secondary"):
+            store.delete(target)
+            st.rerun()
+        if c3.button("Open on the other pages", key="cmp_open"):
+            state.show_run(store.load(target), f"stored run #{target}")
+            st.rerun()
+        if len(pick) >= 2:
+            loaded = [store.load(i) for i in pick]
+            table = sweeps.table([{"run": label[i]} for i in pick], loaded)
+            show_side_by_side([label[i] for i in pick], loaded, table, "run")
+        else:
+            st.caption("Pick at least two runs.")
+
+with sweep_tab:
+    sc = state.scenario()
+    st.markdown(f"Sweep **{sc.name}** (the current scenario).")
+    c1, c2 = st.columns([1, 2])
+    fields = ["interactive_timeout", "max_time", "mode", "seed", "other (a path)"]
+    field = c1.selectbox("Field", fields, key="sw_field",
+                         help="mode sets every interactive or batch workload to dedicated, "
+                              "batch or job.")
+    if field == "other (a path)":
+        field = c1.text_input("Path", key="sw_path", placeholder="tenants[1].share")
+    default = {"interactive_timeout": "0, 60, 300", "max_time": "600, 1800, 28800",
+               "mode": "dedicated, batch, job", "seed": "1, 2, 3"}.get(field, "")
+    values = c2.text_input("Values (comma-separated)", value=default, key=f"sw_values_{field}")
+    c3, c4 = st.columns([1, 2])
+    workers = c3.number_input("Local processes", min_value=1, max_value=32, value=2,
+                              key="sw_workers")
+    dask = c4.text_input("Dask scheduler (optional)", key="sw_dask",
+                         placeholder="tcp://host:8786; empty: local processes")
+    if st.button("Run sweep", type="primary", key="sw_run", icon=":material/play_arrow:"):
+        try:
+            name, vals = sweeps.parse_set(f"{field}={values}")
+            plan = sweeps.variants(sc, [(name, vals)])
+            with st.spinner(f"Running {len(plan)} variants…"):
+                results = runs.on_engine(sweeps.run_variants, [s for _, s in plan],
+                                         workers=int(workers), dask=dask.strip() or None)
+            ss["sweep"] = (name, [a for a, _ in plan], results)
+            ss.pop("sweep_error", None)
+        except ScenarioError as exc:
+            ss["sweep_error"] = str(exc)
+    if ss.get("sweep_error"):
+        st.error(ss["sweep_error"])
+    if ss.get("sweep"):
+        name, assignments, results = ss["sweep"]
+        table = sweeps.table(assignments, results)
+        if st.button("Keep these variants in the run store", key="sw_keep"):
+            store = runs.store()
+            for a, r in zip(assignments, results):
+                store.save(r, name=r.scenario.name, source="sweep")
+            st.success(f"Kept {len(results)} runs.")
+        show_side_by_side([f"{name}={a[name]}" for a in assignments], results, table, name)
