@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal, Optional, Union
 import yaml
 from pydantic import (
     BaseModel,
+    PrivateAttr,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -442,8 +443,25 @@ class BatchWorkload(_Workload):
         return self.jobs
 
 
+class ReplayWorkload(_Workload):
+    """A recorded job trace replayed as load: SWF (Parallel Workloads Archive) or the project's
+    own jobs.csv. The mapping is documented in engine/replay.py."""
+
+    kind: Literal["replay"]
+    trace: Annotated[str, Field(min_length=1)]   # a file path, relative to the scenario file
+    format: Literal["swf", "jobs_csv"] = "swf"
+    tenant_by: Literal["user", "group"] = "user"
+    time_scale: Positive = 1.0
+    limit: Optional[Annotated[int, Field(ge=1, le=MAX_JOBS)]] = None
+    session_mode: Literal["dedicated", "batch"] = "dedicated"
+
+    def expected_jobs(self) -> float:
+        return self.limit or 0
+
+
 Workload = Annotated[
-    Union[BackgroundWorkload, InteractiveWorkload, BatchWorkload], Field(discriminator="kind")
+    Union[BackgroundWorkload, InteractiveWorkload, BatchWorkload, ReplayWorkload],
+    Field(discriminator="kind")
 ]
 
 
@@ -461,6 +479,12 @@ class Scenario(_Model):
     jobs: list[JobSpec] = []
     workloads: list[Workload] = []
     circuits: dict[Name, CircuitSpec] = {}
+    # The folder of the file it was loaded from: relative QASM and trace paths start there.
+    _base_dir: Optional[str] = PrivateAttr(default=None)
+
+    @property
+    def base_dir(self) -> Optional[str]:
+        return self._base_dir
 
     def resolved_policy(self) -> ResolvedPolicy:
         return resolve_policy(self.policy)
@@ -649,7 +673,9 @@ def load_scenario(path: str | Path) -> Scenario:
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError("(file)", str(path), f"cannot read: {exc}") from None
     fmt = "json" if path.suffix.lower() == ".json" else "yaml"
-    return validate_scenario(parse_text(text, fmt))
+    sc = validate_scenario(parse_text(text, fmt))
+    sc._base_dir = str(path.resolve().parent)
+    return sc
 
 
 def scenario_to_dict(sc: Scenario) -> dict:

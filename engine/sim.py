@@ -172,12 +172,15 @@ class Simulation:
         self.sessions: dict[str, Session] = {}
         self.clients: list[Client] = []
         self.events: list[tuple] = []
+        self.replay_skipped = 0                  # trace lines with no usable duration
         self._seq = count()
         self._auto_ids = count(1)
         self._pending: deque[Job] = deque()      # open-loop arrivals, by submit time
         self._finished = 0                       # jobs in a terminal status
         self._unexecuted: list[Job] = []         # completed jobs whose results nobody awaits
         self.qpus = {b.name: QPU(b, self.policy.timing) for b in scenario.backends}
+        if base_dir is None:
+            base_dir = scenario.base_dir  # the scenario file's folder, when loaded from one
         self.payloads = Payloads(scenario, self.qpus, base_dir)
         self.iterations: list[tuple] = []        # closed-loop clients: one row per result
         workloads.install(self, scenario)
@@ -487,7 +490,7 @@ class Simulation:
                     s.idle_since = now
                     s.idle_token += 1
                     self._log("session_waiting", b.name, s.id, None, s.tenant,
-                              f"R6: no queued job; {b.name} stays reserved for up to "
+                              f"R6: {s.id} has no queued job; {b.name} stays reserved for up to "
                               f"{s.interactive_timeout:g} s")
                     self.env.call_at(now + s.interactive_timeout, TIMER, self._on_idle_timeout,
                                      (s, s.idle_token))

@@ -26,6 +26,7 @@ from .model import (
     ExponentialDist,
     FixedDist,
     InteractiveWorkload,
+    ReplayWorkload,
     LognormalDist,
     PoissonArrivals,
     Scenario,
@@ -104,6 +105,8 @@ def install(sim: "Simulation", scenario: Scenario) -> None:
             arrivals.extend(_batch(sim, w, name, np.random.default_rng(seq)))
         elif isinstance(w, InteractiveWorkload):
             _clients(sim, w, name, seq)
+        elif isinstance(w, ReplayWorkload):
+            arrivals.extend(_replay(sim, scenario, w, name, index))
     arrivals.sort(key=lambda job: job.submit_time)  # stable: file order within an instant
     sim._add_arrivals(arrivals)
 
@@ -136,6 +139,36 @@ def _explicit(sim: "Simulation", j) -> Job:
     if compile_time is not None:
         job.compile_time = compile_time
     return job
+
+
+def _replay(sim: "Simulation", scenario: Scenario, w: ReplayWorkload, name: str,
+            index: int) -> list[Job]:
+    """A recorded trace's jobs (and its chains as sessions); see engine/replay.py."""
+    from pathlib import Path
+
+    from . import replay
+
+    path = Path(w.trace)
+    base = sim.payloads.base_dir
+    if not path.is_absolute() and base is not None:
+        path = Path(base) / path
+    trace = replay.load(path, w.format, name=name,
+                        tenants={t.name for t in scenario.tenants}, default_tenant=w.tenant,
+                        backends=w.backends, tenant_by=w.tenant_by, start=w.start,
+                        time_scale=w.time_scale, limit=w.limit,
+                        where=f"workloads[{index}].trace", source=w.trace)
+    last: dict[str, float] = {}
+    for job in trace.jobs:
+        if job.session is not None:
+            last[job.session] = max(last.get(job.session, 0.0), job.submit)
+    for sid, (tenant, backend) in trace.sessions.items():
+        sim.open_session(tenant, backend, mode=w.session_mode, session_id=sid, workload=name)
+        sim.close(sid, at=last[sid])  # the chain's last job ends the session (R10)
+    sim.replay_skipped += trace.skipped  # jobs with no known run or requested time
+    return [Job(j.id, j.tenant, j.backend, j.submit, j.duration, j.session,
+                j.max_execution_time if j.max_execution_time is not None
+                else w.max_execution_time, name, None, seed=job_seed(scenario.seed, j.id))
+            for j in trace.jobs]
 
 
 def _pick_backends(w, rng: np.random.Generator, n: int) -> list[str]:

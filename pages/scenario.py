@@ -124,7 +124,7 @@ with form_tab:
 
     st.markdown("**Add a workload**")
     c1, c2 = st.columns([3, 1])
-    kind = c1.selectbox("Kind", list(forms.KINDS), format_func=forms.KINDS.get,
+    kind = c1.selectbox("Kind", forms.ADDABLE, format_func=forms.KINDS.get,
                         key=f"add_kind_{gen}", label_visibility="collapsed")
     if c2.button("Add", key=f"add_wl_{gen}", icon=":material/add:"):
         base = {"kind": kind, "name": f"{kind}{len(doc.get('workloads', [])) + 1}",

@@ -234,3 +234,60 @@ def test_compare_page_stored_runs_and_a_sweep():
     at.text_input(key="sw_values_interactive_timeout").set_value("0, soon")
     at.button(key="sw_run").click().run()
     assert any("interactive_timeout=soon" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize("name", runs.builtin_names())
+def test_every_builtin_scenario_opens_on_every_page(name):
+    at = app()
+    at.selectbox(key="builtin_pick").set_value(name).run()
+    assert at.session_state["run"].scenario.name == name
+    for page in ("pages/timeline.py", "pages/scenario.py", "pages/results.py",
+                 "pages/events.py"):
+        at.switch_page(page)
+        at.run()
+        assert not at.exception, (name, page, at.exception)
+
+
+def test_lessons_step_through_and_predict_before_revealing():
+    at = app("pages/lessons.py")
+    assert [t.value for t in at.title] == ["Lessons"]
+    first = at.info[0].value
+    at.slider(key="lesson_step_fair-share").set_value(3).run()
+    assert at.info[0].value != first
+    # Before answering, the slider stops short of the step that answers the question.
+    at.slider(key="lesson_step_fair-share").set_value(9).run()
+    assert "b1: started" not in at.info[0].value
+    assert at.slider(key="lesson_step_fair-share").value == 5
+    at.radio(key="lesson_choice_fair-share").set_value("b1 (bob has used less)").run()
+    at.button(key="lesson_check_fair-share").click().run()
+    assert any(s.value.startswith("Right.") for s in at.success)
+    at.slider(key="lesson_step_fair-share").set_value(6).run()
+    assert "b1: started" in at.info[0].value and "R3" in at.info[0].value
+    # Every lesson opens and shows its question.
+    from ui.lessons import LESSONS
+
+    for lesson in LESSONS:
+        at.selectbox(key="lesson_pick").set_value(lesson.key).run()
+        assert not at.exception, lesson.key
+        assert lesson.question in text_of(at)
+
+
+def test_lesson_state_and_trace_at_a_step():
+    from engine import run_scenario, validate_scenario
+    from ui import lessons
+
+    lesson = lessons.BY_KEY["session-hold"]
+    result = run_scenario(validate_scenario(lesson.scenario))
+    ask = lessons.question_step(lesson, result.events)
+    before = lessons.state_at(result, ask - 1)
+    assert before["time"] == 20 and before["queued"] == {"qpu": ["b1"]}
+    after = lessons.state_at(result, ask)
+    assert after["sessions"]["S"].startswith("active, holding")
+    jobs, sessions, events, t = lessons.trace_until(result, ask)
+    assert t == 20 and list(jobs["job_id"]) == ["a1", "b1"]
+    assert jobs.set_index("job_id").loc["b1", "status"] == "queued"
+    from ui import figures
+
+    depth = figures.queue_depth(jobs)
+    # b1 is queued from 5 s up to now (20 s), where what is known ends.
+    assert list(zip(depth["time"], depth["depth"])) == [(0, 0), (5, 1), (20, 0)]

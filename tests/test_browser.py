@@ -109,7 +109,7 @@ def shot(page, name: str) -> Path:
 
 
 def test_dashboard_in_chromium_changes_the_chart_when_the_timeout_changes(server, browser):
-    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    page = browser.new_page(viewport={"width": 1500, "height": 2200})
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(server)
@@ -156,6 +156,14 @@ def test_dashboard_in_chromium_changes_the_chart_when_the_timeout_changes(server
     page.get_by_text("Timelines on one time axis").wait_for(timeout=180_000)
     settle(page)
     shot(page, "6-compare-sweep")
+    page.get_by_role("link", name="Lessons").click()
+    page.get_by_text("Predict").first.wait_for(timeout=60_000)
+    settle(page)
+    page.get_by_text("b1 (bob has used less)").click()
+    page.get_by_role("button", name="Check and reveal").click()
+    page.get_by_text("Right.").wait_for(timeout=60_000)
+    settle(page)
+    shot(page, "7-lessons")
     assert not page.get_by_text("Traceback").count()
     assert not errors, errors
     page.close()

@@ -20,7 +20,9 @@ DISTS = ["fixed", "exponential", "uniform", "lognormal"]
 KINDS = {"background": "background load (open loop, job mode)",
          "interactive": "interactive clients (closed loop: submit, wait, think)",
          "job_user": "job-mode user (the same loop without a session)",
-         "batch": "batch submitter (jobs in one batch, then close)"}
+         "batch": "batch submitter (jobs in one batch, then close)",
+         "replay": "recorded trace (SWF or jobs.csv) replayed"}
+ADDABLE = [k for k in KINDS if k != "replay"]  # a replay needs a trace file: use the YAML tab
 
 
 def _num(label: str, value, key: str, *, min_value=0.0, step=1.0, help=None, fmt="%g",
@@ -216,6 +218,23 @@ def workload_input(w: dict, i: int, tenants: list[str], backends: list[str],
         for k in ("max_time", "arrivals", "close", "algorithm"):
             if k in w:
                 out[k] = w[k]
+    elif kind == "replay":
+        a1, a2, a3 = st.columns(3)
+        out["trace"] = a1.text_input("Trace file", value=w.get("trace", ""),
+                                     key=f"{key}.trace",
+                                     help="Relative to the scenario file (scenarios/).")
+        formats = ["swf", "jobs_csv"]
+        out["format"] = a2.selectbox("Format", formats,
+                                     index=formats.index(w.get("format", "swf")),
+                                     key=f"{key}.format")
+        out["time_scale"] = a3.number_input("Time scale", value=float(w.get("time_scale", 1.0)),
+                                            min_value=1e-6, key=f"{key}.time_scale",
+                                            help="Multiplies every submit time and duration.")
+        for k in ("tenant_by", "limit", "session_mode"):
+            if k in w:
+                out[k] = w[k]
+        st.caption("Durations come from the trace; chains of dependent jobs become sessions "
+                   "(engine/replay.py documents the mapping).")
     else:  # batch
         a1, a2, a3 = st.columns(3)
         modes = ["batch", "dedicated", "job"]
@@ -229,7 +248,9 @@ def workload_input(w: dict, i: int, tenants: list[str], backends: list[str],
             if k in w:
                 out[k] = w[k]
     has_circuit = w.get("circuit") is not None
-    if has_circuit and w.get("duration") is None:
+    if kind == "replay":
+        pass
+    elif has_circuit and w.get("duration") is None:
         st.caption("Duration: from the timing model (the circuit on the backend).")
     else:
         out["duration"] = dist_input("Job duration", w.get("duration", 10.0),

@@ -1,0 +1,198 @@
+"""Trace replay: real job traces as a workload.
+
+Two formats:
+
+``swf``: the Standard Workload Format of the Parallel Workloads Archive: one job per line, 18
+whitespace-separated fields, ``;`` starts a comment, ``-1`` means unknown. The mapping:
+
+====================  ==========================================================================
+SWF field             Session Lab
+====================  ==========================================================================
+1 job number          job id ``<workload>.<job number>``
+2 submit time         submit time, minus the first job's, plus the workload's ``start``,
+                      times ``time_scale``
+4 run time            QPU seconds (times ``time_scale``); when unknown, 9 requested time; a job
+                      with neither is skipped (counted in the report)
+9 requested time      ``max_execution_time`` (R12), when known
+12 user / 13 group    tenant ``user<id>`` / ``group<id>`` (``tenant_by``); an id whose tenant
+                      the scenario does not declare goes to the workload's ``tenant``
+16 partition          backend: the workload's ``backend`` list, partition 1 the first, wrapping
+                      around; unknown: the first
+17 preceding job,     a chain of jobs each naming its predecessor is one interactive session:
+18 think time         a dedicated session (``session_mode``) on the chain's first backend
+                      holding the chain's jobs as its iterations, closed after its last job
+====================  ==========================================================================
+
+Other fields (wait time, processors, memory, status, executable, queue) are read and ignored.
+
+``jobs_csv``: the project's own jobs table (``jobs.csv``): ``job_id``, ``tenant``, ``backend``,
+``submit_time``, ``duration``, ``session_id`` (sessions become dedicated sessions),
+``max_execution_time``.
+
+A bad line is reported with its number: ``workloads[0].trace = 'x.swf': line 12: expected 18
+fields, got 7``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from .model import ScenarioError
+
+SWF_FIELDS = 18
+
+
+@dataclass
+class TraceJob:
+    id: str
+    tenant: str
+    backend: str
+    submit: float
+    duration: float
+    max_execution_time: Optional[float]
+    session: Optional[str] = None
+
+
+@dataclass
+class Trace:
+    jobs: list[TraceJob]
+    sessions: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (tenant, backend)
+    skipped: int = 0
+
+
+def _num(tok: str, where: str, line: int, name: str, source: str = "") -> float:
+    try:
+        return float(tok)
+    except ValueError:
+        raise ScenarioError(where, source, f"line {line}: field {name} = {tok!r} is not a "
+                                         f"number") from None
+
+
+def parse_swf(text: str, *, name: str, tenants: set, default_tenant: str, backends: list,
+              tenant_by: str = "user", start: float = 0.0, time_scale: float = 1.0,
+              limit: Optional[int] = None, where: str = "trace", source: str = "") -> Trace:
+    """Jobs and sessions from SWF text (see the module's table)."""
+    rows = []
+    for lineno, raw in enumerate(text.splitlines(), 1):
+        line = raw.split(";", 1)[0].strip()
+        if not line:
+            continue
+        toks = line.split()
+        if len(toks) != SWF_FIELDS:
+            raise ScenarioError(where, source, f"line {lineno}: expected {SWF_FIELDS} fields, got "
+                                             f"{len(toks)}")
+        vals = [_num(t, where, lineno, str(i + 1), source) for i, t in enumerate(toks)]
+        if vals[0] < 0 or vals[1] < 0:
+            raise ScenarioError(where, source, f"line {lineno}: job number and submit time must be "
+                                             f"known (got {toks[0]}, {toks[1]})")
+        rows.append((lineno, vals))
+        if limit is not None and len(rows) >= limit:
+            break
+    if not rows:
+        return Trace([])
+    t0 = min(v[1] for _, v in rows)
+    by_number = {}
+    jobs: list[TraceJob] = []
+    skipped = 0
+    seen = set()
+    for lineno, v in rows:
+        number = int(v[0])
+        if number in seen:
+            raise ScenarioError(where, source, f"line {lineno}: job number {number} repeats")
+        seen.add(number)
+        run, req = v[3], v[8]
+        duration = run if run >= 0 else req if req > 0 else None
+        if duration is None:
+            skipped += 1
+            continue
+        who = int(v[11] if tenant_by == "user" else v[12])
+        tenant = f"{tenant_by}{who}"
+        if who < 0 or tenant not in tenants:
+            tenant = default_tenant
+        part = int(v[15])
+        backend = backends[(part - 1) % len(backends)] if part > 0 else backends[0]
+        job = TraceJob(id=f"{name}.{number}", tenant=tenant, backend=backend,
+                       submit=start + (v[1] - t0) * time_scale, duration=duration * time_scale,
+                       max_execution_time=req * time_scale if req > 0 else None)
+        jobs.append(job)
+        by_number[number] = (job, int(v[16]))
+    # Chains: follow each job's predecessor back to the first job of its chain.
+    sessions: dict[str, tuple[str, str]] = {}
+
+    def root(number: int, depth: int = 0) -> int:
+        prev = by_number[number][1]
+        if prev <= 0 or prev not in by_number or depth > len(by_number):
+            return number
+        return root(prev, depth + 1)
+
+    chains: dict[int, list[TraceJob]] = {}
+    for number, (job, prev) in by_number.items():
+        if prev > 0 and prev in by_number:
+            chains.setdefault(root(number), []).append(job)
+    for first, followers in chains.items():
+        head = by_number[first][0]
+        sid = f"{name}.session{first}"
+        sessions[sid] = (head.tenant, head.backend)
+        for job in [head] + followers:
+            job.session = sid
+            job.tenant, job.backend = head.tenant, head.backend  # one owner, one backend
+    return Trace(jobs, sessions, skipped)
+
+
+def parse_jobs_csv(text: str, *, name: str, tenants: set, default_tenant: str,
+                   backends: list, start: float = 0.0, time_scale: float = 1.0,
+                   limit: Optional[int] = None, where: str = "trace",
+                   source: str = "") -> Trace:
+    """Jobs and sessions from the project's own jobs.csv."""
+    reader = csv.DictReader(io.StringIO(text))
+    need = {"job_id", "tenant", "backend", "submit_time"}
+    missing = need - set(reader.fieldnames or [])
+    if missing:
+        raise ScenarioError(where, source, f"line 1: missing columns {', '.join(sorted(missing))}")
+    rows = []
+    for lineno, rec in enumerate(reader, 2):
+        submit = _num(rec["submit_time"], where, lineno, "submit_time", source)
+        dur_text = rec.get("duration") or rec.get("qpu_time") or ""
+        duration = _num(dur_text, where, lineno, "duration", source) if dur_text else None
+        if duration is None or duration < 0:
+            raise ScenarioError(where, source, f"line {lineno}: no duration")
+        if rec["backend"] not in backends:
+            raise ScenarioError(where, source, f"line {lineno}: backend {rec['backend']!r} is not "
+                                             f"one of the workload's backends")
+        met = rec.get("max_execution_time") or ""
+        rows.append((submit, rec, duration, _num(met, where, lineno, "max_execution_time", source)
+                     if met else None))
+        if limit is not None and len(rows) >= limit:
+            break
+    t0 = min((r[0] for r in rows), default=0.0)
+    jobs, sessions = [], {}
+    for submit, rec, duration, met in rows:
+        tenant = rec["tenant"] if rec["tenant"] in tenants else default_tenant
+        sid = rec.get("session_id") or None
+        if sid:
+            sid = f"{name}.{sid}"
+            sessions.setdefault(sid, (tenant, rec["backend"]))
+            tenant, backend = sessions[sid]
+        else:
+            backend = rec["backend"]
+        jobs.append(TraceJob(f"{name}.{rec['job_id']}", tenant, backend,
+                             start + (submit - t0) * time_scale, duration * time_scale,
+                             met * time_scale if met else None, sid))
+    return Trace(jobs, sessions)
+
+
+def load(path: Path, fmt: str, **kwargs) -> Trace:
+    where = kwargs.get("where", "trace")
+    source = kwargs.setdefault("source", str(path))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(where, source, f"cannot read {path}: {exc}") from None
+    if fmt == "swf":
+        return parse_swf(text, **kwargs)
+    kwargs.pop("tenant_by", None)
+    return parse_jobs_csv(text, **kwargs)

@@ -1,0 +1,252 @@
+"""Lessons: one small hand-made scenario per rule group, stepped through event by event.
+
+Each lesson is plain data (a scenario document, a question to predict before revealing, and the
+step that answers it); the functions here are pure: the trace up to a step, the state of queues
+and sessions at that step, and the sentence that says what happened and which rule made it so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+
+def _job(id, tenant, submit, duration, backend="qpu", session=None, **extra):
+    return {"id": id, "tenant": tenant, "backend": backend, "submit": submit,
+            "duration": duration, "session": session, **extra}
+
+
+def _doc(name, jobs, sessions=(), tenants=None, timeout=60, backends=("qpu",), **extra):
+    tenants = tenants or {"alice": 1, "bob": 1}
+    return {"name": name, "seed": 1,
+            "policy": {"preset": "ibm-2022", "interactive_timeout": timeout},
+            "backends": [{"name": b} for b in backends],
+            "tenants": [{"name": t, "share": s} for t, s in tenants.items()],
+            "sessions": list(sessions), "jobs": list(jobs), **extra}
+
+
+@dataclass
+class Lesson:
+    key: str
+    title: str
+    rules: str
+    intro: str
+    scenario: dict
+    question: str
+    options: list[str]
+    answer: str
+    explain: str
+    # The question is asked before this event (a job or session id, and its kind) is shown.
+    ask_before: tuple[str, str] = ("", "")
+    focus: list[str] = field(default_factory=list)
+
+
+LESSONS = [
+    Lesson(
+        "fair-share", "Fair share: the lightest user goes next", "R3",
+        "One QPU, two tenants with equal shares. Alice's long job a1 runs first; while it runs, "
+        "alice queues a2 and then bob queues b1.",
+        _doc("lesson-fair-share", [_job("a1", "alice", 0, 100), _job("a2", "alice", 10, 20),
+                                   _job("b1", "bob", 20, 20)]),
+        "a1 ends at 100 s. a2 was queued first, b1 later. Which job runs next?",
+        ["a2 (it was first in the queue)", "b1 (bob has used less)"],
+        "b1 (bob has used less)",
+        "R3 picks the tenant with the lowest usage divided by share: alice has used 100 s, bob "
+        "nothing, so bob's b1 runs first although it was queued later.",
+        ask_before=("b1", "job_started")),
+    Lesson(
+        "session-hold", "A session takes the QPU and holds it", "R4, R5, R6",
+        "Alice works in a session (interactive timeout 60 s): a1 at 0 s, then she thinks and "
+        "sends a2 at 40 s. Bob queues b1 at 5 s.",
+        _doc("lesson-session-hold", [_job("a1", "alice", 0, 20, session="S"),
+                                     _job("b1", "bob", 5, 20),
+                                     _job("a2", "alice", 40, 20, session="S")],
+             sessions=[{"id": "S", "tenant": "alice", "backend": "qpu"}]),
+        "a1 ends at 20 s and bob's b1 is waiting. What happens?",
+        ["b1 starts at once", "the QPU stays reserved for alice's session"],
+        "the QPU stays reserved for alice's session",
+        "R6: an active session keeps its backend for the interactive timeout after each job. "
+        "a2 arrives at 40 s, inside the window, and starts at once (R5); only when 60 s pass "
+        "with no job (at 120 s) does the session let go and b1 run.",
+        ask_before=("S", "session_waiting")),
+    Lesson(
+        "reactivation", "An inactive session comes back through the queue", "R7, R8",
+        "Alice's session S has a 30 s interactive timeout. After a1 she thinks too long; bob's "
+        "b1 takes the QPU; alice's a2 arrives at 50 s.",
+        _doc("lesson-reactivation", [_job("a1", "alice", 0, 10, session="S"),
+                                     _job("b1", "bob", 35, 50),
+                                     _job("a2", "alice", 50, 10, session="S")],
+             sessions=[{"id": "S", "tenant": "alice", "backend": "qpu"}], timeout=30),
+        "a2 arrives at 50 s while S is inactive and b1 runs. When does a2 start?",
+        ["at once, at 50 s", "when b1 ends, at 85 s, through fair share"],
+        "when b1 ends, at 85 s, through fair share",
+        "R7: the jobs of an inactive session wait in the fair-share queue like any other; when "
+        "one is picked, the session reactivates and holds the QPU again. R8: an inactive session "
+        "never blocks anyone.",
+        ask_before=("a2", "job_started")),
+    Lesson(
+        "max-time", "Maximum time: the running job finishes, the rest do not", "R9",
+        "Alice's session has max_time 100 s from its first job. a2 is running when the clock "
+        "runs out; a3 is queued; a4 comes later.",
+        _doc("lesson-max-time", [_job("a1", "alice", 0, 50, session="S"),
+                                 _job("a2", "alice", 60, 50, session="S"),
+                                 _job("a3", "alice", 95, 10, session="S"),
+                                 _job("a4", "alice", 120, 10, session="S")],
+             sessions=[{"id": "S", "tenant": "alice", "backend": "qpu", "max_time": 100}]),
+        "At 100 s the session expires while a2 runs. What happens to a2?",
+        ["it is stopped at once", "it runs to its end"],
+        "it runs to its end",
+        "R9: at its maximum time the session ends: its running job finishes, its queued jobs "
+        "fail (a3) and later submissions are rejected (a4).",
+        ask_before=("S", "session_ended")),
+    Lesson(
+        "close-cancel", "close() lets work finish; cancel() does not", "R10, R11",
+        "Two QPUs. On qpu, alice closes session S at 30 s while a2 is running. On qpu_b, bob "
+        "cancels session T at 30 s with t1 running and t2, t3 queued.",
+        _doc("lesson-close-cancel",
+             [_job("a1", "alice", 0, 20, session="S"), _job("a2", "alice", 25, 20, session="S"),
+              _job("t1", "bob", 0, 40, backend="qpu_b", session="T"),
+              _job("t2", "bob", 10, 10, backend="qpu_b", session="T"),
+              _job("t3", "bob", 20, 10, backend="qpu_b", session="T")],
+             sessions=[{"id": "S", "tenant": "alice", "backend": "qpu", "close_at": 30},
+                       {"id": "T", "tenant": "bob", "backend": "qpu_b", "cancel_at": 30}],
+             backends=("qpu", "qpu_b")),
+        "bob calls cancel() at 30 s while t1 runs. What happens to t1?",
+        ["it is stopped", "it runs to its end; t2 and t3 are cancelled"],
+        "it runs to its end; t2 and t3 are cancelled",
+        "R11: cancel() cancels the queued jobs and lets the running one finish. R10: close() "
+        "takes no new jobs, lets queued ones run, and ends the session when the last is done, "
+        "without an interactive wait.",
+        ask_before=("t2", "job_cancelled")),
+    Lesson(
+        "batch", "A batch jumps the queue without holding it", "R14",
+        "Bob has share 10, alice 1. Alice submits a batch of three jobs while bob's x1 runs; "
+        "bob queues x2.",
+        _doc("lesson-batch", [_job("x1", "bob", 0, 30), _job("x2", "bob", 1, 10),
+                              _job("b1", "alice", 5, 10, session="B"),
+                              _job("b2", "alice", 6, 10, session="B"),
+                              _job("b3", "alice", 7, 10, session="B")],
+             sessions=[{"id": "B", "tenant": "alice", "backend": "qpu", "mode": "batch"}],
+             tenants={"alice": 1, "bob": 10}),
+        "b1 ran 30-40 s and started the batch. Now alice's usage/share is 10, bob's 3: fair "
+        "share alone would pick bob's x2. Which job runs at 40 s?",
+        ["x2 (fair share)", "b2 (the batch goes on)"],
+        "b2 (the batch goes on)",
+        "b1 waited in fair share like any job (R3) and its start made the batch active (R4). "
+        "From then on the batch's queued jobs run ahead of fair share (R14), one after another, "
+        "and the QPU is never held idle for it: x2 runs the moment b3 ends.",
+        ask_before=("b2", "job_started")),
+    Lesson(
+        "caching", "Compiled once per session", "R15",
+        "Alice runs the same Bell circuit twice in a session, and bob twice in job mode. Every "
+        "job's QPU time comes from the circuit; compiling costs 1 s.",
+        _doc("lesson-caching", [
+            _job("a1", "alice", 0, None, session="S", circuit="bell", shots=1000),
+            _job("a2", "alice", 5, None, session="S", circuit="bell", shots=1000),
+            _job("j1", "bob", 0, None, backend="qpu_b", circuit="bell", shots=1000),
+            _job("j2", "bob", 5, None, backend="qpu_b", circuit="bell", shots=1000)],
+            sessions=[{"id": "S", "tenant": "alice", "backend": "qpu"}],
+            backends=("qpu", "qpu_b"),
+            circuits={"bell": {"family": "ghz", "num_qubits": 2}}),
+        "a2 runs the same circuit in the same session. Does it pay the compile time again?",
+        ["yes, every job compiles", "no, the session compiled it already"],
+        "no, the session compiled it already",
+        "R15: inside a session or batch a circuit already compiled skips the compile overhead; "
+        "in job mode (j1, j2) every job pays it. Compare the bar lengths.",
+        ask_before=("a2", "job_started")),
+]
+
+BY_KEY = {lesson.key: lesson for lesson in LESSONS}
+
+SHOWN_EVENTS = {"job_submitted", "job_started", "job_completed", "job_failed", "job_cancelled",
+                "job_rejected", "session_opened", "session_started", "session_waiting",
+                "session_deactivated", "session_reactivated", "session_closing", "session_ended"}
+
+
+def steps(events: pd.DataFrame) -> pd.DataFrame:
+    """The events a learner steps through, in the engine's order."""
+    return events[events["event"].isin(SHOWN_EVENTS)].reset_index(drop=True)
+
+
+def question_step(lesson: Lesson, events: pd.DataFrame) -> int:
+    """The index of the step the question is asked before."""
+    st = steps(events)
+    job, kind = lesson.ask_before  # a job id, or a session id
+    hit = st[((st["job_id"] == job) | (st["session_id"] == job)) & (st["event"] == kind)]
+    return int(hit.index[0]) if len(hit) else len(st)
+
+
+def sentence(row) -> str:
+    """What happened at a step, in words, with the rule that made it so."""
+    t = f"At {row.time:g} s"
+    who = f"{row.job_id}" if isinstance(row.job_id, str) else f"session {row.session_id}"
+    what = row.event.replace("job_", "").replace("session_", "session ")
+    detail = row.detail if isinstance(row.detail, str) else ""
+    return f"{t}, {who}: {what}." + (f" Why: {detail}." if detail else "")
+
+
+def trace_until(result, step: int):
+    """The run's jobs, sessions and events as known after ``step`` (inclusive): jobs not yet
+    started are left out, running ones end at the step's time."""
+    st = steps(result.events)
+    step = max(0, min(step, len(st) - 1))
+    t = float(st.loc[step, "time"])
+    seq = int(st.loc[step, "seq"])
+    events = result.events[result.events["seq"] <= seq]
+    submitted = set(events[events["event"] == "job_submitted"]["job_id"])
+    started = set(events[events["event"] == "job_started"]["job_id"])
+    jobs = result.jobs[result.jobs["job_id"].isin(submitted)].copy()
+    waiting = ~jobs["job_id"].isin(started)
+    # Not started yet: no bar, but queued until now (the queue-depth row shows it).
+    jobs.loc[waiting, ["start_time", "end_time"]] = float("nan")
+    jobs["end_time"] = jobs["end_time"].clip(upper=t)
+    jobs["finished_at"] = jobs["finished_at"].fillna(t).clip(upper=t)
+    ended = set(events[events["event"].isin(["job_completed", "job_failed", "job_cancelled",
+                                             "job_rejected"])]["job_id"])
+    jobs.loc[~jobs["job_id"].isin(ended), "status"] = "running"
+    jobs.loc[waiting & ~jobs["job_id"].isin(ended), "status"] = "queued"
+    sessions = result.sessions.copy()
+    begun = set(events[events["event"] == "session_started"]["session_id"])
+    closed = set(events[events["event"] == "session_ended"]["session_id"])
+    sessions.loc[~sessions["session_id"].isin(begun), "start_time"] = float("nan")
+    sessions.loc[~sessions["session_id"].isin(closed), "end_time"] = t
+    sessions.loc[~sessions["session_id"].isin(closed), "end_reason"] = ""
+    opened = sessions["opened_at"] > t
+    sessions = sessions[~opened]
+    return jobs, sessions, events, t
+
+
+def state_at(result, step: int) -> dict:
+    """Queues and sessions after ``step``: {"time", "running": {backend: job},
+    "queued": {backend: [jobs]}, "sessions": {id: state}}."""
+    st = steps(result.events)
+    step = max(0, min(step, len(st) - 1))
+    seq = int(st.loc[step, "seq"])
+    ev = result.events[result.events["seq"] <= seq]
+    running, queued = {}, {}
+    for e in ev.itertuples(index=False):
+        if e.event == "job_submitted":
+            queued.setdefault(e.backend, []).append(e.job_id)
+        elif e.event == "job_started":
+            if e.job_id in queued.get(e.backend, []):
+                queued[e.backend].remove(e.job_id)
+            running[e.backend] = e.job_id
+        elif e.event in ("job_completed", "job_failed", "job_cancelled", "job_rejected"):
+            if running.get(e.backend) == e.job_id:
+                running.pop(e.backend)
+            if e.job_id in queued.get(e.backend, []):
+                queued[e.backend].remove(e.job_id)
+    states = {}
+    names = {"session_opened": "open", "session_started": "active",
+             "session_waiting": "active, holding the QPU idle (reserved)",
+             "session_deactivated": "inactive", "session_reactivated": "active",
+             "session_closing": "closing (no new jobs)", "session_ended": "ended"}
+    for e in ev.itertuples(index=False):
+        if e.event in names and isinstance(e.session_id, str):
+            states[e.session_id] = names[e.event]
+        elif e.event == "job_started" and isinstance(e.session_id, str):
+            if states.get(e.session_id, "").startswith("active"):
+                states[e.session_id] = "active"
+    return {"time": float(st.loc[step, "time"]), "running": running,
+            "queued": {b: q for b, q in queued.items() if q}, "sessions": states}
