@@ -23,7 +23,9 @@ SWF field             Session Lab
                       holding the chain's jobs as its iterations, closed after its last job
 ====================  ==========================================================================
 
-Other fields (wait time, processors, memory, status, executable, queue) are read and ignored.
+Every job keeps its recorded submit time, so a chain's recorded think times (field 18) are
+replayed as they were. Other fields (wait time, processors, memory, status, executable, queue)
+are read and ignored.
 
 ``jobs_csv``: the project's own jobs table (``jobs.csv``): ``job_id``, ``tenant``, ``backend``,
 ``submit_time``, ``duration``, ``session_id`` (sessions become dedicated sessions),

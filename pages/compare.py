@@ -85,8 +85,16 @@ with sweep_tab:
     sc = state.scenario()
     st.markdown(f"Sweep **{sc.name}** (the current scenario).")
     c1, c2 = st.columns([1, 2])
-    fields = ["interactive_timeout", "max_time", "mode", "seed", "other (a path)"]
+    fields = ["interactive_timeout", "max_time", "mode", "seed"]
+    fields += [f"tenants[{i}].share" for i in range(len(sc.tenants))]
+    fields += [f"workloads[{i}].arrivals.rate" for i, w in enumerate(sc.workloads)
+               if getattr(getattr(w, "arrivals", None), "process", None) == "poisson"]
+    fields += ["other (a path)"]
+    names = {f"tenants[{i}].share": f"{t.name}'s share" for i, t in enumerate(sc.tenants)}
+    names.update({f"workloads[{i}].arrivals.rate": f"{n}: arrival rate (jobs/s)"
+                  for i, n in enumerate(sc.workload_names())})
     field = c1.selectbox("Field", fields, key="sw_field",
+                         format_func=lambda f: names.get(f, f),
                          help="mode sets every interactive or batch workload to dedicated, "
                               "batch or job.")
     if field == "other (a path)":
