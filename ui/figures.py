@@ -251,7 +251,7 @@ def _short_hover(j: pd.DataFrame) -> np.ndarray:
 
 
 def _job_traces(fig: go.Figure, jobs: pd.DataFrame, colors: dict, webgl: bool,
-                row: int, lanes: dict) -> None:
+                row: int, lanes: dict, lane_px: float = 20.0) -> None:
     """Bars per tenant; with ``webgl``, thick line segments on numeric lanes (``lanes`` maps a
     backend to its y position), start-end-gap per job, float32 times, a short hover text."""
     ran = jobs[jobs["start_time"].notna() & jobs["end_time"].notna()]
@@ -269,7 +269,7 @@ def _job_traces(fig: go.Figure, jobs: pd.DataFrame, colors: dict, webgl: bool,
             ys = np.empty(3 * n, dtype=np.float32)
             ys[0::3], ys[1::3], ys[2::3] = lane, lane, np.nan
             fig.add_trace(go.Scattergl(
-                x=xs, y=ys, mode="lines", line={"color": color, "width": 12}, name=tenant,
+                x=xs, y=ys, mode="lines", line={"color": color, "width": lane_px}, name=tenant,
                 legendgroup=tenant, hoverinfo="skip", connectgaps=False), row=row, col=1)
             # Hover: one invisible point per job, at its middle.
             fig.add_trace(go.Scattergl(
@@ -322,7 +322,7 @@ def _session_traces(fig: go.Figure, spans: pd.DataFrame, markers: pd.DataFrame,
 
 
 def _session_traces_gl(fig: go.Figure, spans: pd.DataFrame, markers: pd.DataFrame,
-                       row: int, rows_of: dict) -> None:
+                       row: int, rows_of: dict, row_px: float = 5.0) -> None:
     """Session bands as WebGL segments on numeric rows (``rows_of``: session -> y)."""
     for kind in SPAN_ORDER:
         s = spans[spans["kind"] == kind]
@@ -337,7 +337,7 @@ def _session_traces_gl(fig: go.Figure, spans: pd.DataFrame, markers: pd.DataFram
         ys[0::3], ys[1::3], ys[2::3] = y, y, np.nan
         text = np.repeat(s["session_id"].astype(str).to_numpy(), 3)
         fig.add_trace(go.Scattergl(
-            x=xs, y=ys, mode="lines", line={"color": color, "width": 5}, name=kind,
+            x=xs, y=ys, mode="lines", line={"color": color, "width": row_px}, name=kind,
             legendgroup="sessions", legendgrouptitle_text="session bands", text=text,
             hovertemplate=f"<b>%{{text}}</b><br>{words}<extra></extra>", connectgaps=False),
             row=row, col=1)
@@ -350,7 +350,7 @@ def _session_traces_gl(fig: go.Figure, spans: pd.DataFrame, markers: pd.DataFram
             mode="markers", name=label, legendgroup="markers",
             legendgrouptitle_text="session events",
             marker={"symbol": symbol.replace("line-ns-open", "circle"), "color": color,
-                    "size": 8},
+                    "size": max(3.0, min(8.0, 2 * row_px))},
             text=m["session_id"].astype(str).to_numpy(),
             hovertemplate=f"<b>%{{text}}</b> {words}<br>at %{{x:.1f}} s<extra></extra>"),
             row=row, col=1)
@@ -399,10 +399,16 @@ def timeline(jobs: pd.DataFrame, sessions: pd.DataFrame, events: pd.DataFrame, *
                         "Sessions" if session_ids else "Sessions (none in this run)",
                         "Queue depth per backend"))
     lane_of = {b: len(backends) - 1 - i for i, b in enumerate(backends)}  # first on top
-    _job_traces(fig, jobs, colors, webgl, row=1, lanes=lane_of)
+    # Segment widths in pixels follow the room each lane or session row gets.
+    height = min(max(260 + 34 * lanes + (28 * n_sessions if session_ids else 0) + 160, 520),
+                 1400)
+    plot_px = height - 160
+    lane_px = max(4.0, min(40.0, 0.6 * plot_px * 0.5 / lanes))
+    row_px = max(1.0, min(8.0, 0.6 * plot_px * 0.3 / n_sessions))
+    _job_traces(fig, jobs, colors, webgl, row=1, lanes=lane_of, lane_px=lane_px)
     rows_of = {sid: len(session_ids) - 1 - i for i, sid in enumerate(session_ids)}
     if webgl:
-        _session_traces_gl(fig, spans, markers, row=2, rows_of=rows_of)
+        _session_traces_gl(fig, spans, markers, row=2, rows_of=rows_of, row_px=row_px)
     else:
         _session_traces(fig, spans, markers, row=2)
     for i, b in enumerate(backends):
@@ -440,9 +446,8 @@ def timeline(jobs: pd.DataFrame, sessions: pd.DataFrame, events: pd.DataFrame, *
     fig.update_yaxes(title_text="queued", rangemode="tozero", row=3, col=1)
     fig.update_xaxes(title_text="simulated time (s)", row=3, col=1,
                      rangeslider={"visible": True, "thickness": 0.05})
-    height = 260 + 34 * lanes + (28 * n_sessions if session_ids else 0) + 160
     fig.update_layout(
-        barmode="overlay", height=min(max(height, 520), 1400), hovermode="closest",
+        barmode="overlay", height=height, hovermode="closest",
         dragmode="zoom", legend={"groupclick": "toggleitem", "tracegroupgap": 8},
         margin={"l": 10, "r": 10, "t": 60 if title else 40, "b": 10},
         title=title, uirevision="timeline")
