@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -68,10 +69,13 @@ class Trace:
 
 def _num(tok: str, where: str, line: int, name: str, source: str = "") -> float:
     try:
-        return float(tok)
-    except ValueError:
+        value = float(tok)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not math.isfinite(value):
         raise ScenarioError(where, source, f"line {line}: field {name} = {tok!r} is not a "
-                                         f"number") from None
+                                           f"number")
+    return value
 
 
 def parse_swf(text: str, *, name: str, tenants: set, default_tenant: str, backends: list,
@@ -125,11 +129,28 @@ def parse_swf(text: str, *, name: str, tenants: set, default_tenant: str, backen
     # Chains: follow each job's predecessor back to the first job of its chain.
     sessions: dict[str, tuple[str, str]] = {}
 
-    def root(number: int, depth: int = 0) -> int:
-        prev = by_number[number][1]
-        if prev <= 0 or prev not in by_number or depth > len(by_number):
-            return number
-        return root(prev, depth + 1)
+    roots: dict[int, int] = {}
+
+    def root(number: int) -> int:
+        """The first job of ``number``'s chain (memoised: linear in the trace)."""
+        path, on_path = [number], {number}
+        while True:
+            if number in roots:
+                found = roots[number]
+                break
+            prev = by_number[number][1]
+            if prev <= 0 or prev not in by_number:
+                found = number
+                break
+            if prev in on_path:  # predecessors in a loop: the loop's lowest number leads it
+                found = min(path[path.index(prev):])
+                break
+            path.append(prev)
+            on_path.add(prev)
+            number = prev
+        for n in path:
+            roots[n] = found
+        return found
 
     chains: dict[int, list[TraceJob]] = {}
     for number, (job, prev) in by_number.items():
@@ -157,6 +178,9 @@ def parse_jobs_csv(text: str, *, name: str, tenants: set, default_tenant: str,
         raise ScenarioError(where, source, f"line 1: missing columns {', '.join(sorted(missing))}")
     rows = []
     for lineno, rec in enumerate(reader, 2):
+        rec = {k: ("" if v is None else str(v)) for k, v in rec.items() if k is not None}
+        if not rec.get("job_id") or not rec.get("tenant"):
+            raise ScenarioError(where, source, f"line {lineno}: job_id and tenant are needed")
         submit = _num(rec["submit_time"], where, lineno, "submit_time", source)
         dur_text = rec.get("duration") or rec.get("qpu_time") or ""
         duration = _num(dur_text, where, lineno, "duration", source) if dur_text else None

@@ -74,6 +74,13 @@ with stored_tab:
         if c3.button("Open on the other pages", key="cmp_open"):
             state.show_run(store.load(target), f"stored run #{target}")
             st.rerun()
+        if c1.button("Prepare an export of this run", key="cmp_export"):
+            ss["cmp_export_zip"] = (target, runs.tables_zip(store.load(target), "csv"))
+        ready = ss.get("cmp_export_zip")
+        if ready and ready[0] == target:
+            c1.download_button(f"Download {label[target]} (CSV tables and scenario, zip)",
+                               ready[1], file_name=f"run-{target}.zip",
+                               mime="application/zip", icon=":material/download:")
         if len(pick) >= 2:
             loaded = [store.load(i) for i in pick]
             table = sweeps.table([{"run": label[i]} for i in pick], loaded)

@@ -99,3 +99,47 @@ def test_the_projects_own_jobs_csv_replays(tmp_path):
     with pytest.raises(ScenarioError, match="line 1: missing columns"):
         replay.parse_jobs_csv("a,b\n1,2\n", name="r", tenants=set(), default_tenant="x",
                               backends=["q"])
+
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+_TOKENS = st.one_of(st.integers(-3, 5000).map(str), st.sampled_from(["-1", "x", "1e3", "nan",
+                                                                      "inf", ";", "1.5"]))
+
+
+@settings(max_examples=300, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.lists(_TOKENS, min_size=18, max_size=18),
+                          st.lists(_TOKENS, max_size=20)).map(" ".join), max_size=8))
+def test_any_swf_text_gives_a_trace_or_a_message_naming_the_line(lines):
+    text = "\n".join(lines)
+    try:
+        trace = parse(text)
+    except ScenarioError as exc:
+        assert "line " in str(exc)
+        return
+    for job in trace.jobs:
+        assert job.duration >= 0 and job.submit >= 0
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(st.lists(st.sampled_from(["a", "1", "qpu_1", "", "-2", "x,y", "nan", "3.5"]),
+                         max_size=8).map(",".join), max_size=6))
+def test_any_jobs_csv_text_gives_a_trace_or_a_message_naming_the_line(rows):
+    text = "job_id,tenant,backend,submit_time,duration,session_id\n" + "\n".join(rows)
+    try:
+        replay.parse_jobs_csv(text, name="r", tenants={"a"}, default_tenant="a",
+                              backends=["qpu_1"])
+    except ScenarioError as exc:
+        assert "line " in str(exc)
+
+
+def test_a_long_chain_and_a_loop_of_predecessors():
+    rows = [f"{i} {i} -1 1 1 -1 -1 1 2 -1 1 1 1 1 1 1 {i - 1 if i > 1 else -1} 0"
+            for i in range(1, 3001)]
+    rows.append("3001 3001 -1 1 1 -1 -1 1 2 -1 1 1 1 1 1 1 3002 0")
+    rows.append("3002 3002 -1 1 1 -1 -1 1 2 -1 1 1 1 1 1 1 3001 0")
+    trace = parse("\n".join(rows))
+    sizes = sorted(sum(1 for j in trace.jobs if j.session == s) for s in trace.sessions)
+    assert sizes == [2, 3000]
