@@ -118,6 +118,17 @@ def test_dashboard_in_chromium_changes_the_chart_when_the_timeout_changes(server
     assert {"research", "teaching", "alice", "reserved idle", "deactivated"} <= set(names)
     settle(page)
     shot(page, "1-timeline")
+    # Clicking a bar tells that job's story.
+    story = page.get_by_text("was submitted to").first
+    first_story = story.inner_text()
+    x, y = page.evaluate("""() => {
+        const bars = document.querySelectorAll('.js-plotly-plot .barlayer .point path');
+        const r = bars[Math.floor(bars.length / 3)].getBoundingClientRect();
+        return [r.x + r.width / 2, r.y + r.height / 2]; }""")
+    page.mouse.click(x, y)
+    page.wait_for_function(
+        "t => !document.body.innerText.includes(t)", arg=first_story, timeout=60_000)
+    settle(page)
 
     page.get_by_role("link", name="Scenario").click()
     box = page.get_by_role("spinbutton", name="Interactive timeout (s)")
