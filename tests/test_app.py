@@ -291,3 +291,17 @@ def test_lesson_state_and_trace_at_a_step():
     depth = figures.queue_depth(jobs)
     # b1 is queued from 5 s up to now (20 s), where what is known ends.
     assert list(zip(depth["time"], depth["depth"])) == [(0, 0), (5, 1), (20, 0)]
+
+
+def test_adding_a_workload_from_the_scenario_page_reruns_with_it():
+    at = app("pages/scenario.py")
+    before = at.session_state["run"]
+    kind = next(s for s in at.selectbox if s.key.startswith("add_kind_"))
+    kind.set_value("batch")
+    next(b for b in at.button if b.key.startswith("add_wl_")).click()
+    at.run()
+    assert not at.exception
+    after = at.session_state["run"]
+    assert [w.kind for w in after.scenario.workloads][-1] == "batch"
+    assert len(after.jobs) == len(before.jobs) + 10
+    assert after.sessions["mode"].tolist().count("batch") == 1
