@@ -108,6 +108,13 @@ def _summary_lines(result) -> list[str]:
     return lines
 
 
+FORMATS = {"csv": ["csv"], "parquet": ["parquet"], "both": ["csv", "parquet"]}
+
+
+def _cannot_write(flag: str, where, exc: OSError) -> ScenarioError:
+    return ScenarioError(flag, str(where), f"cannot write: {exc.strerror or exc}")
+
+
 def _simulate(args) -> int:
     from .run import run_scenario
 
@@ -133,11 +140,10 @@ def _simulate(args) -> int:
     finally:
         if bar is not None:
             bar.close()
-    formats = {"csv": ["csv"], "parquet": ["parquet"], "both": ["csv", "parquet"]}[args.format]
     try:
-        written = result.write(out, formats)
+        written = result.write(out, FORMATS[args.format])
     except OSError as exc:
-        raise ScenarioError("--out", str(out), f"cannot write: {exc.strerror or exc}") from None
+        raise _cannot_write("--out", out, exc) from None
     if args.save is not None:
         from .store import RunStore
 
@@ -173,13 +179,10 @@ def _runs(args) -> int:
             print(line)
         return 0
     if cmd == "export":
-        formats = {"csv": ["csv"], "parquet": ["parquet"], "both": ["csv", "parquet"]}[
-            args.format]
         try:
-            written = store.export(args.run, args.out, formats)
+            written = store.export(args.run, args.out, FORMATS[args.format])
         except OSError as exc:
-            raise ScenarioError("--out", args.out, f"cannot write: {exc.strerror or exc}") \
-                from None
+            raise _cannot_write("--out", args.out, exc) from None
         print(f"{len(written)} files in {args.out}")
         return 0
     if cmd == "rename":
@@ -213,8 +216,7 @@ def _sweep(args) -> int:
             Path(args.out).parent.mkdir(parents=True, exist_ok=True)
             table.to_csv(args.out, index=False)
         except OSError as exc:
-            raise ScenarioError("--out", args.out, f"cannot write: {exc.strerror or exc}") \
-                from None
+            raise _cannot_write("--out", args.out, exc) from None
     print(f"{len(plan)} runs in {time.perf_counter() - t0:.2f} s", file=sys.stderr)
     return 0
 

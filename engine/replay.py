@@ -12,7 +12,7 @@ SWF field             Session Lab
 2 submit time         submit time, minus the first job's, plus the workload's ``start``,
                       times ``time_scale``
 4 run time            QPU seconds (times ``time_scale``); when unknown, 9 requested time; a job
-                      with neither is skipped (counted in the report)
+                      with neither is skipped (``Trace.skipped`` counts them)
 9 requested time      ``max_execution_time`` (R12), when known
 12 user / 13 group    tenant ``user<id>`` / ``group<id>`` (``tenant_by``); an id whose tenant
                       the scenario does not declare goes to the workload's ``tenant``

@@ -19,6 +19,11 @@ from .model import Scenario, scenario_to_dict
 from .sim import Simulation
 
 
+# Every table of a run, by file name; the three contract files first.
+TABLE_NAMES = ("jobs", "sessions", "events", "clients", "iterations", "results", "tenants",
+               "backends", "session_metrics")
+
+
 @dataclass
 class RunResult:
     scenario: Scenario
@@ -37,10 +42,7 @@ class RunResult:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table by its file name; the three contract files first."""
-        return {"jobs": self.jobs, "sessions": self.sessions, "events": self.events,
-                "clients": self.clients, "iterations": self.iterations, "results": self.results,
-                "tenants": self.tenants, "backends": self.backends,
-                "session_metrics": self.session_metrics}
+        return {name: getattr(self, name) for name in TABLE_NAMES}
 
     def write(self, out_dir: str | Path, formats: Iterable[str] = ("csv",)) -> list[Path]:
         out_dir = Path(out_dir)
@@ -100,8 +102,7 @@ def load_run(folder: str | Path) -> RunResult:
     except (OSError, ValueError) as exc:
         raise ScenarioError("(run)", str(folder / "scenario.json"), f"unreadable: {exc}") from None
     tables = {}
-    for name in ("jobs", "sessions", "events", "clients", "iterations", "results", "tenants",
-                 "backends", "session_metrics"):
+    for name in TABLE_NAMES:
         path = folder / f"{name}.csv"
         try:
             tables[name] = pd.read_csv(path) if path.exists() else pd.DataFrame()

@@ -172,7 +172,6 @@ class Simulation:
         self.sessions: dict[str, Session] = {}
         self.clients: list[Client] = []
         self.events: list[tuple] = []
-        self.replay_skipped = 0                  # trace lines with no usable duration
         self._seq = count()
         self._auto_ids = count(1)
         self._pending: deque[Job] = deque()      # open-loop arrivals, by submit time

@@ -14,18 +14,17 @@ import json
 import os
 import sqlite3
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional, Union
 
 import pandas as pd
 
 from .model import ScenarioError, scenario_to_dict, validate_scenario
-from .run import RunResult
+from .run import TABLE_NAMES, RunResult
 
 APP = "session-lab"
 SCHEMA_VERSION = 1
-TABLES = ("jobs", "sessions", "events", "clients", "iterations", "results", "tenants", "backends",
-          "session_metrics")
 
 
 class StoreError(ScenarioError):
@@ -116,31 +115,22 @@ class RunStore:
     def save(self, result: RunResult, name: Optional[str] = None, source: str = "api") -> int:
         """Store a run whole (one transaction); returns its id."""
         blobs = {}
-        for t in TABLES:
+        for t in TABLE_NAMES:
             buf = io.BytesIO()
             getattr(result, t).to_parquet(buf, index=False)
             blobs[t] = buf.getvalue()
         scenario = json.dumps(scenario_to_dict(result.scenario), sort_keys=True)
         summary = json.dumps(result.summary, sort_keys=True, default=str)
-        conn = self._connect()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                cur = conn.execute(
-                    "INSERT INTO runs (name, created, source, scenario_name, scenario, summary, "
-                    "jobs, end_time, wall_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (name or result.scenario.name, time.time(), source, result.scenario.name,
-                     scenario, summary, len(result.jobs), float(result.end_time),
-                     float(result.wall_seconds)))
-                run_id = cur.lastrowid
-                conn.executemany("INSERT INTO run_tables VALUES (?, ?, ?)",
-                                 [(run_id, t, b) for t, b in blobs.items()])
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        finally:
-            conn.close()
+        with self._tx() as conn:  # the run and its tables, whole or not at all
+            cur = conn.execute(
+                "INSERT INTO runs (name, created, source, scenario_name, scenario, summary, "
+                "jobs, end_time, wall_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (name or result.scenario.name, time.time(), source, result.scenario.name,
+                 scenario, summary, len(result.jobs), float(result.end_time),
+                 float(result.wall_seconds)))
+            run_id = cur.lastrowid
+            conn.executemany("INSERT INTO run_tables VALUES (?, ?, ?)",
+                             [(run_id, t, b) for t, b in blobs.items()])
         return run_id
 
     def rename(self, ref: Union[int, str], new_name: str) -> None:
@@ -155,20 +145,20 @@ class RunStore:
         with self._tx() as conn:
             conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
 
-    class _Tx:
-        def __init__(self, store):
-            self.conn = store._connect()
-
-        def __enter__(self):
-            self.conn.execute("BEGIN IMMEDIATE")
-            return self.conn
-
-        def __exit__(self, exc_type, *rest):
-            self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
-            self.conn.close()
-
-    def _tx(self) -> "RunStore._Tx":
-        return RunStore._Tx(self)
+    @contextmanager
+    def _tx(self):
+        """One write transaction (taken at once, so concurrent writers queue), then closed."""
+        conn = self._connect()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
 
     # ------------------------------------------------------------------ reading
 
@@ -217,7 +207,7 @@ class RunStore:
         finally:
             conn.close()
         try:
-            tables = {t: pd.read_parquet(io.BytesIO(blobs[t])) for t in TABLES}
+            tables = {t: pd.read_parquet(io.BytesIO(blobs[t])) for t in TABLE_NAMES}
             scenario = validate_scenario(json.loads(row[0]))
         except (KeyError, ValueError, OSError) as exc:
             raise StoreError("run", str(ref), f"stored run is damaged: {exc}") from None

@@ -164,7 +164,6 @@ def _replay(sim: "Simulation", scenario: Scenario, w: ReplayWorkload, name: str,
     for sid, (tenant, backend) in trace.sessions.items():
         sim.open_session(tenant, backend, mode=w.session_mode, session_id=sid, workload=name)
         sim.close(sid, at=last[sid])  # the chain's last job ends the session (R10)
-    sim.replay_skipped += trace.skipped  # jobs with no known run or requested time
     return [Job(j.id, j.tenant, j.backend, j.submit, j.duration, j.session,
                 j.max_execution_time if j.max_execution_time is not None
                 else w.max_execution_time, name, None, seed=job_seed(scenario.seed, j.id))

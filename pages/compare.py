@@ -70,9 +70,11 @@ with stored_tab:
             st.rerun()
         if c3.button("Delete", key="cmp_delete", type="secondary"):
             store.delete(target)
+            ss.get("cmp_loaded", {}).pop(target, None)
             st.rerun()
         if c3.button("Open on the other pages", key="cmp_open"):
-            state.show_run(store.load(target), f"stored run #{target}")
+            state.show_run(ss.get("cmp_loaded", {}).get(target) or store.load(target),
+                           f"stored run #{target}")
             st.rerun()
         if c1.button("Prepare an export of this run", key="cmp_export"):
             ss["cmp_export_zip"] = (target, runs.tables_zip(store.load(target), "csv"))
@@ -82,7 +84,12 @@ with stored_tab:
                                ready[1], file_name=f"run-{target}.zip",
                                mime="application/zip", icon=":material/download:")
         if len(pick) >= 2:
-            loaded = [store.load(i) for i in pick]
+            # Stored runs do not change: read each once per browser session, not every rerun.
+            memo = ss.setdefault("cmp_loaded", {})
+            for i in pick:
+                if i not in memo:
+                    memo[i] = store.load(i)
+            loaded = [memo[i] for i in pick]
             table = sweeps.table([{"run": label[i]} for i in pick], loaded)
             show_side_by_side([label[i] for i in pick], loaded, table, "run")
         else:

@@ -80,8 +80,7 @@ with form_tab:
         for i, w in enumerate(doc.get("workloads", [])):
             label = f"{w.get('name') or w['kind'] + str(i + 1)}: {forms.KINDS[w['kind']]}"
             with st.expander(label, expanded=False):
-                got = forms.workload_input(w, i, tenant_names, backend_names,
-                                           list(doc.get("circuits", {})))
+                got = forms.workload_input(w, i, tenant_names, backend_names)
             if got is not None:
                 workloads.append(got)
         if not doc.get("workloads"):
@@ -186,7 +185,7 @@ with files_tab:
                                 key="saved_pick")
             if st.button("Open", key="open_saved", icon=":material/folder_open:"):
                 try:
-                    state.show_run(runs.open_saved(pick), f"saved run: {pick.name}")
+                    state.show_run(runs.load_run(pick), f"saved run: {pick.name}")
                     st.rerun()
                 except ScenarioError as exc:
                     state.reject("(run)", str(exc))

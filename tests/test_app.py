@@ -186,10 +186,10 @@ def test_saved_runs_open_with_their_tables(tmp_path):
     service = QiskitRuntimeService(think_time=1)
     out = service.save_run("script", folder=tmp_path)
     assert runs.saved_runs(tmp_path) == [out]
-    got = runs.open_saved(out)
+    got = runs.load_run(out)
     assert got.scenario.name == "default-datacenter" and len(got.jobs) > 100
     with pytest.raises(runs.ScenarioError, match="not a saved run"):
-        runs.open_saved(tmp_path)
+        runs.load_run(tmp_path)
 
 
 def test_a_long_run_reports_progress_and_can_be_stopped():

@@ -101,6 +101,13 @@ def settle(page):
     time.sleep(0.7)
 
 
+def go(page, link: str, marker: str) -> None:
+    """Open a page from the navigation and wait until it has drawn ``marker``."""
+    page.get_by_role("link", name=link).click()
+    page.get_by_text(marker).first.wait_for(timeout=60_000)
+    settle(page)
+
+
 def shot(page, name: str) -> Path:
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
@@ -140,9 +147,9 @@ def test_dashboard_in_chromium_changes_the_chart_when_the_timeout_changes(server
     page.get_by_role("button", name="Apply and run").click()
     settle(page)
     page.get_by_role("link", name="Timeline").click()
-    after = wait_for_gantt(page)
+    wait_for_gantt(page)
     settle(page)
-    after = page.evaluate(GANTT_TRACES)
+    after = page.evaluate(GANTT_TRACES)  # read once the rerun has drawn
     names_after = [n for n, _ in after]
     # With no interactive timeout the session never holds the QPU idle, so it deactivates
     # after every job: no reserved-idle band, and the chart differs.
@@ -150,26 +157,18 @@ def test_dashboard_in_chromium_changes_the_chart_when_the_timeout_changes(server
     assert after != before
     shot(page, "3-timeline-timeout-0")
 
-    page.get_by_role("link", name="Results").click()
-    page.get_by_text("A job's Aer result").wait_for(timeout=60_000)
-    settle(page)
+    go(page, "Results", "A job's Aer result")
     shot(page, "4-results")
-    page.get_by_role("link", name="Events").click()
-    page.get_by_text("Export").first.wait_for(timeout=60_000)
-    settle(page)
+    go(page, "Events", "Export")
     shot(page, "5-events")
-    page.get_by_role("link", name="Compare").click()
-    page.get_by_text("Stored runs").first.wait_for(timeout=60_000)
-    settle(page)
-    # The two runs of this test (timeout 60 s, then 0 s) are in the store: compare them.
+    go(page, "Compare", "Stored runs")
+    # A sweep of the current scenario over three interactive timeouts.
     page.get_by_role("tab", name="Sweep a field").click()
     page.get_by_role("button", name="Run sweep").click()
     page.get_by_text("Timelines on one time axis").wait_for(timeout=180_000)
     settle(page)
     shot(page, "6-compare-sweep")
-    page.get_by_role("link", name="Lessons").click()
-    page.get_by_text("Predict").first.wait_for(timeout=60_000)
-    settle(page)
+    go(page, "Lessons", "Predict")
     page.get_by_text("b1 (bob has used less)").click()
     page.get_by_role("button", name="Check and reveal").click()
     page.get_by_text("Right.").wait_for(timeout=60_000)

@@ -25,16 +25,14 @@ KINDS = {"background": "background load (open loop, job mode)",
 ADDABLE = [k for k in KINDS if k != "replay"]  # a replay needs a trace file: use the YAML tab
 
 
-def _num(label: str, value, key: str, *, min_value=0.0, step=1.0, help=None, fmt="%g",
-         optional: bool = False):
-    """A number input; with ``optional`` an empty box means "not set" (None)."""
-    if optional:
-        v = st.number_input(label, value=None if value is None else float(value),
-                            min_value=min_value, step=step, key=key, help=help, format=fmt,
-                            placeholder="not set")
-        return v
-    return st.number_input(label, value=float(value), min_value=min_value, step=step, key=key,
-                           help=help, format=fmt)
+def _optional(col, out: dict, policy: dict, name: str, label: str, key: str, *,
+              min_value: float, step: float, placeholder: str, help: str) -> None:
+    """A policy number that may be left empty (the preset decides); set in ``out`` if given."""
+    value = col.number_input(label, min_value=min_value, step=step,
+                             value=None if policy.get(name) is None else float(policy[name]),
+                             placeholder=placeholder, key=f"{key}.{name}", help=help)
+    if value is not None:
+        out[name] = value
 
 
 def dist_input(label: str, current: Optional[dict], key: str, default_mean: float = 10.0):
@@ -76,30 +74,18 @@ def policy_input(doc: dict, key: str = "policy") -> dict:
                           help="ibm-2022: 300 s interactive timeout, max time from the first "
                                "job; ibm-2024: 60 s, max time 8 h.")
     out = {"preset": preset}
-    it = c2.number_input("Interactive timeout (s)", min_value=0.0, step=10.0,
-                         value=float(p["interactive_timeout"]) if p.get("interactive_timeout")
-                         is not None else None, placeholder=f"preset: {d['interactive_timeout']:g}",
-                         key=f"{key}.interactive_timeout",
-                         help="How long an active session holds its backend idle waiting for "
-                              "its next job (R6). Empty: the preset's value.")
-    if it is not None:
-        out["interactive_timeout"] = it
-    smt = c3.number_input("System max time (s)", min_value=1.0, step=600.0,
-                          value=float(p["system_max_time"]) if p.get("system_max_time")
-                          else None, placeholder=f"preset: {d['system_max_time']:g}",
-                          key=f"{key}.system_max_time",
-                          help="No session lives longer than this (R9).")
-    if smt is not None:
-        out["system_max_time"] = smt
+    _optional(c2, out, p, "interactive_timeout", "Interactive timeout (s)", key,
+              min_value=0.0, step=10.0, placeholder=f"preset: {d['interactive_timeout']:g}",
+              help="How long an active session holds its backend idle waiting for its next job "
+                   "(R6). Empty: the preset's value.")
+    _optional(c3, out, p, "system_max_time", "System max time (s)", key, min_value=1.0,
+              step=600.0, placeholder=f"preset: {d['system_max_time']:g}",
+              help="No session lives longer than this (R9).")
     c4, c5, c6 = st.columns(3)
-    dmet = c4.number_input("Default max execution time (s)", min_value=1.0, step=60.0,
-                           value=float(p["default_max_execution_time"])
-                           if p.get("default_max_execution_time") else None,
-                           placeholder="none", key=f"{key}.default_max_execution_time",
-                           help="A job running longer fails (R12); also the seed's max-time "
-                                "rule (R9). Empty: none.")
-    if dmet is not None:
-        out["default_max_execution_time"] = dmet
+    _optional(c4, out, p, "default_max_execution_time", "Default max execution time (s)", key,
+              min_value=1.0, step=60.0, placeholder="none",
+              help="A job running longer fails (R12); also the seed's max-time rule (R9). "
+                   "Empty: none.")
     fs = dict(p.get("fair_share") or {})
     usage = c5.selectbox("Fair-share usage", ["window", "half_life"],
                          index=["window", "half_life"].index(fs.get("usage", "window")),
@@ -156,8 +142,7 @@ def table_input(rows: list[dict], columns: dict, key: str, help: str = "") -> li
     return out
 
 
-def workload_input(w: dict, i: int, tenants: list[str], backends: list[str],
-                   circuits: list[str]) -> Optional[dict]:
+def workload_input(w: dict, i: int, tenants: list[str], backends: list[str]) -> Optional[dict]:
     """One workload's fields by kind; returns None when marked for removal."""
     key = f"wl{i}"
     kind = w.get("kind", "background")

@@ -7,7 +7,7 @@ and sessions at that step, and the sentence that says what happened and which ru
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -39,7 +39,6 @@ class Lesson:
     explain: str
     # The question is asked before this event (a job or session id, and its kind) is shown.
     ask_before: tuple[str, str] = ("", "")
-    focus: list[str] = field(default_factory=list)
 
 
 LESSONS = [

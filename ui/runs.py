@@ -49,22 +49,12 @@ def builtin(name: str) -> dict:
 
 
 def starting_scenario() -> tuple[Scenario, str]:
-    """The scenario the dashboard opens on, and where it came from: SESSION_LAB_SCENARIO (a
-    scenario file, or the name of a built-in one), else the default built-in."""
-    wanted = os.environ.get("SESSION_LAB_SCENARIO", "").strip()
-    if not wanted or wanted == DEFAULT:
-        return validate_scenario(builtin(DEFAULT)), f"built-in: {DEFAULT}"
+    """The scenario the dashboard opens on, and where it came from: SESSION_LAB_SCENARIO (the
+    name of a built-in scenario, or a scenario file), else the default built-in."""
+    wanted = os.environ.get("SESSION_LAB_SCENARIO", "").strip() or DEFAULT
     if wanted in builtin_names():
         return validate_scenario(builtin(wanted)), f"built-in: {wanted}"
-    path = Path(wanted)
-    if path.suffix in (".yaml", ".yml", ".json") and (SCENARIOS / path.name).resolve() == \
-            path.resolve() and path.stem in builtin_names():
-        return validate_scenario(builtin(path.stem)), f"built-in: {path.stem}"
-    return load_scenario(path), f"file: {path.name}"
-
-
-def describe(name: str) -> str:
-    return " ".join(str(builtin(name).get("description", "")).split())
+    return load_scenario(wanted), f"file: {Path(wanted).name}"
 
 
 def key_of(scenario: Scenario) -> str:
@@ -74,10 +64,11 @@ def key_of(scenario: Scenario) -> str:
 
 
 def cached(scenario: Scenario) -> Optional[RunResult]:
+    key = key_of(scenario)
     with _LOCK:
-        hit = _CACHE.get(key_of(scenario))
+        hit = _CACHE.get(key)
         if hit is not None:
-            _CACHE.move_to_end(key_of(scenario))
+            _CACHE.move_to_end(key)
         return hit
 
 
@@ -175,10 +166,6 @@ def saved_runs(folder: Path = RUNS) -> list[Path]:
                   key=lambda p: p.stat().st_mtime, reverse=True)
 
 
-def open_saved(path: Path) -> RunResult:
-    return load_run(path)
-
-
 def tables_zip(result: RunResult, fmt: str = "csv") -> bytes:
     """Every table of a run (CSV or Parquet) and its scenario as YAML, in one zip."""
     buf = io.BytesIO()
@@ -195,4 +182,4 @@ def tables_zip(result: RunResult, fmt: str = "csv") -> bytes:
 
 __all__ = ["ScenarioError", "Stopped", "RunHandle", "start", "builtin", "builtin_names", "run",
            "cached", "key_of", "to_yaml",
-           "from_text", "saved_runs", "open_saved", "tables_zip", "describe"]
+           "from_text", "saved_runs", "load_run", "tables_zip"]
