@@ -68,6 +68,7 @@ def main() -> None:
         b = ui_bench.browser_time_to_gantt(path)
         print(f"   {label:<30} first visit {b['first_s']:5.2f} s, "
               f"run cached {b['warm_s']:5.2f} s")
+    _sweep_section()
 
 
 def _sweep_section() -> None:
@@ -87,6 +88,5 @@ def _cpu() -> str:
     return ""
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # guarded: the sweep's spawned processes import this module
     main()
-    _sweep_section()
