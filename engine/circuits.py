@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
@@ -80,25 +81,49 @@ def qaoa(edges: list[tuple[int, int]], reps: int = 1) -> QuantumCircuit:
     return qc.decompose()
 
 
+_INCLUDE = re.compile(r'^\s*include\s*"([^"]*)"\s*;', re.M)
+_ALLOWED_INCLUDE = {"2": "qelib1.inc", "3": "stdgates.inc"}
+_VERSION = re.compile(r"\A(?:\s|//[^\n]*\n|/\*.*?\*/)*OPENQASM\s+([23])(?:\.\d+)?\s*;", re.S)
+
+
 def load_qasm_text(text: str) -> QuantumCircuit:
-    """OpenQASM 2 or 3, chosen by the version line."""
+    """OpenQASM 2 or 3, chosen by the version line, which must open the program.
+
+    No other file is read: an ``include`` of anything but the standard gate library
+    (``qelib1.inc`` for OpenQASM 2, ``stdgates.inc`` for 3) is refused. A text that does not
+    open with a version line is refused without quoting it (it may be someone's token file);
+    a parse error in a text that does is reported with the parser's words.
+    """
     from qiskit import qasm2, qasm3
 
-    head = text.lstrip()[:40]
+    m = _VERSION.match(text)
+    if m is None:
+        raise CircuitError("not an OpenQASM program: it does not open with an 'OPENQASM 2.0;' "
+                           "or 'OPENQASM 3.0;' line")
+    version = m.group(1)
+    for inc in _INCLUDE.finditer(text):
+        if inc.group(1) != _ALLOWED_INCLUDE[version]:
+            line = text.count("\n", 0, inc.start(1)) + 1
+            raise CircuitError(f"line {line}: includes another file; an OpenQASM {version} "
+                               f"program may include only {_ALLOWED_INCLUDE[version]}")
     try:
-        if head.startswith("OPENQASM 3"):
+        if version == "3":
             return qasm3.loads(text)
-        return qasm2.loads(text, custom_instructions=qasm2.LEGACY_CUSTOM_INSTRUCTIONS)
-    except Exception as exc:  # the parsers raise many types; all mean "bad file"
+        return qasm2.loads(text, include_path=(),
+                           custom_instructions=qasm2.LEGACY_CUSTOM_INSTRUCTIONS)
+    except Exception as exc:  # the parsers raise many types; all mean "bad program"
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CircuitError(f"malformed OpenQASM: {msg}") from None
+        raise CircuitError(f"malformed OpenQASM {version}: {msg[:200]}") from None
 
 
-def load_qasm_file(path: str | Path) -> QuantumCircuit:
+def load_qasm_file(path: str | Path, roots=()) -> QuantumCircuit:
+    """A circuit file named by a scenario: inside ``roots``, regular, at most 2 MiB."""
+    from . import files
+
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CircuitError(f"cannot read {path}: {exc.strerror or exc}") from None
+        text = files.read_named(str(path), roots, files.MAX_QASM_BYTES)
+    except files.FileRefused as exc:
+        raise CircuitError(str(exc)) from None
     return load_qasm_text(text)
 
 
@@ -138,13 +163,11 @@ def _family(family: str, num_qubits: int, reps: int, depth: int, seed: int,
     raise CircuitError(f"unknown circuit family {family!r}")
 
 
-def build(spec, base_dir: Path | None = None) -> QuantumCircuit:
-    """A circuit from a scenario's circuit spec (see model.CircuitSpec)."""
+def build(spec, roots=()) -> QuantumCircuit:
+    """A circuit from a scenario's circuit spec (see model.CircuitSpec); ``roots`` are the
+    folders a ``qasm:`` file may come from, the scenario's own first."""
     if spec.qasm is not None:
-        path = Path(spec.qasm)
-        if not path.is_absolute() and base_dir is not None:
-            path = base_dir / path
-        return load_qasm_file(path)
+        return load_qasm_file(spec.qasm, roots)
     if spec.qasm_text is not None:
         return load_qasm_text(spec.qasm_text)
     edges = tuple(tuple(e) for e in (spec.graph or ()))

@@ -25,7 +25,17 @@ from .model import Backend as BackendSpec
 from .model import Timing
 
 DEFAULT_SHOTS = 4096
+# Shots one job may ask Aer for, over all its PUBs and parameter sets: more is refused (the job
+# fails with the reason) rather than left to exhaust memory.
+MAX_JOB_SHOTS = 10_000_000
 DEFAULT_PRECISION = 1 / 64   # qiskit-ibm-runtime's Estimator default (about 4096 shots)
+
+
+def first_line(exc: BaseException, width: int = 300) -> str:
+    """An exception's first line (or its type's name), for a job's reason."""
+    text = str(exc).strip()
+    line = text.splitlines()[0] if text else type(exc).__name__
+    return line if len(line) <= width else line[:width - 3] + "..."
 
 
 def job_seed(scenario_seed: int, job_id: str) -> int:
@@ -68,7 +78,14 @@ def _coupling(spec: BackendSpec):
     n = spec.num_qubits
     c = spec.coupling
     if isinstance(c, list):
-        return CouplingMap([tuple(p) for p in c] + [tuple(reversed(p)) for p in c])
+        cm = CouplingMap()
+        for q in range(n):  # every qubit, even one no pair names
+            cm.add_physical_qubit(q)
+        for i, j in c:
+            for edge in ((i, j), (j, i)):
+                if edge not in cm.get_edges():
+                    cm.add_edge(*edge)
+        return cm
     if c == "full" or n == 1:
         return None
     if c == "line":

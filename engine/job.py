@@ -2,39 +2,49 @@
 
 A job moves ``pending -> queued -> running -> completed | failed`` or ends ``cancelled`` or
 ``rejected`` (R16: exactly one terminal status). The simulator owns every change of status.
+
+Its instants and spans are kept in integer ticks (``*_tick``, ``*_ticks``; see engine/kernel.py),
+so they are exact; the same values read in seconds through ``submit_time``, ``start_time``,
+``end_time``, ``finished_at``, ``duration``, ``compile_time`` and ``max_execution_time``.
 """
 
 from __future__ import annotations
 
 from typing import Optional
 
+from .kernel import TICKS_PER_SECOND
+
 TERMINAL = ("completed", "failed", "cancelled", "rejected")
+
+
+def _s(t: Optional[int]) -> Optional[float]:
+    return None if t is None else t / TICKS_PER_SECOND
 
 
 class Job:
     __slots__ = (
-        "id", "seq", "tenant", "backend", "session", "submit_time", "duration",
-        "max_execution_time", "status", "start_time", "end_time", "reason", "rule",
-        "workload", "iteration", "done", "keys", "compile_time", "compiled", "finished_at",
+        "id", "seq", "tenant", "backend", "session", "submit_tick", "duration_ticks",
+        "limit_ticks", "status", "start_tick", "end_tick", "reason", "rule",
+        "workload", "iteration", "done", "keys", "compile_ticks", "compiled", "finish_tick",
         "work", "seed", "result", "summary",
     )
 
-    def __init__(self, id: str, tenant: str, backend: str, submit_time: float, duration: float,
-                 session: Optional[str] = None, max_execution_time: Optional[float] = None,
+    def __init__(self, id: str, tenant: str, backend: str, submit_tick: int, duration_ticks: int,
+                 session: Optional[str] = None, limit_ticks: Optional[int] = None,
                  workload: Optional[str] = None, iteration: Optional[int] = None,
-                 keys: tuple = (), compile_time: float = 0.0, work=None, seed: int = 0):
+                 keys: tuple = (), compile_ticks: int = 0, work=None, seed: int = 0):
         self.id = id
         self.seq = -1                  # submission order, set when the submission is processed
         self.tenant = tenant
         self.backend = backend
         self.session = session         # session id or None (job mode)
-        self.submit_time = submit_time
-        self.duration = duration       # requested QPU seconds
-        self.max_execution_time = max_execution_time
+        self.submit_tick = submit_tick
+        self.duration_ticks = duration_ticks   # requested QPU time
+        self.limit_ticks = limit_ticks         # its max_execution_time (R12), or None
         self.status = "pending"
-        self.start_time: Optional[float] = None
-        self.end_time: Optional[float] = None   # end of its run (None if it never ran)
-        self.finished_at: Optional[float] = None  # when it reached its terminal status
+        self.start_tick: Optional[int] = None
+        self.end_tick: Optional[int] = None    # end of its run (None if it never ran)
+        self.finish_tick: Optional[int] = None  # when it reached its terminal status
         self.work = work               # execution.Work: the PUBs it runs on Aer, or None
         self.seed = seed               # its simulator seed (execution.job_seed)
         self.result = None             # qiskit PrimitiveResult once executed
@@ -45,12 +55,21 @@ class Job:
         self.iteration = iteration
         self.done = None               # a SimPy event, made only when a client waits on it
         self.keys = keys               # its circuits' digests: the compile cache key (R15)
-        self.compile_time = compile_time   # added at start unless the cache has the circuits
+        self.compile_ticks = compile_ticks   # added at start unless the cache has the circuits
         self.compiled = ""             # "miss" (compiled), "hit" (R15 reuse) or "" (no model)
 
     @property
     def terminal(self) -> bool:
         return self.status in TERMINAL
+
+    # The same instants in seconds, for people and for the client API.
+    submit_time = property(lambda self: _s(self.submit_tick))
+    start_time = property(lambda self: _s(self.start_tick))
+    end_time = property(lambda self: _s(self.end_tick))
+    finished_at = property(lambda self: _s(self.finish_tick))
+    duration = property(lambda self: _s(self.duration_ticks))
+    compile_time = property(lambda self: _s(self.compile_ticks))
+    max_execution_time = property(lambda self: _s(self.limit_ticks))
 
     def __repr__(self) -> str:
         return f"Job({self.id!r}, {self.status}, submit={self.submit_time})"

@@ -30,6 +30,15 @@ from pydantic import (
 # The largest number of jobs one scenario may generate. A document asking for more (a huge count,
 # or a rate times a horizon) is refused up front instead of exhausting memory.
 MAX_JOBS = 2_000_000
+# The largest time a scenario may give or a generator may draw, in seconds (about 31.7 years).
+MAX_TIME = 1e9
+# A scenario document: at most this many bytes, values (counting each use of a YAML alias) and
+# levels of nesting. A few hundred bytes of aliases can otherwise stand for billions of values.
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
+MAX_VALUES = 3_000_000
+MAX_DEPTH = 64
+# Estimator precision: 1e-4 already asks for 10^8 shots per measurement setting.
+MIN_PRECISION = 1e-4
 
 DAY = 86_400.0
 
@@ -41,23 +50,102 @@ class ScenarioError(ValueError):
         self.key = key
         self.value = value
         self.message = message
-        shown = key if value is MISSING else f"{key} = {_show(value)}"
-        super().__init__(f"{shown}: {message}")
+        self.shown = None if value is MISSING else _show(value)
+        text = key if value is MISSING else f"{key} = {self.shown}"
+        super().__init__(f"{text}: {message}")
+
+    def __reduce__(self):
+        # Travels between processes (sweeps) as its words, not its possibly huge value.
+        return (_rebuild_error, (type(self), self.key, self.shown, self.message))
 
 
 MISSING = object()  # the value of a key that is not there
 
 
-def _show(value: Any) -> str:
-    text = repr(value) if isinstance(value, str) else json.dumps(value, default=str)
-    return text if len(text) <= 80 else text[:77] + "..."
+class _Shown(str):
+    """A value already rendered for a message."""
+
+
+def _rebuild_error(cls, key, shown, message):
+    return cls(key, MISSING if shown is None else _Shown(shown), message)
+
+
+def _show(value: Any, width: int = 80) -> str:
+    """A short rendering of a value for a message: strings quoted, numbers and containers as
+    JSON, cut at ``width``. Bounded work, whatever the value's size (a YAML alias bomb expands
+    to billions of values if serialised whole)."""
+    if isinstance(value, _Shown):
+        return str(value)
+    parts: list[str] = []
+    room = [width + 1]
+
+    def put(text: str) -> bool:
+        parts.append(text)
+        room[0] -= len(text)
+        return room[0] > 0
+
+    def walk(v: Any, top: bool) -> bool:
+        if isinstance(v, str):
+            return put(repr(v[:width + 1]) if top else json.dumps(v[:width + 1]))
+        if isinstance(v, dict):
+            if not put("{"):
+                return False
+            for i, (k, item) in enumerate(v.items()):
+                if (i and not put(", ")) or not put(json.dumps(str(k)[:width + 1]) + ": "):
+                    return False
+                if not walk(item, False):
+                    return False
+            return put("}")
+        if isinstance(v, (list, tuple)):
+            if not put("["):
+                return False
+            for i, item in enumerate(v):
+                if (i and not put(", ")) or not walk(item, False):
+                    return False
+            return put("]")
+        if isinstance(v, float) or isinstance(v, (bool, int)) or v is None:
+            if isinstance(v, int) and not isinstance(v, bool) and v.bit_length() > 256:
+                return put(f"<an integer of {v.bit_length()} bits>")
+            return put(json.dumps(v))
+        return put(str(v)[:width + 1])
+
+    walk(value, True)
+    text = "".join(parts)
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
+def _number(value: Any) -> Any:
+    """Numbers only: a boolean (``submit: true``) or a string (``submit: "10"``) is refused, not
+    read as 1 or 10."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("must be a number")
+    return value
+
+
+def _integer(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("must be a whole number")
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError("must be a whole number")
+    return value
 
 
 _STRICT = ConfigDict(extra="forbid", coerce_numbers_to_str=True, allow_inf_nan=False, frozen=True)
 
-Time = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Number = Annotated[float, BeforeValidator(_number), Field(allow_inf_nan=False)]
+# A time or span in seconds: finite, not negative, at most MAX_TIME.
+Time = Annotated[float, BeforeValidator(_number), Field(ge=0, le=MAX_TIME, allow_inf_nan=False)]
+Positive = Annotated[float, BeforeValidator(_number),
+                     Field(gt=0, le=MAX_TIME, allow_inf_nan=False)]
+# A fair-share window or half-life: never a point on the clock, so it may be longer (1e12 s
+# stands for "for ever").
+LongSpan = Annotated[float, BeforeValidator(_number), Field(gt=0, le=1e15, allow_inf_nan=False)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+def Int(**bounds):
+    """A whole number within ``bounds`` (pydantic's ge/le/lt...); booleans and strings refused."""
+    return Annotated[int, BeforeValidator(_integer), Field(**bounds)]
 
 
 class _Model(BaseModel):
@@ -95,7 +183,7 @@ class LognormalDist(_Model):
 
     dist: Literal["lognormal"]
     mean: Positive
-    sigma: Annotated[float, Field(ge=0, le=5, allow_inf_nan=False)]
+    sigma: Annotated[float, BeforeValidator(_number), Field(ge=0, le=5, allow_inf_nan=False)]
 
 
 def _number_is_fixed(value: Any) -> Any:
@@ -132,8 +220,8 @@ class FairShare(_Model):
     """How usage is counted for R3: over a rolling window, or with exponential decay."""
 
     usage: Literal["window", "half_life"] = "window"
-    window: Positive = 28 * DAY
-    half_life: Positive = 7 * DAY
+    window: LongSpan = 28 * DAY
+    half_life: LongSpan = 7 * DAY
 
 
 class Timing(_Model):
@@ -217,7 +305,10 @@ def resolve_policy(policy: Policy) -> ResolvedPolicy:
 # --------------------------------------------------------------------------- data center
 
 
-Qubits = Annotated[int, Field(ge=1, le=156)]
+Qubits = Int(ge=1, le=156)
+Seed31 = Int(ge=0, lt=2**31)
+Seed63 = Int(ge=0, lt=2**63)
+Shots = Int(ge=1, le=10_000_000)
 
 
 class Backend(_Model):
@@ -227,14 +318,14 @@ class Backend(_Model):
     num_qubits: Qubits = 5
     # "full", "line", "ring", "grid" or "heavy_hex" (sized to num_qubits), or explicit pairs.
     coupling: Union[Literal["full", "line", "ring", "grid", "heavy_hex"],
-                    list[Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=2,
+                    list[Annotated[list[Int(ge=0, le=155)], Field(min_length=2,
                                                                               max_length=2)]]
                     ] = "line"
     basis_gates: Optional[list[Name]] = None
     noise: bool = False          # run on Aer with the backend's noise model
     # A real device snapshot from qiskit-ibm-runtime's fake provider, e.g. "fake_manila".
     device: Optional[Annotated[str, Field(pattern=r"^fake_[a-z0-9_]+$")]] = None
-    seed: Annotated[int, Field(ge=0, lt=2**31)] = 0   # GenericBackendV2's random properties
+    seed: Seed31 = 0   # GenericBackendV2's random properties
 
 
 Family = Literal["ghz", "qft", "random", "hea", "qaoa"]
@@ -245,10 +336,10 @@ class CircuitSpec(_Model):
 
     family: Optional[Family] = None
     num_qubits: Optional[Qubits] = None
-    reps: Annotated[int, Field(ge=1, le=20)] = 1
-    depth: Annotated[int, Field(ge=1, le=500)] = 5
-    seed: Annotated[int, Field(ge=0, lt=2**31)] = 0
-    graph: Optional[Annotated[list[Annotated[list[Annotated[int, Field(ge=0, le=155)]],
+    reps: Int(ge=1, le=20) = 1
+    depth: Int(ge=1, le=500) = 5
+    seed: Seed31 = 0
+    graph: Optional[Annotated[list[Annotated[list[Int(ge=0, le=155)],
                                              Field(min_length=2, max_length=2)]],
                               Field(min_length=1)]] = None
     qasm: Optional[Name] = None          # a file path, relative to the scenario file
@@ -269,7 +360,7 @@ class CircuitSpec(_Model):
 
 Primitive = Literal["sampler", "estimator"]
 # Parameter values: a list, or "random" (uniform in [0, 2 pi), seeded per job).
-Parameters = Union[Literal["random"], list[Annotated[float, Field(allow_inf_nan=False)]]]
+Parameters = Union[Literal["random"], Annotated[list[Number], Field(max_length=10_000)]]
 # Observables: Pauli strings ("ZZII"), or [label, coefficient] pairs summed into one operator.
 Observables = Union[Annotated[str, Field(pattern=r"^[IXYZ]+$")],
                     list[Union[Annotated[str, Field(pattern=r"^[IXYZ]+$")],
@@ -283,7 +374,8 @@ class _Payload(_Model):
     primitive: Optional[Primitive] = None   # default: sampler
     parameters: Optional[Parameters] = None
     observables: Optional[Observables] = None   # estimator; default Z on every qubit
-    precision: Optional[Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]] = None
+    precision: Optional[Annotated[float, BeforeValidator(_number),
+                                  Field(ge=MIN_PRECISION, le=1, allow_inf_nan=False)]] = None
 
 
 class Tenant(_Model):
@@ -316,8 +408,8 @@ class JobSpec(_Payload):
     session: Optional[Name] = None
     max_execution_time: Optional[Positive] = None
     # Extensions for the timing model when `duration` is absent.
-    shots: Annotated[int, Field(ge=1, le=10_000_000)] = 4000
-    num_circuits: Annotated[int, Field(ge=1, le=100_000)] = 1
+    shots: Shots = 4000
+    num_circuits: Int(ge=1, le=100_000) = 1
     circuit_duration: Optional[Time] = None
 
 
@@ -336,10 +428,10 @@ class _Workload(_Payload):
     start: Time = 0.0
     # QPU seconds; default: from the timing model when a circuit is given, else 10 s.
     duration: Optional[Dist] = None
-    shots: Annotated[int, Field(ge=1, le=10_000_000)] = 4000
+    shots: Shots = 4000
     max_execution_time: Optional[Positive] = None
     # Extension: the random stream; workloads with equal seeds draw identical numbers.
-    seed: Optional[Annotated[int, Field(ge=0, lt=2**63)]] = None
+    seed: Optional[Seed63] = None
 
     @property
     def backends(self) -> list[str]:
@@ -357,7 +449,7 @@ class BackgroundWorkload(_Workload):
 
     kind: Literal["background"]
     arrivals: Arrivals
-    count: Optional[Annotated[int, Field(ge=0, le=MAX_JOBS)]] = None
+    count: Optional[Int(ge=0, le=MAX_JOBS)] = None
     until: Optional[Time] = None
 
     @model_validator(mode="after")
@@ -384,11 +476,11 @@ class Algorithm(_Model):
 
     name: Literal["vqe", "qaoa"]
     optimizer: Literal["COBYLA", "Nelder-Mead", "Powell"] = "COBYLA"
-    maxiter: Annotated[int, Field(ge=1, le=10_000)] = 30
-    x0: Union[Literal["zeros", "random"], list[Annotated[float, Field(allow_inf_nan=False)]]] = "zeros"
+    maxiter: Int(ge=1, le=10_000) = 30
+    x0: Union[Literal["zeros", "random"], Annotated[list[Number], Field(max_length=10_000)]] = "zeros"
     # Time-to-solution: the first result within `tolerance` of `target` (else the last one).
-    target: Optional[Annotated[float, Field(allow_inf_nan=False)]] = None
-    tolerance: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 0.05
+    target: Optional[Number] = None
+    tolerance: Annotated[float, BeforeValidator(_number), Field(gt=0, allow_inf_nan=False)] = 0.05
 
 
 class InteractiveWorkload(_Workload):
@@ -399,9 +491,9 @@ class InteractiveWorkload(_Workload):
 
     kind: Literal["interactive", "job_user"]
     mode: Literal["dedicated", "batch", "job"] = "dedicated"
-    iterations: Annotated[int, Field(ge=1, le=100_000)] = 10
+    iterations: Int(ge=1, le=100_000) = 10
     think_time: Dist = FixedDist(dist="fixed", value=5.0)
-    clients: Annotated[int, Field(ge=1, le=100_000)] = 1
+    clients: Int(ge=1, le=100_000) = 1
     # How clients after the first arrive; default: all at `start`.
     arrivals: Optional[Arrivals] = None
     max_time: Optional[Positive] = None
@@ -434,7 +526,7 @@ class BatchWorkload(_Workload):
 
     kind: Literal["batch"]
     mode: Literal["dedicated", "batch", "job"] = "batch"
-    jobs: Annotated[int, Field(ge=1, le=MAX_JOBS)] = 10
+    jobs: Int(ge=1, le=MAX_JOBS) = 10
     interval: Time = 0.0
     max_time: Optional[Positive] = None
     interactive_timeout: Optional[Time] = None
@@ -452,7 +544,7 @@ class ReplayWorkload(_Workload):
     format: Literal["swf", "jobs_csv"] = "swf"
     tenant_by: Literal["user", "group"] = "user"
     time_scale: Positive = 1.0
-    limit: Optional[Annotated[int, Field(ge=1, le=MAX_JOBS)]] = None
+    limit: Optional[Int(ge=1, le=MAX_JOBS)] = None
     session_mode: Literal["dedicated", "batch"] = "dedicated"
 
     def expected_jobs(self) -> float:
@@ -471,7 +563,7 @@ Workload = Annotated[
 class Scenario(_Model):
     name: Name = "scenario"
     description: str = ""
-    seed: Annotated[int, Field(ge=0, lt=2**63)] = 0
+    seed: Seed63 = 0
     policy: Policy = Policy()
     backends: Annotated[list[Backend], Field(min_length=1)]
     tenants: Annotated[list[Tenant], Field(min_length=1)]
@@ -479,12 +571,31 @@ class Scenario(_Model):
     jobs: list[JobSpec] = []
     workloads: list[Workload] = []
     circuits: dict[Name, CircuitSpec] = {}
-    # The folder of the file it was loaded from: relative QASM and trace paths start there.
+    # The folder of the file it was loaded from: relative QASM and trace paths start there, and
+    # no file outside it (or outside ``_roots``, folders a command line may add) is read.
     _base_dir: Optional[str] = PrivateAttr(default=None)
+    _roots: tuple = PrivateAttr(default=())
 
     @property
     def base_dir(self) -> Optional[str]:
         return self._base_dir
+
+    @property
+    def extra_roots(self) -> tuple:
+        """Folders besides its own that its files may come from (a command line's --data-dir)."""
+        return tuple(self._roots)
+
+    @property
+    def roots(self) -> tuple:
+        """The folders its ``qasm:`` and ``trace:`` files may come from: its own, then more."""
+        return ((self._base_dir,) if self._base_dir else ()) + self.extra_roots
+
+    def with_files(self, base_dir, roots=()) -> "Scenario":
+        """The same scenario, reading its files from ``base_dir`` (and the extra ``roots``)."""
+        out = self.model_copy()
+        out._base_dir = None if base_dir is None else str(Path(base_dir).resolve())
+        out._roots = tuple(str(Path(r).resolve()) for r in roots)
+        return out
 
     def resolved_policy(self) -> ResolvedPolicy:
         return resolve_policy(self.policy)
@@ -532,8 +643,74 @@ def _first_error(exc: ValidationError) -> ScenarioError:
 # Discriminator values pydantic puts into error locations of tagged unions.
 _UNION_TAGS = {
     "fixed", "exponential", "uniform", "lognormal", "poisson", "periodic",
-    "background", "interactive", "job_user", "batch",
+    "background", "interactive", "job_user", "batch", "replay",
 }
+
+
+def id_spaces(sc: Scenario) -> list[tuple[str, re.Pattern]]:
+    """Each workload's name and the pattern of every id it generates: jobs ``W.<n>``, a session
+    ``W`` (one client) or ``W-<k>`` and jobs ``W-<k>.<n>`` (several clients), replayed jobs and
+    chains ``W.<anything>``."""
+    out = []
+    for w, name in zip(sc.workloads, sc.workload_names()):
+        many = isinstance(w, InteractiveWorkload) and w.clients > 1
+        tail = r"(-[0-9]+)?(\..*)?" if many else r"(\..*)?"
+        out.append((name, re.compile(re.escape(name) + tail, re.S)))
+    return out
+
+
+def _check_ids(sc: Scenario) -> None:
+    """Ids unique by construction: no explicit id, and no workload's name, falls among the ids
+    another workload generates (R16: a job that shares an id with another is a job lost)."""
+    spaces = id_spaces(sc)
+
+    def owner(value: str, skip: int = -1) -> Optional[str]:
+        for i, (name, pattern) in enumerate(spaces):
+            if i != skip and pattern.fullmatch(value):
+                return name
+        return None
+
+    for section, attr in (("jobs", "id"), ("sessions", "id")):
+        for i, item in enumerate(getattr(sc, section)):
+            value = getattr(item, attr)
+            w = owner(value)
+            if w is not None:
+                raise ScenarioError(f"{section}[{i}].{attr}", value,
+                                    f"workload {w!r} generates this id; rename one of them")
+    for i, (name, _) in enumerate(spaces):
+        if any(other == name for other, _ in spaces[:i]):
+            raise ScenarioError(f"workloads[{i}].name", name, "duplicate name")
+        w = owner(name, skip=i)
+        if w is not None:
+            raise ScenarioError(f"workloads[{i}].name", name,
+                                f"workload {w!r} generates ids of this form; rename one of them")
+
+
+def _check_backend(b: "Backend", where: str) -> None:
+    """What qiskit's GenericBackendV2 would otherwise reject with a traceback mid-run."""
+    if isinstance(b.coupling, list):
+        for k, (i, j) in enumerate(b.coupling):
+            if i == j:
+                raise ScenarioError(f"{where}.coupling[{k}]", [i, j], "a qubit cannot couple to "
+                                                                     "itself")
+            if max(i, j) >= b.num_qubits:
+                raise ScenarioError(f"{where}.coupling[{k}]", [i, j],
+                                    f"names qubit {max(i, j)}; the backend has qubits 0 to "
+                                    f"{b.num_qubits - 1}")
+    if b.basis_gates is not None and b.device is None:
+        from qiskit.circuit.library import get_standard_gate_name_mapping
+
+        gates = get_standard_gate_name_mapping()
+        seen = set()
+        for k, g in enumerate(b.basis_gates):
+            op = gates.get(g)
+            if op is None or op.num_qubits not in (1, 2) and g not in ("measure", "delay",
+                                                                        "reset"):
+                raise ScenarioError(f"{where}.basis_gates[{k}]", g,
+                                    "not a one- or two-qubit gate of qiskit's standard library")
+            if g in seen:
+                raise ScenarioError(f"{where}.basis_gates[{k}]", g, "given twice")
+            seen.add(g)
 
 
 def _check_references(sc: Scenario) -> None:
@@ -554,6 +731,14 @@ def _check_references(sc: Scenario) -> None:
     unique(sc.sessions, "id", "sessions")
     job_ids = unique(sc.jobs, "id", "jobs")
     policy = sc.resolved_policy()
+
+    for i, b in enumerate(sc.backends):
+        _check_backend(b, f"backends[{i}]")
+    for name, spec in sc.circuits.items():
+        for k, (i, j) in enumerate(spec.graph or ()):
+            if i == j:
+                raise ScenarioError(f"{_key(('circuits', name, 'graph'))}[{k}]", [i, j],
+                                    "an edge needs two different nodes")
 
     for i, s in enumerate(sc.sessions):
         if s.tenant not in tenants:
@@ -579,13 +764,10 @@ def _check_references(sc: Scenario) -> None:
                     f"jobs[{i}].tenant", j.tenant, f"session {s.id} belongs to {s.tenant}"
                 )
 
+    _check_ids(sc)
     names = sc.workload_names()
-    unique_names = set()
     total = len(sc.jobs)
     for i, (w, name) in enumerate(zip(sc.workloads, names)):
-        if name in unique_names or name in sessions or name in job_ids:
-            raise ScenarioError(f"workloads[{i}].name", name, "duplicate name")
-        unique_names.add(name)
         if w.tenant not in tenants:
             raise ScenarioError(f"workloads[{i}].tenant", w.tenant, "unknown tenant")
         for b in w.backends:
@@ -607,14 +789,14 @@ def _check_references(sc: Scenario) -> None:
             raise ScenarioError(
                 f"workloads[{i}]", name, f"would generate more than {MAX_JOBS:,} jobs in all"
             )
-    for i, s in enumerate(sc.sessions):
-        if s.max_time is not None and s.max_time > policy.system_max_time:
-            # R9: a session's maximum time never exceeds the system limit; say so, don't clamp.
-            raise ScenarioError(
-                f"sessions[{i}].max_time",
-                s.max_time,
-                f"exceeds policy.system_max_time ({policy.system_max_time:g} s)",
-            )
+    # R9: a session's maximum time never exceeds the system limit; say so, don't clamp.
+    for section, items in (("sessions", sc.sessions), ("workloads", sc.workloads)):
+        for i, s in enumerate(items):
+            max_time = getattr(s, "max_time", None)
+            if max_time is not None and max_time > policy.system_max_time:
+                raise ScenarioError(f"{section}[{i}].max_time", max_time,
+                                    f"exceeds policy.system_max_time "
+                                    f"({policy.system_max_time:g} s)")
 
 
 def _check_payload(sc: Scenario, item, where: str) -> None:
@@ -634,48 +816,185 @@ def _check_payload(sc: Scenario, item, where: str) -> None:
                                     "only an estimator job takes this")
 
 
-def validate_scenario(data: Any) -> Scenario:
-    """Validate a parsed document; raise :class:`ScenarioError` on the first problem."""
+def _check_files(sc: Scenario) -> None:
+    """Every ``qasm:`` and ``trace:`` file exists, lies inside the scenario's folder (or an
+    allowed one), is a regular file and is within its size limit. Checked when the scenario's
+    folder is known; the file is read (under the same rules) when the run needs it."""
+    from . import files
+
+    if sc.base_dir is None:
+        return
+    named = [(_key(("circuits", n, "qasm")), c.qasm, files.MAX_QASM_BYTES)
+             for n, c in sc.circuits.items() if c.qasm is not None]
+    named += [(f"workloads[{i}].trace", w.trace, files.MAX_TRACE_BYTES)
+              for i, w in enumerate(sc.workloads) if isinstance(w, ReplayWorkload)]
+    for key, path, cap in named:
+        problem = files.check_named(path, sc.roots, cap)
+        if problem is not None:
+            raise ScenarioError(key, path, problem)
+
+
+def validate_scenario(data: Any, base_dir=None, roots=()) -> Scenario:
+    """Validate a document; raise :class:`ScenarioError` on the first problem. ``base_dir`` is
+    the folder its relative ``qasm:``/``trace:`` paths start from and the only one (with
+    ``roots``) files may be read from; without it no file is read."""
     if not isinstance(data, dict):
         raise ScenarioError("(document)", data, "a scenario must be a mapping of keys")
+    inspect_document(data)
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as exc:
         raise _first_error(exc) from None
+    except RecursionError:
+        raise ScenarioError("(file)", MISSING, "the document is nested too deeply") from None
     _check_references(sc)
+    if base_dir is not None:
+        sc = sc.with_files(base_dir, roots)
+        _check_files(sc)
     return sc
 
 
+class _Twice:
+    """Where a key stood twice in one mapping: the parsers record it, the walk names it."""
+
+    def __init__(self):
+        self.seen: dict[int, str] = {}   # id(mapping) -> the first key given twice
+
+    def note(self, mapping: dict, key: Any) -> None:
+        self.seen.setdefault(id(mapping), key)
+
+
+def inspect_document(doc: Any, twice: Optional[_Twice] = None) -> None:
+    """Refuse a document before anything walks it whole: more than MAX_VALUES values (each use
+    of a YAML alias counted), nesting deeper than MAX_DEPTH, a value that contains itself, or a
+    key given twice in one mapping (named by its path). Iterative, one frame per level: bounded
+    time, memory and stack."""
+
+    def items(node):
+        return iter(node.items()) if isinstance(node, dict) else enumerate(node)
+
+    def enter(node, path) -> None:
+        if len(stack) >= MAX_DEPTH:
+            raise ScenarioError("(file)", MISSING, f"the document is nested more than "
+                                                   f"{MAX_DEPTH} levels deep")
+        if id(node) in open_ids:
+            raise ScenarioError("(file)", MISSING, f"{_key(path)} contains itself (a "
+                                                   f"recursive YAML alias)")
+        if twice is not None and isinstance(node, dict) and id(node) in twice.seen:
+            raise ScenarioError(_key(path + (twice.seen[id(node)],)), MISSING,
+                                "this key is given twice")
+        open_ids.add(id(node))
+        stack.append((items(node), path, node))
+
+    if not isinstance(doc, (dict, list)):
+        return
+    count = 1
+    stack: list = []
+    open_ids: set[int] = set()
+    enter(doc, ())
+    while stack:
+        it, path, node = stack[-1]
+        for k, v in it:
+            count += 1
+            if count > MAX_VALUES:
+                raise ScenarioError("(file)", MISSING, f"the document holds more than "
+                                                       f"{MAX_VALUES:,} values (YAML aliases "
+                                                       f"count each time they are used)")
+            if isinstance(v, (dict, list)):
+                enter(v, path + (k,))
+                break
+        else:
+            stack.pop()
+            open_ids.discard(id(node))
+
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml's parser when installed
+
+
+def _yaml_loader(twice: _Twice):
+    class Loader(_Loader):
+        def construct_yaml_map(self, node):
+            data = {}
+            yield data
+            # Keys written twice in this mapping (keys merged in with `<<` may be overridden).
+            own = [k for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"]
+            data.update(self.construct_mapping(node))
+            seen = set()
+            for k in own:
+                key = self.construct_object(k, deep=True)
+                try:
+                    if key in seen:
+                        twice.note(data, key)
+                        break
+                    seen.add(key)
+                except TypeError:  # an unhashable key: construct_mapping refused it already
+                    break
+
+    Loader.add_constructor("tag:yaml.org,2002:map", Loader.construct_yaml_map)
+    return Loader
+
+
 def parse_text(text: str, fmt: str) -> Any:
-    """Parse YAML or JSON text; syntax errors become a ScenarioError with line and column."""
+    """Parse YAML or JSON text into plain data, refusing what no scenario needs: a document over
+    MAX_DOCUMENT_BYTES, keys given twice, alias bombs, deep nesting, tags other than plain data,
+    numbers of thousands of digits. Every refusal is a ScenarioError naming where."""
+    if len(text) > MAX_DOCUMENT_BYTES or len(text.encode("utf-8", "surrogatepass")) > \
+            MAX_DOCUMENT_BYTES:
+        raise ScenarioError("(file)", MISSING, f"the document is larger than "
+                                               f"{MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB")
+    twice = _Twice()
     try:
         if fmt == "json":
-            return json.loads(text)
-        return yaml.safe_load(text)
+            def pairs(items):
+                out = {}
+                for k, v in items:
+                    if k in out:
+                        twice.note(out, k)
+                    out[k] = v
+                return out
+
+            doc = json.loads(text, object_pairs_hook=pairs)
+        else:
+            doc = yaml.load(text, Loader=_yaml_loader(twice))
     except json.JSONDecodeError as exc:
-        raise ScenarioError("(file)", f"line {exc.lineno} column {exc.colno}", f"not valid JSON: {exc.msg}") from None
+        raise ScenarioError("(file)", f"line {exc.lineno} column {exc.colno}",
+                            f"not valid JSON: {exc.msg}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1} column {mark.column + 1}" if mark else "unknown position"
         problem = getattr(exc, "problem", None) or "syntax error"
+        if "constructor" in problem:
+            problem = "a tag that is not plain data"
         raise ScenarioError("(file)", where, f"not valid YAML: {problem}") from None
     except RecursionError:
-        raise ScenarioError("(file)", "nesting", "document is nested too deeply") from None
+        raise ScenarioError("(file)", MISSING, "the document is nested too deeply") from None
+    except ValueError as exc:   # e.g. an integer of more digits than Python converts
+        why = ("a number has thousands of digits" if "digits" in str(exc)
+               else f"a value cannot be read ({str(exc).splitlines()[0][:100]})")
+        raise ScenarioError("(file)", MISSING, why) from None
+    inspect_document(doc, twice)
+    return doc
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file; the format follows the extension (.json, else YAML)."""
+def read_document(path: str | Path) -> Any:
+    """A scenario file (YAML, or JSON by extension) as plain data: a regular file of at most
+    MAX_DOCUMENT_BYTES of UTF-8, parsed by :func:`parse_text`."""
+    from . import files
+
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError("(file)", str(path), "no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError("(file)", str(path), f"cannot read: {exc}") from None
+        text = files.read_text(path, MAX_DOCUMENT_BYTES)
+    except files.FileRefused as exc:
+        raise ScenarioError("(file)", str(path), str(exc)) from None
     fmt = "json" if path.suffix.lower() == ".json" else "yaml"
-    sc = validate_scenario(parse_text(text, fmt))
-    sc._base_dir = str(path.resolve().parent)
-    return sc
+    return parse_text(text, fmt)
+
+
+def load_scenario(path: str | Path, roots=()) -> Scenario:
+    """Read and validate a scenario file. Its folder is where its relative paths start and the
+    folder its ``qasm:`` and ``trace:`` files must lie in (or in one of ``roots``)."""
+    return validate_scenario(read_document(path), base_dir=Path(path).resolve().parent,
+                             roots=roots)
 
 
 def scenario_to_dict(sc: Scenario) -> dict:

@@ -8,13 +8,11 @@ submission with that reason and the simulation goes on.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Optional
-
 import numpy as np
 
 from . import circuits
-from .execution import DEFAULT_PRECISION, QPU, Work, make_work
+from .execution import DEFAULT_PRECISION, MAX_JOB_SHOTS, QPU, Work, first_line, make_work
+from .model import ScenarioError, _key
 
 
 def observable(spec, num_qubits: int):
@@ -33,18 +31,40 @@ def observable(spec, num_qubits: int):
 
 
 class Payloads:
-    def __init__(self, scenario, qpus: dict[str, QPU], base_dir: Optional[Path] = None):
+    def __init__(self, scenario, qpus: dict[str, QPU]):
         self.scenario = scenario
         self.qpus = qpus
-        self.base_dir = base_dir
+        self._built: dict[str, object] = {}      # name -> the circuit as written
         self._logical: dict[tuple, tuple] = {}   # (name, primitive) -> (circuit, digest)
         self._compiled: dict[tuple, tuple] = {}  # (backend, name, primitive, obs) -> (isa, obs, key)
+
+    def built(self, name: str):
+        """The named circuit, built (or read) once. A circuit that cannot be built is a broken
+        scenario: ScenarioError naming ``circuits.NAME...``."""
+        qc = self._built.get(name)
+        if qc is None:
+            spec = self.scenario.circuits[name]
+            try:
+                qc = circuits.build(spec, self.scenario.roots)
+            except circuits.CircuitError as exc:
+                field = "qasm" if spec.qasm is not None else (
+                    "qasm_text" if spec.qasm_text is not None else None)
+                key = _key(("circuits", name) + ((field,) if field else ()))
+                shown = spec.qasm if field == "qasm" else (name if field is None else None)
+                raise ScenarioError(key, shown if shown is not None else "(inline)",
+                                    str(exc)) from None
+            self._built[name] = qc
+        return qc
+
+    def build_all(self) -> None:
+        """Build every named circuit now, so a broken one refuses the scenario before it runs."""
+        for name in self.scenario.circuits:
+            self.built(name)
 
     def logical(self, name: str, primitive: str):
         got = self._logical.get((name, primitive))
         if got is None:
-            base = circuits.build(self.scenario.circuits[name], self.base_dir)
-            qc = circuits.for_primitive(base, primitive)
+            qc = circuits.for_primitive(self.built(name), primitive)
             got = (qc, circuits.digest(qc))
             self._logical[(name, primitive)] = got
         return got
@@ -71,8 +91,8 @@ class Payloads:
         primitive = item.primitive or "sampler"
         try:
             isa, obs, key = self._compiled_for(backend, item, primitive)
-        except (ValueError, circuits.CircuitError) as exc:
-            return Work(primitive, [], (), error=str(exc))
+        except Exception as exc:  # noqa: BLE001 - the transpiler raises many types; all fail the job
+            return Work(primitive, [], (), error=first_line(exc))
         values = parameters if parameters is not None else item.parameters
         if isinstance(values, str) or (values is None and isa.num_parameters):  # "random"
             values = np.random.default_rng(seed).uniform(0, 2 * np.pi, isa.num_parameters)
@@ -92,6 +112,11 @@ class Payloads:
                                           float(precision))
         except (ValueError, TypeError) as exc:
             return Work(primitive, [], (key,), error=f"circuit {item.circuit!r}: {exc}")
+        if primitive == "sampler" and pub.shots * max(1, pub.parameter_values.size) > MAX_JOB_SHOTS:
+            return Work(primitive, [], (key,), error=(
+                f"shots: {pub.shots * max(1, pub.parameter_values.size):,} shots in all; a job "
+                f"may run at most {MAX_JOB_SHOTS:,}"))
         work = make_work(primitive, [pub], [key])
         work.meta["circuit"] = item.circuit
         return work
+

@@ -11,7 +11,11 @@ exactly, as a piecewise-linear function, and reads it two ways:
 - ``half_life``: every second of usage decays by half each ``half_life`` seconds, i.e.
   ``integral of 2 ** (-(now - s) / h) ds`` over the charged time ``s``.
 
-Both count spans still open at ``now`` up to ``now``.
+Both count spans still open at ``now`` up to ``now``. Times are integer ticks (engine/kernel.py),
+so a window's usage is an exact integer; the half-life's decayed usage is a float.
+
+Two ratios ``usage / share`` that differ by less than one part in 10^9 are a tie (R3): the order
+then falls to the submit time and the submission order, never to floating-point noise.
 """
 
 from __future__ import annotations
@@ -29,20 +33,20 @@ class UsageMeter:
     __slots__ = ("kind", "window", "half_life", "_t", "_total", "_rate", "_decayed",
                  "_bt", "_bf", "_br", "_i")
 
-    def __init__(self, kind: str = "window", window: float = 28 * 86400.0,
-                 half_life: float = 7 * 86400.0):
+    def __init__(self, kind: str = "window", window: float = 28 * 86400 * 10**6,
+                 half_life: float = 7 * 86400 * 10**6):
         if kind not in ("window", "half_life"):
             raise ValueError(f"unknown usage kind {kind!r}")
         self.kind = kind
         self.window = window
         self.half_life = half_life
-        self._t = 0.0          # time of the last change of rate
-        self._total = 0.0      # all-time usage at _t
+        self._t = 0            # time of the last change of rate
+        self._total = 0        # all-time usage at _t
         self._rate = 0         # spans open since _t
         self._decayed = 0.0    # decayed usage at _t (half_life)
         # Breakpoints of the cumulative usage (window): times, values, rate after.
-        self._bt = [0.0]
-        self._bf = [0.0]
+        self._bt = [0]
+        self._bf = [0]
         self._br = [0]
         self._i = 0            # read pointer: queries move forward in time
 
@@ -99,9 +103,9 @@ class UsageMeter:
             return self._decay(now - self._t)
         return self.total(now) - self._cumulative(now - self.window)
 
-    def _cumulative(self, x: float) -> float:
-        if x <= 0.0:
-            return 0.0
+    def _cumulative(self, x):
+        if x <= 0:
+            return 0
         bt = self._bt
         i = self._i
         if bt[i] > x:  # a query back in time: search instead of walking
@@ -114,24 +118,24 @@ class UsageMeter:
         return self._bf[i] + self._br[i] * (x - bt[i])
 
 
-def fair_share_key(usage: float, share: float, submit_time: float, seq: int) -> tuple:
-    """R3's order: usage/share, then submit time, then submission order."""
-    return (usage / share, submit_time, seq)
+# Ratios closer than this, relative to the larger, are equal (R3).
+TIE = 1e-9
 
 
 def pick_next(heads: Iterable[tuple[str, object]], usage: dict[str, float],
               shares: dict[str, float]) -> Optional[tuple[object, float]]:
     """R3: from the head job of each tenant's FIFO queue, the job to start, with its ratio.
 
-    ``heads`` holds ``(tenant, job)`` with ``job.submit_time`` and ``job.seq``. Returns
-    ``(job, usage/share)`` or ``None`` when nothing waits.
+    The lowest ``usage / share`` wins; ratios within :data:`TIE` of the lowest tie with it, and
+    ties go to the earlier submit time, then the earlier submission. ``heads`` holds
+    ``(tenant, job)`` with ``job.submit_tick`` and ``job.seq``. Returns ``(job, usage/share)`` or
+    ``None`` when nothing waits.
     """
-    best = None
-    best_key = None
-    for tenant, job in heads:
-        key = fair_share_key(usage[tenant], shares[tenant], job.submit_time, job.seq)
-        if best_key is None or key < best_key:
-            best, best_key = job, key
-    if best is None:
+    ranked = [(usage[tenant] / shares[tenant], job) for tenant, job in heads]
+    if not ranked:
         return None
-    return best, best_key[0]
+    low = min(r for r, _ in ranked)
+    bound = low + TIE * abs(low)
+    ratio, best = min(((r, job) for r, job in ranked if r <= bound),
+                      key=lambda rj: (rj[1].submit_tick, rj[1].seq))
+    return best, ratio

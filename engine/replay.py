@@ -32,7 +32,9 @@ are read and ignored.
 ``max_execution_time``.
 
 A bad line is reported with its number: ``workloads[0].trace = 'x.swf': line 12: expected 18
-fields, got 7``.
+fields, got 7``. No message quotes what the file holds (a field's number or column names it),
+so a scenario pointed at a file that is not a trace learns nothing of its content. Times must be
+finite and, scaled, within the scenario limit; ids must not repeat.
 """
 
 from __future__ import annotations
@@ -44,9 +46,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from .model import ScenarioError
+from .model import MAX_TIME, ScenarioError
 
 SWF_FIELDS = 18
+MAX_ID = 200   # characters of a job or session id from a trace
 
 
 @dataclass
@@ -73,9 +76,17 @@ def _num(tok: str, where: str, line: int, name: str, source: str = "") -> float:
     except (TypeError, ValueError):
         value = float("nan")
     if not math.isfinite(value):
-        raise ScenarioError(where, source, f"line {line}: field {name} = {tok!r} is not a "
-                                           f"number")
+        raise ScenarioError(where, source, f"line {line}: field {name} is not a finite number")
     return value
+
+
+def _time(value: float, scale: float, where: str, line: int, name: str, source: str) -> float:
+    """A trace time (seconds, already known finite and >= 0) scaled into the scenario."""
+    scaled = value * scale
+    if scaled > MAX_TIME:
+        raise ScenarioError(where, source, f"line {line}: field {name}, scaled, passes the "
+                                           f"{MAX_TIME:g} s limit")
+    return scaled
 
 
 def parse_swf(text: str, *, name: str, tenants: set, default_tenant: str, backends: list,
@@ -92,9 +103,9 @@ def parse_swf(text: str, *, name: str, tenants: set, default_tenant: str, backen
             raise ScenarioError(where, source, f"line {lineno}: expected {SWF_FIELDS} fields, got "
                                              f"{len(toks)}")
         vals = [_num(t, where, lineno, str(i + 1), source) for i, t in enumerate(toks)]
-        if vals[0] < 0 or vals[1] < 0:
-            raise ScenarioError(where, source, f"line {lineno}: job number and submit time must be "
-                                             f"known (got {toks[0]}, {toks[1]})")
+        if vals[0] < 0 or vals[1] < 0 or not vals[0].is_integer():
+            raise ScenarioError(where, source, f"line {lineno}: fields 1 and 2 (job number, "
+                                               f"submit time) must be known")
         rows.append((lineno, vals))
         if limit is not None and len(rows) >= limit:
             break
@@ -122,8 +133,10 @@ def parse_swf(text: str, *, name: str, tenants: set, default_tenant: str, backen
         part = int(v[15])
         backend = backends[(part - 1) % len(backends)] if part > 0 else backends[0]
         job = TraceJob(id=f"{name}.{number}", tenant=tenant, backend=backend,
-                       submit=start + (v[1] - t0) * time_scale, duration=duration * time_scale,
-                       max_execution_time=req * time_scale if req > 0 else None)
+                       submit=start + _time(v[1] - t0, time_scale, where, lineno, "2", source),
+                       duration=_time(duration, time_scale, where, lineno, "4", source),
+                       max_execution_time=(_time(req, time_scale, where, lineno, "9", source)
+                                           if req > 0 else None))
         jobs.append(job)
         by_number[number] = (job, int(v[16]))
     # Chains: follow each job's predecessor back to the first job of its chain.
@@ -171,32 +184,55 @@ def parse_jobs_csv(text: str, *, name: str, tenants: set, default_tenant: str,
                    limit: Optional[int] = None, where: str = "trace",
                    source: str = "") -> Trace:
     """Jobs and sessions from the project's own jobs.csv."""
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     need = {"job_id", "tenant", "backend", "submit_time"}
-    missing = need - set(reader.fieldnames or [])
+    try:
+        fields = reader.fieldnames or []
+    except csv.Error:
+        raise ScenarioError(where, source, "line 1: not a CSV header") from None
+    missing = need - set(fields)
     if missing:
         raise ScenarioError(where, source, f"line 1: missing columns {', '.join(sorted(missing))}")
     rows = []
-    for lineno, rec in enumerate(reader, 2):
-        rec = {k: ("" if v is None else str(v)) for k, v in rec.items() if k is not None}
-        if not rec.get("job_id") or not rec.get("tenant"):
-            raise ScenarioError(where, source, f"line {lineno}: job_id and tenant are needed")
-        submit = _num(rec["submit_time"], where, lineno, "submit_time", source)
-        dur_text = rec.get("duration") or rec.get("qpu_time") or ""
-        duration = _num(dur_text, where, lineno, "duration", source) if dur_text else None
-        if duration is None or duration < 0:
-            raise ScenarioError(where, source, f"line {lineno}: no duration")
-        if rec["backend"] not in backends:
-            raise ScenarioError(where, source, f"line {lineno}: backend {rec['backend']!r} is not "
-                                             f"one of the workload's backends")
-        met = rec.get("max_execution_time") or ""
-        rows.append((submit, rec, duration, _num(met, where, lineno, "max_execution_time", source)
-                     if met else None))
-        if limit is not None and len(rows) >= limit:
-            break
-    t0 = min((r[0] for r in rows), default=0.0)
+    seen: set = set()
+    lineno = 1
+    try:
+        for lineno, rec in enumerate(reader, 2):
+            rec = {k: ("" if v is None else str(v)) for k, v in rec.items() if k is not None}
+            if not rec.get("job_id") or not rec.get("tenant"):
+                raise ScenarioError(where, source, f"line {lineno}: job_id and tenant are needed")
+            for col in ("job_id", "session_id"):
+                if len(rec.get(col) or "") > MAX_ID:
+                    raise ScenarioError(where, source, f"line {lineno}: {col} is longer than "
+                                                       f"{MAX_ID} characters")
+            if rec["job_id"] in seen:
+                raise ScenarioError(where, source, f"line {lineno}: job_id repeats an earlier "
+                                                   f"row's")
+            seen.add(rec["job_id"])
+            submit = _num(rec["submit_time"], where, lineno, "submit_time", source)
+            dur_text = rec.get("duration") or rec.get("qpu_time") or ""
+            duration = _num(dur_text, where, lineno, "duration", source) if dur_text else None
+            if duration is None or duration < 0:
+                raise ScenarioError(where, source, f"line {lineno}: no duration")
+            if submit < 0:
+                raise ScenarioError(where, source, f"line {lineno}: submit_time is negative")
+            if rec["backend"] not in backends:
+                raise ScenarioError(where, source, f"line {lineno}: its backend is not one of "
+                                                   f"the workload's backends")
+            met_text = rec.get("max_execution_time") or ""
+            met = _num(met_text, where, lineno, "max_execution_time", source) if met_text else None
+            if met is not None and met <= 0:
+                raise ScenarioError(where, source, f"line {lineno}: max_execution_time must be "
+                                                   f"positive")
+            rows.append((lineno, submit, rec, duration, met))
+            if limit is not None and len(rows) >= limit:
+                break
+    except csv.Error as exc:
+        raise ScenarioError(where, source, f"line {lineno + 1}: not readable as CSV "
+                                           f"({str(exc).split(':')[0][:60]})") from None
+    t0 = min((r[1] for r in rows), default=0.0)
     jobs, sessions = [], {}
-    for submit, rec, duration, met in rows:
+    for lineno, submit, rec, duration, met in rows:
         tenant = rec["tenant"] if rec["tenant"] in tenants else default_tenant
         sid = rec.get("session_id") or None
         if sid:
@@ -205,20 +241,29 @@ def parse_jobs_csv(text: str, *, name: str, tenants: set, default_tenant: str,
             tenant, backend = sessions[sid]
         else:
             backend = rec["backend"]
-        jobs.append(TraceJob(f"{name}.{rec['job_id']}", tenant, backend,
-                             start + (submit - t0) * time_scale, duration * time_scale,
-                             met * time_scale if met else None, sid))
+        jobs.append(TraceJob(
+            f"{name}.{rec['job_id']}", tenant, backend,
+            start + _time(submit - t0, time_scale, where, lineno, "submit_time", source),
+            _time(duration, time_scale, where, lineno, "duration", source),
+            _time(met, time_scale, where, lineno, "max_execution_time", source) if met else None,
+            sid))
     return Trace(jobs, sessions)
 
 
-def load(path: Path, fmt: str, **kwargs) -> Trace:
-    where = kwargs.get("where", "trace")
-    source = kwargs.setdefault("source", str(path))
+def load(scenario, index: int, name: str) -> Trace:
+    """The trace of ``scenario.workloads[index]`` (named ``name``): read under the scenario's
+    file rules (engine/files.py) and parsed."""
+    from . import files
+
+    w = scenario.workloads[index]
+    where = f"workloads[{index}].trace"
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(where, source, f"cannot read {path}: {exc}") from None
-    if fmt == "swf":
-        return parse_swf(text, **kwargs)
-    kwargs.pop("tenant_by", None)
+        text = files.read_named(w.trace, scenario.roots, files.MAX_TRACE_BYTES)
+    except files.FileRefused as exc:
+        raise ScenarioError(where, w.trace, str(exc)) from None
+    kwargs = dict(name=name, tenants={t.name for t in scenario.tenants}, default_tenant=w.tenant,
+                  backends=w.backends, start=w.start, time_scale=w.time_scale, limit=w.limit,
+                  where=where, source=w.trace)
+    if w.format == "swf":
+        return parse_swf(text, tenant_by=w.tenant_by, **kwargs)
     return parse_jobs_csv(text, **kwargs)

@@ -78,10 +78,12 @@ def collect(sim: Simulation, wall_seconds: float = 0.0) -> RunResult:
 def run_scenario(scenario: Scenario,
                  progress: Optional[Callable[[int, int], None]] = None,
                  base_dir: Optional[Path] = None) -> RunResult:
-    """Simulate ``scenario`` to the end and return its tables and metrics. ``base_dir`` is where
-    relative QASM paths are looked up (the scenario file's folder)."""
+    """Simulate ``scenario`` to the end and return its tables and metrics. The scenario reads
+    its files from its own folder (``load_scenario`` sets it); ``base_dir`` sets another."""
     t0 = time.perf_counter()
-    sim = Simulation(scenario, base_dir=base_dir)
+    if base_dir is not None:
+        scenario = scenario.with_files(base_dir, scenario.extra_roots)
+    sim = Simulation(scenario)
     sim.run(progress=progress)
     return collect(sim, time.perf_counter() - t0)
 

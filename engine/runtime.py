@@ -24,6 +24,7 @@ from typing import Any, Iterable, Optional, Union
 
 from . import circuits as _circuits
 from .execution import DEFAULT_PRECISION, DEFAULT_SHOTS, make_work
+from .kernel import TICKS_PER_SECOND
 from .model import Scenario, load_scenario, validate_scenario
 from .run import collect
 from .sim import Simulation
@@ -69,18 +70,21 @@ class IBMInputValueError(ValueError):
 
 
 def _as_scenario(scenario, tenant: str) -> Scenario:
+    """The data center to simulate, with ``tenant`` added if the scenario lacks it. A scenario
+    file keeps its folder (its ``qasm:`` and ``trace:`` files are read from there)."""
+    base, roots = None, ()
     if scenario is None:
         data = DEFAULT_DATACENTER
-    elif isinstance(scenario, Scenario):
-        data = scenario.model_dump(mode="json", exclude_defaults=True)
-    elif isinstance(scenario, (str, Path)):
-        data = load_scenario(scenario).model_dump(mode="json", exclude_defaults=True)
+    elif isinstance(scenario, (Scenario, str, Path)):
+        sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        data = sc.model_dump(mode="json", exclude_defaults=True)
+        base, roots = sc.base_dir, sc.extra_roots
     else:
         data = scenario
     data = dict(data)
     if all(t["name"] != tenant for t in data.get("tenants", [])):
         data["tenants"] = list(data.get("tenants", [])) + [{"name": tenant, "share": 1}]
-    return validate_scenario(data)
+    return validate_scenario(data, base_dir=base, roots=roots)
 
 
 def _parse_max_time(value) -> Optional[float]:
@@ -191,7 +195,8 @@ class QiskitRuntimeService:
     def usage(self) -> dict:
         """QPU seconds charged to your tenant so far (R3)."""
         meter = self._sim.meters[self.tenant]
-        return {"tenant": self.tenant, "usage_seconds": meter.total(self._sim.now)}
+        return {"tenant": self.tenant,
+                "usage_seconds": meter.total(self._sim.env.now) / TICKS_PER_SECOND}
 
     def _digest(self, circuit) -> str:
         got = self._digests.get(id(circuit))
@@ -322,7 +327,7 @@ class Session:
 
     def _timestamps(self) -> list:
         """Each state the session entered, with when: ``[{"status", "timestamp"}, ...]``."""
-        return [{"status": self._STATES[e[2]], "timestamp": _stamp(e[0])}
+        return [{"status": self._STATES[e[2]], "timestamp": _stamp(e[0] / TICKS_PER_SECOND)}
                 for e in self._service._sim.events
                 if e[3] == self._id and e[2] in self._STATES]
 

@@ -7,6 +7,8 @@ that ``close()`` was called on but still has work is ``active``/``inactive`` wit
 ``accepting = False`` until that work is done (R10).
 
 The simulator drives the transitions; this module keeps the record and answers questions about it.
+Every time and span here is in integer ticks (engine/kernel.py); ``Simulation.session_details``
+and the trace tables give them in seconds.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ class Session:
     )
 
     def __init__(self, id: str, tenant: str, backend: str, mode: str = "dedicated",
-                 max_time: Optional[float] = None, interactive_timeout: float = 0.0,
+                 max_time: Optional[int] = None, interactive_timeout: int = 0,
                  workload: Optional[str] = None):
         self.id = id
         self.tenant = tenant
@@ -37,23 +39,23 @@ class Session:
         self.accepting = True                 # False after close(), cancel() or expiry
         self.end_reason = ""                  # closed | expired | cancelled
         self.end_detail = ""
-        self.opened_at: Optional[float] = None
-        self.started_at: Optional[float] = None   # R4: the first job's start
-        self.ended_at: Optional[float] = None
-        self.closed_at: Optional[float] = None    # when close() was called
-        self.activated_at: Optional[float] = None  # the latest (re)activation
-        self.max_time: Optional[float] = None     # decided at start (R9)
+        self.opened_at: Optional[int] = None
+        self.started_at: Optional[int] = None   # R4: the first job's start
+        self.ended_at: Optional[int] = None
+        self.closed_at: Optional[int] = None    # when close() was called
+        self.activated_at: Optional[int] = None  # the latest (re)activation
+        self.max_time: Optional[int] = None     # decided at start (R9)
         self.queue: deque = deque()           # its queued jobs, in submission order
         self.running = None                   # its job on the QPU, if any
-        self.idle_since: Optional[float] = None   # start of the current reserved wait (R6)
+        self.idle_since: Optional[int] = None   # start of the current reserved wait (R6)
         self.idle_token = 0                   # invalidates stale interactive-timeout timers
         self.holding = False                  # a dedicated session holding its backend
-        self.usage = 0.0                      # charged seconds (R3)
-        self.active_time = 0.0                # seconds holding the backend (dedicated)
-        self.reserved_idle = 0.0              # seconds held with no job running (R6)
+        self.usage = 0                        # charged seconds (R3)
+        self.active_time = 0                  # seconds holding the backend (dedicated)
+        self.reserved_idle = 0                # seconds held with no job running (R6)
         self.jobs_submitted = 0
-        self.last_job_started: Optional[float] = None
-        self.last_job_completed: Optional[float] = None
+        self.last_job_started: Optional[int] = None
+        self.last_job_completed: Optional[int] = None
         self.workload = workload
         self.expire_event = None
         self.compiled: set = set()            # circuits compiled in this session (R15)
@@ -74,7 +76,7 @@ class Session:
             return f"session {self.id} is closed to new jobs"
         return None
 
-    def expires_at(self) -> Optional[float]:
+    def expires_at(self) -> Optional[int]:
         if self.started_at is None or self.max_time is None:
             return None
         return self.started_at + self.max_time

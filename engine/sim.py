@@ -4,18 +4,10 @@ SimPy keeps time and runs client processes; the queues are the engine's own (per
 deque per tenant for fair share, and a heap for started batches), so a scheduling decision costs
 O(tenants) and never scans or re-sorts the backlog.
 
-R18, simultaneous events. Everything that happens at one instant is applied in this order, which is
-the SimPy heap's ``(time, priority, insertion order)`` with these priorities:
-
-  0. job completions (including R12 stops),
-  1. submissions (file order, then the order clients and scripts made them),
-  2. ``close()`` and ``cancel()``,
-  3. session timers: interactive timeout (R6), maximum time (R9), open timeout,
-  4. one scheduling decision per backend that changed.
-
-So a deadline is inclusive: a session job submitted at exactly the end of the interactive timeout
-still catches the session, and one submitted at exactly the maximum time is accepted and then fails
-as "session expired". The decision comes last, so it sees every change of that instant.
+Time is integer ticks inside (engine/kernel.py: exact instants, and the same-instant order of
+R18); the public methods take and give seconds. Every job the simulation knows is registered once
+under a unique id and reaches exactly one terminal status, logged with exactly one terminal event;
+a full run checks that (R16) and fails loudly if it does not hold.
 """
 
 from __future__ import annotations
@@ -27,70 +19,22 @@ from typing import Callable, Iterable, Optional
 
 import simpy
 
-from .execution import QPU, job_seed, summarize
+from .execution import QPU, first_line, job_seed, summarize
 from .job import Job
-from .model import Scenario
+from .kernel import (COMPLETE, CONTROL, DISPATCH, SUBMIT, TICKS_PER_SECOND, TIMER, SimEnv,
+                     maybe_seconds, maybe_ticks, seconds, ticks)
+from .model import Scenario, id_spaces
 from .payloads import Payloads
 from .policy import UsageMeter, pick_next
 from .sessions import Session
 
-COMPLETE, SUBMIT, CONTROL, TIMER, DISPATCH = 0, 1, 2, 3, 4
+TERMINAL_EVENTS = {"completed": "job_completed", "failed": "job_failed",
+                   "cancelled": "job_cancelled", "rejected": "job_rejected"}
 
 
-class Call:
-    """A scheduled callback: the least a SimPy event needs to be stepped and waited on.
-
-    ``simpy.Event`` would do; this slotted stand-in is cheaper on the hot path (three per job).
-    A process may ``yield`` it like any event.
-    """
-
-    __slots__ = ("env", "callbacks", "_ok", "_value")
-
-    def __init__(self, env, callback, value):
-        self.env = env
-        self.callbacks = [callback]
-        self._ok = True
-        self._value = value
-
-    @property
-    def value(self):
-        return self._value
-
-
-class SimEnv(simpy.Environment):
-    """A SimPy environment that can schedule at an absolute time with a chosen priority.
-
-    Scheduling at ``t`` rather than after ``t - now`` keeps times exact: 0.1 + (0.3 - 0.1) is not
-    0.3 in floating point, and exact times decide which events share an instant (R18).
-    """
-
-    def call_at(self, at: float, priority: int, callback: Callable, value=None) -> Call:
-        """Run ``callback(event)`` at ``at`` in phase ``priority``; ``event._value`` is ``value``."""
-        if at < self._now:
-            raise ValueError(f"cannot schedule at {at}, before now ({self._now})")
-        ev = Call(self, callback, value)
-        heappush(self._queue, (at, priority, next(self._eid), ev))
-        return ev
-
-    def run_all(self, tick: Optional[Callable[[], None]] = None, every: int = 4096) -> None:
-        """Process every scheduled event: ``step()`` in a loop, inlined (one method call less
-        per event on the hot path), with the same semantics; ``tick()`` every ``every`` events.
-        """
-        queue = self._queue
-        n = 0
-        while queue:
-            self._now, _, _, event = heappop(queue)
-            callbacks, event.callbacks = event.callbacks, None
-            for callback in callbacks:
-                callback(event)
-            if not event._ok and not hasattr(event, "_defused"):
-                exc = type(event._value)(*event._value.args)
-                exc.__cause__ = event._value
-                raise exc
-            if tick is not None:
-                n += 1
-                if n % every == 0:
-                    tick()
+class ConservationError(RuntimeError):
+    """R16 does not hold: a job was lost, counted twice or left without a terminal status. This
+    is a bug in the engine, never a property of the scenario."""
 
 
 class BackendState:
@@ -106,12 +50,12 @@ class BackendState:
         self.fs: dict[str, deque] = {}          # tenant -> FIFO of queued jobs (R3)
         self.batch_heap: list = []              # (submit, seq, job) of started batches (R14)
         self.dispatch_pending = False
-        self.busy_time = 0.0
+        self.busy_time = 0                      # ticks
         self.jobs_run = 0
 
 
 class Client:
-    """A closed-loop client's record: when it began, how far it got, when it finished."""
+    """A closed-loop client's record: when it began, how far it got, when it finished (ticks)."""
 
     __slots__ = ("id", "workload", "tenant", "backend", "mode", "session_id", "iterations",
                  "started_at", "finished_at", "completed_iterations", "status", "job_ids",
@@ -125,17 +69,17 @@ class Client:
         self.mode = mode
         self.session_id: Optional[str] = None
         self.iterations = iterations
-        self.started_at: Optional[float] = None
-        self.finished_at: Optional[float] = None
+        self.started_at: Optional[int] = None
+        self.finished_at: Optional[int] = None
         self.completed_iterations = 0
         self.status = "waiting"
         self.job_ids: list[str] = []
         self.target: Optional[float] = None     # an algorithm's known answer, if given
-        self.reached_at: Optional[float] = None  # first result within tolerance of it
+        self.reached_at: Optional[int] = None   # first result within tolerance of it
         self.best_value: Optional[float] = None
         self.final_value: Optional[float] = None
 
-    def record(self, value: float, now: float, tolerance: float) -> None:
+    def record(self, value: float, now: int, tolerance: float) -> None:
         self.final_value = value
         if self.best_value is None or value < self.best_value:
             self.best_value = value
@@ -143,9 +87,9 @@ class Client:
                 and abs(value - self.target) <= tolerance):
             self.reached_at = now
 
-    def time_to_solution(self) -> Optional[float]:
-        """With a target: until the first result near it. Otherwise: until the last result of
-        a client that finished its loop."""
+    def time_to_solution(self) -> Optional[int]:
+        """Ticks. With a target: until the first result near it. Otherwise: until the last
+        result of a client that finished its loop."""
         if self.started_at is None:
             return None
         if self.target is not None:
@@ -156,18 +100,26 @@ class Client:
 
 
 class Simulation:
-    """A data center running one scenario. Build it, optionally submit more work, then ``run()``."""
+    """A data center running one scenario. Build it, optionally submit more work, then ``run()``.
 
-    def __init__(self, scenario: Scenario, base_dir=None):
+    The public methods take and give seconds; inside, time is integer ticks."""
+
+    def __init__(self, scenario: Scenario):
         from . import workloads  # a workload needs the simulation's API; import late
 
         self.scenario = scenario
         self.policy = scenario.resolved_policy()
+        p = self.policy
+        self._timeout = ticks(p.interactive_timeout)
+        self._system_max = ticks(p.system_max_time)
+        self._default_limit = maybe_ticks(p.default_max_execution_time)
+        self._open_timeout = maybe_ticks(p.open_timeout)
         self.env = SimEnv()
         self.backends = {b.name: BackendState(b.name) for b in scenario.backends}
         self.shares = {t.name: float(t.share) for t in scenario.tenants}
-        fs = self.policy.fair_share
-        self.meters = {t: UsageMeter(fs.usage, fs.window, fs.half_life) for t in self.shares}
+        fs = p.fair_share
+        self.meters = {t: UsageMeter(fs.usage, ticks(fs.window), ticks(fs.half_life))
+                       for t in self.shares}
         self.jobs: dict[str, Job] = {}
         self.sessions: dict[str, Session] = {}
         self.clients: list[Client] = []
@@ -176,40 +128,43 @@ class Simulation:
         self._auto_ids = count(1)
         self._pending: deque[Job] = deque()      # open-loop arrivals, by submit time
         self._finished = 0                       # jobs in a terminal status
-        self._unexecuted: list[Job] = []         # completed jobs whose results nobody awaits
-        self.qpus = {b.name: QPU(b, self.policy.timing) for b in scenario.backends}
-        if base_dir is None:
-            base_dir = scenario.base_dir  # the scenario file's folder, when loaded from one
-        self.payloads = Payloads(scenario, self.qpus, base_dir)
+        self.qpus = {b.name: QPU(b, p.timing) for b in scenario.backends}
+        self.payloads = Payloads(scenario, self.qpus)
+        self.payloads.build_all()   # a circuit that cannot be built refuses the scenario now
         self.iterations: list[tuple] = []        # closed-loop clients: one row per result
+        # Ids made up here (job-N, session-N) keep out of every id taken and every id a
+        # workload generates (the patterns validation checks explicit ids against).
+        self._spaces = [pattern for _, pattern in id_spaces(scenario)]
         workloads.install(self, scenario)
 
     # ------------------------------------------------------------------ public jobs API (R13)
 
     @property
     def now(self) -> float:
-        return self.env._now
+        """The simulated clock, in seconds."""
+        return self.env._now / TICKS_PER_SECOND
 
     def open_session(self, tenant: str, backend: str, *, mode: str = "dedicated",
                      session_id: Optional[str] = None, max_time: Optional[float] = None,
                      interactive_timeout: Optional[float] = None, open_at: Optional[float] = None,
                      workload: Optional[str] = None) -> Session:
-        """Create a session. It opens at ``open_at`` if given, else with its first job."""
+        """Create a session. It opens at ``open_at`` (seconds) if given, else with its first job."""
         self._check_names(tenant, backend)
         if mode not in ("dedicated", "batch"):
             raise ValueError(f"mode must be 'dedicated' or 'batch', not {mode!r}")
-        sid = session_id if session_id is not None else f"session-{next(self._auto_ids)}"
+        sid = session_id if session_id is not None else self._new_id("session", self.sessions)
         if sid in self.sessions:
             raise ValueError(f"session id {sid!r} is already used")
-        if max_time is not None and max_time > self.policy.system_max_time:
-            raise ValueError(f"max_time {max_time} exceeds the system limit "
+        max_ticks = maybe_ticks(max_time)
+        if max_ticks is not None and max_ticks > self._system_max:
+            raise ValueError(f"max_time {max_time:g} s exceeds the system limit "
                              f"{self.policy.system_max_time:g} s (R9)")
-        timeout = self.policy.interactive_timeout if interactive_timeout is None else interactive_timeout
-        s = Session(sid, tenant, backend, mode, max_time,
-                    float(timeout) if mode == "dedicated" else 0.0, workload)
+        timeout = self._timeout if interactive_timeout is None else ticks(interactive_timeout)
+        s = Session(sid, tenant, backend, mode, max_ticks,
+                    timeout if mode == "dedicated" else 0, workload)
         self.sessions[sid] = s
         if open_at is not None:
-            self.env.call_at(max(open_at, self.now), CONTROL, self._on_open_at, s)
+            self.env.call_at(max(ticks(open_at), self.env._now), CONTROL, self._on_open_at, s)
         return s
 
     def submit(self, tenant: str, backend: str, duration: Optional[float] = None, *,
@@ -219,9 +174,10 @@ class Simulation:
                max_time: Optional[float] = None, interactive_timeout: Optional[float] = None,
                max_execution_time: Optional[float] = None, workload: Optional[str] = None,
                iteration: Optional[int] = None, seed: Optional[int] = None) -> Job:
-        """Submit a job at ``at`` (default now). ``start_session=True`` opens a new session whose
-        first job this is (its id is ``job.session``); ``session_id`` adds it to that session. A
-        submission to an unknown, closed or expired session is rejected and recorded (R13).
+        """Submit a job at ``at`` seconds (default now). ``start_session=True`` opens a new
+        session whose first job this is (its id is ``job.session``); ``session_id`` adds it to
+        that session. A submission to an unknown, closed or expired session is rejected and
+        recorded (R13).
 
         ``work`` (an :class:`execution.Work`) is what it runs on Aer; without a ``duration`` its
         QPU time comes from the timing model."""
@@ -230,35 +186,33 @@ class Simulation:
             raise ValueError("give start_session or session_id, not both")
         if duration is None and work is None:
             raise ValueError("give a duration, or work to derive it from")
-        if duration is not None and duration < 0:
+        if duration is not None and not duration >= 0:
             raise ValueError(f"duration must be >= 0, not {duration}")
+        when = self.env._now if at is None else ticks(float(at))
+        if when < self.env._now:
+            raise ValueError(f"cannot submit at {seconds(when):g}: the clock is already at "
+                             f"{self.now:g}")
         if start_session:
             session_id = self.open_session(tenant, backend, mode=mode, max_time=max_time,
                                            interactive_timeout=interactive_timeout,
                                            workload=workload).id
-        when = self.now if at is None else float(at)
-        if when < self.now:
-            raise ValueError(f"cannot submit at {when}: the clock is already at {self.now}")
-        job = self._new_job(job_id, tenant, backend, when, duration, session_id,
-                            max_execution_time, workload, iteration, work, seed)
-        self.env.call_at(when, SUBMIT, self._on_submit_event, job)
-        return job
+        return self._submit(job_id, tenant, backend, when, maybe_ticks(duration), session_id,
+                            maybe_ticks(max_execution_time), workload, iteration, work, seed)
 
-    def price(self, backend: str, work) -> tuple[float, float]:
-        """(QPU seconds without compiling, compile seconds) of ``work`` on ``backend``."""
+    def price(self, backend: str, work) -> tuple[int, int]:
+        """(QPU ticks without compiling, compile ticks) of ``work`` on ``backend``."""
         if work.error is not None:
-            return 0.0, 0.0
-        return self.qpus[backend].qpu_seconds(work), self.policy.timing.compile_time
+            return 0, 0
+        return (ticks(self.qpus[backend].qpu_seconds(work)),
+                ticks(self.policy.timing.compile_time))
 
     def close(self, session_id: str, at: Optional[float] = None) -> None:
-        """R10: the session takes no new jobs from ``at`` (default now)."""
-        self.env.call_at(self.now if at is None else max(at, self.now), CONTROL,
-                         self._on_close, self._session(session_id))
+        """R10: the session takes no new jobs from ``at`` seconds (default now)."""
+        self._close_at(self._session(session_id), self._when(at))
 
     def cancel(self, session_id: str, at: Optional[float] = None) -> None:
-        """R11: cancel the session's queued jobs and end it at ``at`` (default now)."""
-        self.env.call_at(self.now if at is None else max(at, self.now), CONTROL,
-                         self._on_cancel, self._session(session_id))
+        """R11: cancel the session's queued jobs and end it at ``at`` seconds (default now)."""
+        self.env.call_at(self._when(at), CONTROL, self._on_cancel, self._session(session_id))
 
     def wait(self, job: Job) -> simpy.Event:
         """An event that fires when ``job`` reaches a terminal status."""
@@ -269,8 +223,9 @@ class Simulation:
         return job.done
 
     def session_details(self, session_id: str) -> dict:
-        """The session's state, with the keys the Qiskit Runtime client reports."""
+        """The session's state, with the keys the Qiskit Runtime client reports (seconds)."""
         s = self._session(session_id)
+        expires = s.expires_at()
         return {
             "id": s.id,
             "backend_name": s.backend,
@@ -278,29 +233,31 @@ class Simulation:
             "mode": s.mode,
             "state": s.state,
             "accepting_jobs": s.accepting and not s.ended,
-            "interactive_timeout": s.interactive_timeout if s.dedicated else None,
-            "max_time": s.max_time if s.max_time is not None else s.max_time_given,
-            "active_timeout": (None if s.expires_at() is None
-                               else max(0.0, s.expires_at() - self.now)),
-            "started_at": s.started_at,
-            "activated_at": s.activated_at if s.state == "active" else None,
-            "last_job_started": s.last_job_started,
-            "last_job_completed": s.last_job_completed,
-            "closed_at": s.closed_at if s.closed_at is not None else s.ended_at,
+            "interactive_timeout": seconds(s.interactive_timeout) if s.dedicated else None,
+            "max_time": maybe_seconds(s.max_time if s.max_time is not None
+                                      else s.max_time_given),
+            "active_timeout": (None if expires is None
+                               else seconds(max(0, expires - self.env._now))),
+            "started_at": maybe_seconds(s.started_at),
+            "activated_at": maybe_seconds(s.activated_at) if s.state == "active" else None,
+            "last_job_started": maybe_seconds(s.last_job_started),
+            "last_job_completed": maybe_seconds(s.last_job_completed),
+            "closed_at": maybe_seconds(s.closed_at if s.closed_at is not None else s.ended_at),
             "end_reason": s.end_reason or None,
-            "usage_time": self._session_usage(s),
+            "usage_time": seconds(self.session_usage(s)),
             "jobs_queued": len(s.queue),
         }
 
     def run(self, until: Optional[float] = None,
             progress: Optional[Callable[[int, int], None]] = None, every: int = 4096) -> None:
-        """Advance the simulation until ``until`` or, by default, until nothing is left to do.
+        """Advance the simulation until ``until`` seconds or, by default, until nothing is left
+        to do; a run to the end checks R16.
 
         ``progress(jobs_finished, jobs_expected)`` is called every ``every`` events.
         """
         env = self.env
         if until is not None:
-            env.run(until=until)
+            env.run(until=max(ticks(until), env._now))
             return
         if progress is None:
             env.run_all()
@@ -308,19 +265,21 @@ class Simulation:
             env.run_all(lambda: progress(self._finished, self.expected_jobs()), every)
         if progress is not None:
             progress(self._finished, self.expected_jobs())
-        self.execute_pending()
+        self.check_conservation()
+
+    def check_conservation(self) -> None:
+        """R16 at the end of a run: every job registered once and finished exactly once, with one
+        terminal event (``_finish`` writes both). Raises :class:`ConservationError`."""
+        unfinished = [j.id for j in self.jobs.values() if not j.terminal]
+        if unfinished or self._finished != len(self.jobs):
+            raise ConservationError(
+                f"R16: {len(self.jobs)} jobs submitted, {self._finished} reached a terminal "
+                f"status; not finished: {', '.join(unfinished[:5]) or 'none'}")
 
     def execute(self, job: Job) -> None:
         """Run a completed job's PUBs on Aer now and attach the result."""
         job.result = self.qpus[job.backend].execute(job.work, job.seed)
         job.summary = summarize(job.work, job.result)
-
-    def execute_pending(self) -> None:
-        """Run the completed jobs nobody waited on (policy execution: all), in completion order.
-        Identical work is memoised, so repeated circuits cost one Aer call."""
-        pending, self._unexecuted = self._unexecuted, []
-        for job in pending:
-            self.execute(job)
 
     def seed_for(self, job_id: str) -> int:
         return job_seed(self.scenario.seed, job_id)
@@ -334,7 +293,7 @@ class Simulation:
     def settle(self) -> None:
         """Process everything due at the current instant, without advancing the clock."""
         env = self.env
-        while env._queue and env.peek() == env.now:
+        while env._queue and env.peek() == env._now:
             env.step()
 
     def run_until_done(self, job: Job) -> Job:
@@ -344,6 +303,9 @@ class Simulation:
         return job
 
     # ------------------------------------------------------------------ building blocks
+
+    def _when(self, at: Optional[float]) -> int:
+        return self.env._now if at is None else max(ticks(at), self.env._now)
 
     def _check_names(self, tenant: str, backend: str) -> None:
         if tenant not in self.shares:
@@ -357,37 +319,54 @@ class Simulation:
         except KeyError:
             raise KeyError(f"unknown session {session_id!r}") from None
 
-    def _new_job(self, job_id, tenant, backend, submit_time, duration, session_id,
-                 max_execution_time, workload=None, iteration=None, work=None,
-                 seed=None) -> Job:
-        jid = job_id if job_id is not None else f"job-{next(self._auto_ids)}"
-        if jid in self.jobs:
-            raise ValueError(f"job id {jid!r} is already used")
-        compile_time = 0.0
+    def _new_id(self, prefix: str, taken: dict) -> str:
+        """``prefix-N``: an id no job or session has and no workload will generate (``prefix_N``
+        if a workload named ``prefix`` generates every ``prefix-N``)."""
+        sep = "_" if any(p.fullmatch(f"{prefix}-1") and p.fullmatch(f"{prefix}-2")
+                         for p in self._spaces) else "-"
+        while True:
+            candidate = f"{prefix}{sep}{next(self._auto_ids)}"
+            if candidate not in taken and not any(p.fullmatch(candidate) for p in self._spaces):
+                return candidate
+
+    def register(self, job: Job) -> Job:
+        """The one way a job becomes known: under an id no other job has (R16)."""
+        if job.id in self.jobs:
+            raise ValueError(f"job id {job.id!r} is already used")
+        self.jobs[job.id] = job
+        return job
+
+    def _submit(self, job_id, tenant, backend, when: int, duration: Optional[int], session_id,
+                limit: Optional[int], workload=None, iteration=None, work=None,
+                seed=None) -> Job:
+        """Make, register and schedule a job submitted at tick ``when``."""
+        jid = job_id if job_id is not None else self._new_id("job", self.jobs)
+        compile_ticks = 0
         if duration is None:
-            duration, compile_time = self.price(backend, work)
-        job = Job(jid, tenant, backend, submit_time, duration, session_id,
-                  max_execution_time, workload, iteration,
-                  keys=work.keys if work is not None else (), compile_time=compile_time,
+            duration, compile_ticks = self.price(backend, work)
+        job = Job(jid, tenant, backend, when, duration, session_id, limit, workload, iteration,
+                  keys=work.keys if work is not None else (), compile_ticks=compile_ticks,
                   work=work, seed=self.seed_for(jid) if seed is None else seed)
-        self.jobs[jid] = job
+        self.register(job)
+        self.env.call_at(when, SUBMIT, self._on_submit_event, job)
         return job
 
     def _add_arrivals(self, jobs: Iterable[Job]) -> None:
         """Queue open-loop arrivals (sorted by submit time, stable) behind one feeder event."""
+        register, pending = self.register, self._pending
         for job in jobs:
-            self.jobs[job.id] = job
-            self._pending.append(job)
-        if self._pending:
-            self.env.call_at(self._pending[0].submit_time, SUBMIT, self._feed)
+            register(job)
+            pending.append(job)
+        if pending:
+            self.env.call_at(pending[0].submit_tick, SUBMIT, self._feed)
 
     def _feed(self, _event) -> None:
         pending = self._pending
         now = self.env._now
-        while pending and pending[0].submit_time <= now:
+        while pending and pending[0].submit_tick <= now:
             self._arrive(pending.popleft())
         if pending:
-            self.env.call_at(pending[0].submit_time, SUBMIT, self._feed)
+            self.env.call_at(pending[0].submit_tick, SUBMIT, self._feed)
 
     def _log(self, event: str, backend: str, session_id, job_id, tenant, detail: str) -> None:
         self.events.append((self.env._now, backend, event, session_id, job_id, tenant, detail))
@@ -399,10 +378,17 @@ class Simulation:
             b.dispatch_pending = True
             self.env.call_at(self.env._now, DISPATCH, self._on_dispatch, b)
 
-    def _finish(self, job: Job, status: str, reason: str = "") -> None:
+    def _finish(self, job: Job, status: str, reason: str, detail: str) -> None:
+        """The job's one terminal status and its one terminal event (R16)."""
+        if job.finish_tick is not None:
+            raise ConservationError(f"R16: job {job.id} would end twice ({job.status}, then "
+                                    f"{status})")
+        now = self.env._now
+        self.events.append((now, job.backend, TERMINAL_EVENTS[status], job.session, job.id,
+                            job.tenant, detail))
         job.status = status
         job.reason = reason
-        job.finished_at = self.env._now
+        job.finish_tick = now
         self._finished += 1
         if job.done is not None:
             job.done.succeed(job)
@@ -420,8 +406,7 @@ class Simulation:
         sid = job.session
         if job.work is not None and job.work.error is not None:
             # The service validates PUBs on submission: such a job fails before it queues.
-            self._log("job_failed", b.name, sid, job.id, job.tenant, job.work.error)
-            self._finish(job, "failed", job.work.error)
+            self._finish(job, "failed", job.work.error, job.work.error)
             return
         if sid is None:
             job.status = "queued"
@@ -450,7 +435,7 @@ class Simulation:
             if s.dedicated:
                 detail = f"session {sid} is active: runs next, ahead of fair share (R5)"
             else:
-                heappush(b.batch_heap, (job.submit_time, job.seq, job))
+                heappush(b.batch_heap, (job.submit_tick, job.seq, job))
                 detail = f"batch {sid} has started: runs ahead of the fair-share queue (R14)"
         elif s.state == "inactive":
             detail = f"session {sid} is inactive: waits in the fair-share queue, no priority (R7)"
@@ -460,8 +445,7 @@ class Simulation:
         self._mark(b)
 
     def _reject(self, job: Job, reason: str) -> None:
-        self._log("job_rejected", job.backend, job.session, job.id, job.tenant, reason)
-        self._finish(job, "rejected", reason)
+        self._finish(job, "rejected", reason, reason)
 
     # ------------------------------------------------------------------ decisions
 
@@ -490,7 +474,7 @@ class Simulation:
                     s.idle_token += 1
                     self._log("session_waiting", b.name, s.id, None, s.tenant,
                               f"R6: {s.id} has no queued job; {b.name} stays reserved for up to "
-                              f"{s.interactive_timeout:g} s")
+                              f"{seconds(s.interactive_timeout):g} s")
                     self.env.call_at(now + s.interactive_timeout, TIMER, self._on_idle_timeout,
                                      (s, s.idle_token))
                     return
@@ -526,30 +510,30 @@ class Simulation:
             why = f"lowest usage/share of {len(heads)} tenants waiting"
         b.fs[job.tenant].popleft()
         self._start(b, job, "R3",
-                    f"R3 fair share: {job.tenant} usage {used:.6g} s / share "
-                    f"{self.shares[job.tenant]:g} = {ratio:.6g}, {why}")
+                    f"R3 fair share: {job.tenant} usage {used / TICKS_PER_SECOND:.6g} s / share "
+                    f"{self.shares[job.tenant]:g} = {ratio / TICKS_PER_SECOND:.6g}, {why}")
 
     def _start(self, b: BackendState, job: Job, rule: str, detail: str) -> None:
         now = self.env._now
         s = self.sessions[job.session] if job.session is not None else None
-        run = job.duration
-        if job.compile_time:
+        run = job.duration_ticks
+        if job.compile_ticks:
             if s is not None and job.keys and s.compiled.issuperset(job.keys):
                 job.compiled = "hit"
                 detail += f"; R15: its circuits were compiled earlier in {s.id}"
             else:
                 job.compiled = "miss"
-                run += job.compile_time
+                run += job.compile_ticks
                 if s is not None:
                     s.compiled.update(job.keys)
-        limit = job.max_execution_time
+        limit = job.limit_ticks
         if limit is None:
-            limit = self.policy.default_max_execution_time
+            limit = self._default_limit
         stopped = limit is not None and run > limit  # R12
         if stopped:
             run = limit
         job.status = "running"
-        job.start_time = now
+        job.start_tick = now
         job.rule = rule
         b.running = job
         self.events.append((now, b.name, "job_started", job.session, job.id, job.tenant, detail))
@@ -592,24 +576,23 @@ class Simulation:
             s.state = "active"
             b = self.backends[s.backend]
             for job in s.queue:
-                heappush(b.batch_heap, (job.submit_time, job.seq, job))
+                heappush(b.batch_heap, (job.submit_tick, job.seq, job))
         kind = "session" if s.dedicated else "batch"
         self._log("session_started", s.backend, s.id, first.id, s.tenant,
                   f"R4: first job {first.id} started; {kind} active, max time "
-                  f"{s.max_time:g} s runs from now (R9)")
+                  f"{seconds(s.max_time):g} s runs from now (R9)")
         s.expire_event = self.env.call_at(now + s.max_time, TIMER, self._on_expire, s)
 
-    def _max_time(self, s: Session, first: Job) -> float:
-        p = self.policy
+    def _max_time(self, s: Session, first: Job) -> int:
         if s.max_time_given is not None:
-            return min(s.max_time_given, p.system_max_time)
-        if p.max_time_rule == "first_job":
-            met = first.max_execution_time
-            if met is None:
-                met = p.default_max_execution_time
-            if met is not None:
-                return min(met, p.system_max_time)
-        return p.system_max_time
+            return min(s.max_time_given, self._system_max)
+        if self.policy.max_time_rule == "first_job":
+            limit = first.limit_ticks
+            if limit is None:
+                limit = self._default_limit
+            if limit is not None:
+                return min(limit, self._system_max)
+        return self._system_max
 
     # ------------------------------------------------------------------ completions
 
@@ -617,37 +600,35 @@ class Simulation:
         job, stopped = event._value
         if job.status != "running":  # cancelled while running: it already left the QPU
             return
-        now = self.env._now
-        ran = now - job.start_time
+        ran = self.env._now - job.start_tick
         if stopped:
-            reason = f"max execution time ({ran:g} s) reached (R12)"
-            self._log("job_failed", job.backend, job.session, job.id, job.tenant, reason)
-            status, why = "failed", "max execution time"
-        else:
-            self.events.append((now, job.backend, "job_completed", job.session, job.id,
-                                job.tenant, f"ran {ran:g} s"))
-            if job.work is not None and self.policy.execution != "none":
-                if job.done is not None:  # someone waits on the result: run it now
-                    self.execute(job)
-                elif self.policy.execution == "all":
-                    self._unexecuted.append(job)
-            status, why = "completed", ""
-        self._off_qpu(job, status, why)
+            reason = f"max execution time ({seconds(ran):g} s) reached (R12)"
+            self._off_qpu(job, "failed", "max execution time", reason)
+            return
+        if job.work is not None and (self.policy.execution == "all" or (
+                self.policy.execution == "interactive" and job.done is not None)):
+            try:
+                self.execute(job)
+            except Exception as exc:  # noqa: BLE001 - whatever Aer raises, this job failed
+                why = f"execution failed on Aer: {first_line(exc)}"
+                self._off_qpu(job, "failed", why, why)
+                return
+        self._off_qpu(job, "completed", "", f"ran {seconds(ran):g} s")
 
-    def _off_qpu(self, job: Job, status: str, reason: str) -> None:
+    def _off_qpu(self, job: Job, status: str, reason: str, detail: str) -> None:
         """A running job leaves its QPU: charge it, free the backend, tidy its session."""
         now = self.env._now
         b = self.backends[job.backend]
         b.running = None
-        b.busy_time += now - job.start_time
+        b.busy_time += now - job.start_tick
         b.jobs_run += 1
-        job.end_time = now
+        job.end_tick = now
         s = self.sessions[job.session] if job.session is not None else None
         if s is None or not s.dedicated:
             self.meters[job.tenant].close(now)
             if s is not None:
-                s.usage += now - job.start_time
-        self._finish(job, status, reason)
+                s.usage += now - job.start_tick
+        self._finish(job, status, reason, detail)
         if s is not None:
             s.running = None
             s.last_job_completed = now
@@ -662,24 +643,21 @@ class Simulation:
     def cancel_job(self, job: Job, at: Optional[float] = None) -> None:
         """Cancel one job (the client's ``job.cancel()``): a queued job is withdrawn, a running
         one stops now and frees the QPU."""
-        self.env.call_at(self.now if at is None else max(at, self.now), CONTROL,
-                         self._on_cancel_job, job)
+        self.env.call_at(self._when(at), CONTROL, self._on_cancel_job, job)
 
     def _on_cancel_job(self, event) -> None:
         job = event._value
         if job.terminal:
             return
         if job.status == "running":
-            self._log("job_cancelled", job.backend, job.session, job.id, job.tenant,
-                      "cancel(): stopped while running")
-            self._off_qpu(job, "cancelled", "cancelled by the user")
+            self._off_qpu(job, "cancelled", "cancelled by the user",
+                          "cancel(): stopped while running")
             return
-        self._log("job_cancelled", job.backend, job.session, job.id, job.tenant,
-                  "cancel(): withdrawn from the queue")
         s = self.sessions.get(job.session) if job.session is not None else None
         if s is not None and job in s.queue:
             s.queue.remove(job)  # rare and user-driven: a linear removal is fine
-        self._finish(job, "cancelled", "cancelled by the user")
+        self._finish(job, "cancelled", "cancelled by the user",
+                     "cancel(): withdrawn from the queue")
         if s is not None and not s.ended and not s.accepting and not s.queue and s.running is None:
             self._end(s, "closed", "R10: closed and its last job is gone: ends at once")
 
@@ -695,14 +673,14 @@ class Simulation:
         if s.opened_at is not None or s.ended:
             return
         self._open(s)
-        if self.policy.open_timeout is not None:
-            self.env.call_at(self.env._now + self.policy.open_timeout, TIMER,
+        if self._open_timeout is not None:
+            self.env.call_at(self.env._now + self._open_timeout, TIMER,
                              self._on_open_timeout, s)
 
     def _on_open_timeout(self, event) -> None:
         s = event._value
         if s.jobs_submitted == 0 and not s.ended:
-            self._end(s, "closed", f"no job within {self.policy.open_timeout:g} s of opening "
+            self._end(s, "closed", f"no job within {seconds(self._open_timeout):g} s of opening "
                                    f"(policy open_timeout)")
 
     def _on_idle_timeout(self, event) -> None:
@@ -711,7 +689,7 @@ class Simulation:
         if (token == s.idle_token and s.idle_since is not None and s.holding and not s.ended
                 and not s.queue):
             self._deactivate(s, f"R6: no job within the interactive timeout "
-                                f"({s.interactive_timeout:g} s); fair share resumes")
+                                f"({seconds(s.interactive_timeout):g} s); fair share resumes")
 
     def _deactivate(self, s: Session, detail: str) -> None:
         now = self.env._now
@@ -737,7 +715,10 @@ class Simulation:
     def _on_expire(self, event) -> None:
         s = event._value
         if not s.ended:
-            self._end(s, "expired", f"R9: maximum time {s.max_time:g} s reached")
+            self._end(s, "expired", f"R9: maximum time {seconds(s.max_time):g} s reached")
+
+    def _close_at(self, s: Session, at: int) -> None:
+        self.env.call_at(at, CONTROL, self._on_close, s)
 
     def _on_close(self, event) -> None:
         s = event._value
@@ -767,13 +748,12 @@ class Simulation:
         s.ended_at = now
         # Only expiry and cancel() can leave jobs queued: close() ends an empty session (R10).
         if reason == "expired":
-            status, why, event, rule = "failed", "session expired", "job_failed", "R9"
+            status, why, rule = "failed", "session expired", "R9"
         else:
-            status, why, event, rule = "cancelled", "session cancelled", "job_cancelled", "R11"
+            status, why, rule = "cancelled", "session cancelled", "R11"
         while s.queue:
             job = s.queue.popleft()
-            self._log(event, s.backend, s.id, job.id, job.tenant, f"{why} ({rule})")
-            self._finish(job, status, why)
+            self._finish(job, status, why, f"{why} ({rule})")
         if s.idle_since is not None:
             s.reserved_idle += now - s.idle_since
             s.idle_since = None
@@ -781,47 +761,45 @@ class Simulation:
         if s.holding and s.running is None:
             self._release(s)
 
-    def _session_usage(self, s: Session) -> float:
-        """Usage charged to a session so far, counting a hold or job still in progress."""
+    def session_usage(self, s: Session) -> int:
+        """Ticks charged to a session so far, counting a hold or job still in progress."""
         now = self.env._now
         usage = s.usage
         if s.holding:
             usage += now - s.activated_at
         elif not s.dedicated and s.running is not None:
-            usage += now - s.running.start_time
+            usage += now - s.running.start_tick
         return usage
 
     # ------------------------------------------------------------------ closed-loop clients
 
-    def add_client(self, client: Client, start: float, durations, think_times,
-                   session: Optional[dict], close: bool, max_execution_time=None, item=None,
-                   algorithm=None, seed: int = 0):
-        """A client that submits, waits for the result, thinks, and submits again.
+    def add_client(self, client: Client, start: int, durations, think_times,
+                   session: Optional[dict], close: bool, limit=None, item=None,
+                   algorithm=None, seed: int = 0, x0=None):
+        """A client that submits, waits for the result, thinks, and submits again. ``start``,
+        ``durations`` (None: from the timing model) and ``think_times`` are in ticks.
 
         With ``item`` (a workload naming a circuit) each job carries that circuit's PUB; with an
-        ``algorithm`` the next job's parameters come from an optimizer fed the real result of
-        the previous one.
+        ``algorithm`` the next job's parameters come from an optimizer, started at ``x0``, fed
+        the real result of the previous one.
         """
         self.clients.append(client)
         client.target = algorithm.target if algorithm is not None else None
         self.env.process(self._client_loop(client, start, durations, think_times, session,
-                                           close, max_execution_time, item, algorithm, seed))
+                                           close, limit, item, algorithm, seed, x0))
 
-    def _client_loop(self, c: Client, start, durations, think_times, session, close, met,
-                     item, algorithm, seed):
+    def _client_loop(self, c: Client, start, durations, think_times, session, close, limit,
+                     item, algorithm, seed, x0):
         from . import algorithms
 
         env = self.env
-        if start > env.now:
+        if start > env._now:
             yield env.call_at(start, SUBMIT, _noop)
-        c.started_at = env.now
+        c.started_at = env._now
         c.status = "running"
         opt = cost = None
         if algorithm is not None:
-            primitive = item.primitive or "sampler"
-            n = self.payloads.logical(item.circuit, primitive)[0].num_parameters
-            opt = algorithms.AskTellMinimizer(algorithms.initial_point(algorithm.x0, n, seed),
-                                              algorithm.optimizer, algorithm.maxiter)
+            opt = algorithms.AskTellMinimizer(x0, algorithm.optimizer, algorithm.maxiter)
             if algorithm.name == "vqe":
                 cost = algorithms.energy
             else:
@@ -842,24 +820,23 @@ class Simulation:
                 work = None
                 if item is not None:
                     work = self.payloads.work(item, c.backend, item.shots, jseed, parameters=x)
-                job = self.submit(c.tenant, c.backend, durations[i], work=work, job_id=jid,
-                                  session_id=c.session_id, max_execution_time=met,
-                                  workload=c.workload, iteration=i + 1, seed=jseed)
+                job = self._submit(jid, c.tenant, c.backend, env._now, durations[i],
+                                   c.session_id, limit, c.workload, i + 1, work, jseed)
                 c.job_ids.append(jid)
                 yield self.wait(job)
                 if job.status != "completed":
                     c.status = f"stopped: {job.id} {job.status}"
                     break
                 c.completed_iterations += 1
-                c.finished_at = env.now
+                c.finished_at = env._now
                 if opt is not None:
                     value = cost(job.result)
                     opt.tell(value)
-                    c.record(value, env.now, algorithm.tolerance)
-                    self.iterations.append((c.id, i + 1, job.id, job.submit_time, env.now,
+                    c.record(value, env._now, algorithm.tolerance)
+                    self.iterations.append((c.id, i + 1, job.id, job.submit_tick, env._now,
                                             value, ",".join(f"{v:.6g}" for v in x)))
                 if i + 1 < c.iterations and think_times[i] > 0:
-                    yield env.call_at(env.now + think_times[i], SUBMIT, _noop)
+                    yield env.call_at(env._now + think_times[i], SUBMIT, _noop)
             if c.status == "running":
                 c.status = "done"
         finally:
@@ -867,8 +844,9 @@ class Simulation:
                 opt.close()
         # The context manager's exit: close() as soon as the loop ends (R10).
         if close and c.session_id is not None:
-            self.close(c.session_id)
+            self._close_at(self.sessions[c.session_id], env._now)
 
 
 def _noop(_event) -> None:
     pass
+

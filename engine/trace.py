@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Iterable
 import numpy as np
 import pandas as pd
 
+from .kernel import TICKS_PER_SECOND
+
 if TYPE_CHECKING:
     from .sim import Simulation
 
@@ -41,10 +43,21 @@ def _nan(x):
     return np.nan if x is None else x
 
 
+def _secs(values) -> np.ndarray:
+    """Ticks (ints, or None for never) as float seconds, NaN for never."""
+    arr = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    return arr / TICKS_PER_SECOND
+
+
+def _sec(t):
+    return np.nan if t is None else t / TICKS_PER_SECOND
+
+
 def events_frame(sim: "Simulation") -> pd.DataFrame:
     ev = sim.events
     df = pd.DataFrame(ev, columns=["time", "backend", "event", "session_id", "job_id", "tenant",
                                    "detail"])
+    df["time"] = df["time"].to_numpy(dtype=np.float64) / TICKS_PER_SECOND
     df["seq"] = np.arange(len(df), dtype=np.int64)
     return df[EVENT_COLUMNS]
 
@@ -53,30 +66,29 @@ def jobs_frame(sim: "Simulation") -> pd.DataFrame:
     """One row per job, in submission order (jobs never submitted last)."""
     jobs = sorted(sim.jobs.values(), key=lambda j: (j.seq < 0, j.seq))
     modes = {sid: s.mode for sid, s in sim.sessions.items()}
-    f64 = np.float64
-    start = np.array([_nan(j.start_time) for j in jobs], dtype=f64)
-    end = np.array([_nan(j.end_time) for j in jobs], dtype=f64)
-    submit = np.array([j.submit_time for j in jobs], dtype=f64)
-    ran = ~np.isnan(start)
+    start = _secs(j.start_tick for j in jobs)
+    # Spans from exact tick differences, not from differences of rounded seconds.
+    ran = [j.start_tick is not None for j in jobs]
     df = pd.DataFrame({
         "job_id": [j.id for j in jobs],
         "tenant": [j.tenant for j in jobs],
         "backend": [j.backend for j in jobs],
         "session_id": [j.session for j in jobs],
-        "submit_time": submit,
+        "submit_time": _secs(j.submit_tick for j in jobs),
         "start_time": start,
-        "end_time": end,
+        "end_time": _secs(j.end_tick for j in jobs),
         "status": [j.status for j in jobs],
         "reason": [j.reason for j in jobs],
         "mode": ["job" if j.session is None else modes.get(j.session, "unknown") for j in jobs],
-        "duration": np.array([j.duration for j in jobs], dtype=f64),
-        "qpu_time": np.where(ran, end - start, np.nan),
-        "wait": np.where(ran, start - submit, np.nan),
-        "turnaround": end - submit,
+        "duration": _secs(j.duration_ticks for j in jobs),
+        "qpu_time": _secs(j.end_tick - j.start_tick if r else None for j, r in zip(jobs, ran)),
+        "wait": _secs(j.start_tick - j.submit_tick if r else None for j, r in zip(jobs, ran)),
+        "turnaround": _secs(j.end_tick - j.submit_tick if j.end_tick is not None else None
+                            for j in jobs),
         "rule": [j.rule for j in jobs],
-        "max_execution_time": np.array([_nan(j.max_execution_time) for j in jobs], dtype=f64),
+        "max_execution_time": _secs(j.limit_ticks for j in jobs),
         "compiled": [j.compiled for j in jobs],
-        "finished_at": np.array([_nan(j.finished_at) for j in jobs], dtype=f64),
+        "finished_at": _secs(j.finish_tick for j in jobs),
         "workload": [j.workload for j in jobs],
         "iteration": pd.array([j.iteration for j in jobs], dtype="Int64"),
         "circuit": [j.work.meta.get("circuit", "") if j.work is not None else "" for j in jobs],
@@ -92,12 +104,13 @@ def sessions_frame(sim: "Simulation") -> pd.DataFrame:
     rows = []
     for s in sim.sessions.values():
         rows.append((
-            s.id, s.tenant, s.backend, s.mode, _nan(s.started_at), _nan(s.ended_at),
-            s.end_reason, s.max_time if s.max_time is not None else _nan(s.max_time_given),
-            sim._session_usage(s), s.state,
-            s.interactive_timeout if s.dedicated else np.nan, _nan(s.opened_at),
-            _nan(s.closed_at), s.jobs_submitted, s.active_time, s.reserved_idle, s.end_detail,
-            s.workload,
+            s.id, s.tenant, s.backend, s.mode, _sec(s.started_at), _sec(s.ended_at),
+            s.end_reason,
+            _sec(s.max_time if s.max_time is not None else s.max_time_given),
+            _sec(sim.session_usage(s)), s.state,
+            _sec(s.interactive_timeout) if s.dedicated else np.nan, _sec(s.opened_at),
+            _sec(s.closed_at), s.jobs_submitted, _sec(s.active_time), _sec(s.reserved_idle),
+            s.end_detail, s.workload,
         ))
     return pd.DataFrame(rows, columns=SESSION_COLUMNS)
 
@@ -106,15 +119,18 @@ def clients_frame(sim: "Simulation") -> pd.DataFrame:
     rows = []
     for c in sim.clients:
         rows.append((c.id, c.workload, c.tenant, c.backend, c.mode, c.session_id, c.iterations,
-                     c.completed_iterations, _nan(c.started_at), _nan(c.finished_at),
-                     _nan(c.time_to_solution()), c.status, _nan(c.target), _nan(c.best_value),
+                     c.completed_iterations, _sec(c.started_at), _sec(c.finished_at),
+                     _sec(c.time_to_solution()), c.status, _nan(c.target), _nan(c.best_value),
                      _nan(c.final_value)))
     return pd.DataFrame(rows, columns=CLIENT_COLUMNS)
 
 
 def iterations_frame(sim: "Simulation") -> pd.DataFrame:
     """Closed-loop clients: the value each result gave, when, for which parameters."""
-    return pd.DataFrame(sim.iterations, columns=ITERATION_COLUMNS)
+    df = pd.DataFrame(sim.iterations, columns=ITERATION_COLUMNS)
+    for col in ("submit_time", "result_time"):
+        df[col] = df[col].to_numpy(dtype=np.float64) / TICKS_PER_SECOND
+    return df
 
 
 def results_frame(sim: "Simulation") -> pd.DataFrame:

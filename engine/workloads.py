@@ -14,13 +14,15 @@ trace does not depend on the order in which the simulation asks for them (R17).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 
 from .execution import job_seed
 from .job import Job
+from .kernel import TICKS_PER_SECOND, maybe_ticks, ticks
 from .model import (
+    MAX_TIME,
     BackgroundWorkload,
     BatchWorkload,
     ExponentialDist,
@@ -30,6 +32,7 @@ from .model import (
     LognormalDist,
     PoissonArrivals,
     Scenario,
+    ScenarioError,
     UniformDist,
 )
 from .timing import job_duration
@@ -52,9 +55,18 @@ def draw(dist, rng: np.random.Generator, n: int) -> np.ndarray:
     raise TypeError(f"unknown distribution {dist!r}")
 
 
+def to_ticks(values: np.ndarray, where: str) -> list[int]:
+    """Seconds drawn or computed for a workload, as ticks; refused past :data:`MAX_TIME`."""
+    values = np.asarray(values, dtype=float)
+    if values.size and not values.max() <= MAX_TIME:
+        raise ScenarioError(where, float(values.max()),
+                            f"a drawn or computed time passes the {MAX_TIME:g} s limit")
+    return np.rint(values * TICKS_PER_SECOND).astype(np.int64).tolist()
+
+
 def arrival_times(arrivals, rng: np.random.Generator, start: float, count=None,
                   until=None) -> np.ndarray:
-    """Arrival instants from ``start``: ``count`` of them, or all before ``until``."""
+    """Arrival instants (seconds) from ``start``: ``count`` of them, or all before ``until``."""
     poisson = isinstance(arrivals, PoissonArrivals)
     if count is not None:
         if count == 0:
@@ -99,32 +111,34 @@ def install(sim: "Simulation", scenario: Scenario) -> None:
     arrivals: list[Job] = [_explicit(sim, j) for j in scenario.jobs]
     for index, (w, name) in enumerate(zip(scenario.workloads, scenario.workload_names())):
         seq = _stream(scenario, index, w)
+        where = f"workloads[{index}]"
         if isinstance(w, BackgroundWorkload):
-            arrivals.extend(_background(sim, w, name, np.random.default_rng(seq)))
+            arrivals.extend(_background(sim, w, name, np.random.default_rng(seq), where))
         elif isinstance(w, BatchWorkload):
-            arrivals.extend(_batch(sim, w, name, np.random.default_rng(seq)))
+            arrivals.extend(_batch(sim, w, name, np.random.default_rng(seq), where))
         elif isinstance(w, InteractiveWorkload):
-            _clients(sim, w, name, seq)
+            _clients(sim, w, name, seq, where)
         elif isinstance(w, ReplayWorkload):
             arrivals.extend(_replay(sim, scenario, w, name, index))
-    arrivals.sort(key=lambda job: job.submit_time)  # stable: file order within an instant
+    arrivals.sort(key=lambda job: job.submit_tick)  # stable: file order within an instant
     sim._add_arrivals(arrivals)
 
 
-def _job(sim: "Simulation", item, job_id: str, tenant: str, backend: str, submit: float,
-         duration, session, met, workload=None, iteration=None, seed=None) -> Job:
-    """A job with its work (when the item names a circuit) and its QPU time: ``duration`` if
-    given, else the timing model's price of its circuits."""
+def _job(sim: "Simulation", item, job_id: str, tenant: str, backend: str, submit: int,
+         duration: Optional[int], session, limit: Optional[int], workload=None, iteration=None,
+         seed=None) -> Job:
+    """A job (ticks in) with its work, when the item names a circuit, and its QPU time:
+    ``duration`` if given, else the timing model's price of its circuits."""
     seed = sim.seed_for(job_id) if seed is None else seed
     work = None
-    if item.circuit is not None:
+    if item is not None and item.circuit is not None:
         work = sim.payloads.work(item, backend, item.shots, seed)
-    compile_time = 0.0
+    compile_ticks = 0
     if duration is None:
-        duration, compile_time = sim.price(backend, work)
-    return Job(job_id, tenant, backend, submit, float(duration), session, met, workload,
+        duration, compile_ticks = sim.price(backend, work)
+    return Job(job_id, tenant, backend, submit, duration, session, limit, workload,
                iteration, keys=work.keys if work is not None else (),
-               compile_time=compile_time, work=work, seed=seed)
+               compile_ticks=compile_ticks, work=work, seed=seed)
 
 
 def _explicit(sim: "Simulation", j) -> Job:
@@ -134,40 +148,33 @@ def _explicit(sim: "Simulation", j) -> Job:
     if duration is None and (j.circuit is None or j.circuit_duration is not None):
         # The shape-only timing model: no circuit, or a circuit duration given by hand.
         duration, compile_time = job_duration(j, timing)
-    job = _job(sim, j, j.id, j.tenant, j.backend, j.submit, duration, j.session,
-               j.max_execution_time)
+    job = _job(sim, j, j.id, j.tenant, j.backend, ticks(j.submit), maybe_ticks(duration),
+               j.session, maybe_ticks(j.max_execution_time))
     if compile_time is not None:
-        job.compile_time = compile_time
+        job.compile_ticks = ticks(compile_time)
     return job
 
 
 def _replay(sim: "Simulation", scenario: Scenario, w: ReplayWorkload, name: str,
             index: int) -> list[Job]:
     """A recorded trace's jobs (and its chains as sessions); see engine/replay.py."""
-    from pathlib import Path
-
     from . import replay
 
-    path = Path(w.trace)
-    base = sim.payloads.base_dir
-    if not path.is_absolute() and base is not None:
-        path = Path(base) / path
-    trace = replay.load(path, w.format, name=name,
-                        tenants={t.name for t in scenario.tenants}, default_tenant=w.tenant,
-                        backends=w.backends, tenant_by=w.tenant_by, start=w.start,
-                        time_scale=w.time_scale, limit=w.limit,
-                        where=f"workloads[{index}].trace", source=w.trace)
-    last: dict[str, float] = {}
-    for job in trace.jobs:
+    trace = replay.load(scenario, index, name)
+    last: dict[str, int] = {}
+    jobs = []
+    limit = maybe_ticks(w.max_execution_time)
+    for j in trace.jobs:
+        job = Job(j.id, j.tenant, j.backend, ticks(j.submit), ticks(j.duration), j.session,
+                  maybe_ticks(j.max_execution_time) if j.max_execution_time is not None
+                  else limit, name, None, seed=job_seed(scenario.seed, j.id))
+        jobs.append(job)
         if job.session is not None:
-            last[job.session] = max(last.get(job.session, 0.0), job.submit)
+            last[job.session] = max(last.get(job.session, 0), job.submit_tick)
     for sid, (tenant, backend) in trace.sessions.items():
-        sim.open_session(tenant, backend, mode=w.session_mode, session_id=sid, workload=name)
-        sim.close(sid, at=last[sid])  # the chain's last job ends the session (R10)
-    return [Job(j.id, j.tenant, j.backend, j.submit, j.duration, j.session,
-                j.max_execution_time if j.max_execution_time is not None
-                else w.max_execution_time, name, None, seed=job_seed(scenario.seed, j.id))
-            for j in trace.jobs]
+        s = sim.open_session(tenant, backend, mode=w.session_mode, session_id=sid, workload=name)
+        sim._close_at(s, last[sid])  # the chain's last job ends the session (R10)
+    return jobs
 
 
 def _pick_backends(w, rng: np.random.Generator, n: int) -> list[str]:
@@ -177,47 +184,52 @@ def _pick_backends(w, rng: np.random.Generator, n: int) -> list[str]:
     return [names[i] for i in rng.integers(0, len(names), n)]
 
 
-def _durations(w, rng: np.random.Generator, n: int) -> list:
+def _durations(w, rng: np.random.Generator, n: int, where: str) -> list:
+    """``n`` QPU durations in ticks, or Nones when the timing model decides."""
     dist = w.duration_dist()
-    return [None] * n if dist is None else draw(dist, rng, n).tolist()
+    return [None] * n if dist is None else to_ticks(draw(dist, rng, n), f"{where}.duration")
 
 
 def _background(sim: "Simulation", w: BackgroundWorkload, name: str,
-                rng: np.random.Generator) -> list[Job]:
-    times = arrival_times(w.arrivals, rng, w.start, w.count, w.until)
+                rng: np.random.Generator, where: str) -> list[Job]:
+    times = to_ticks(arrival_times(w.arrivals, rng, w.start, w.count, w.until),
+                     f"{where}.arrivals")
     n = len(times)
-    durations = _durations(w, rng, n)
+    durations = _durations(w, rng, n, where)
     backends = _pick_backends(w, rng, n)
     seeds = rng.integers(0, 2**31, n).tolist()
-    times = times.tolist()
+    limit = maybe_ticks(w.max_execution_time)
     if w.circuit is None and all(d is not None for d in durations):
         # Duration-only load (the common bulk case): build the jobs directly.
-        tenant, met = w.tenant, w.max_execution_time
-        return [Job(f"{name}.{i + 1}", tenant, backends[i], times[i], float(durations[i]),
-                    None, met, name, None, seed=seeds[i]) for i in range(n)]
+        tenant = w.tenant
+        return [Job(f"{name}.{i + 1}", tenant, backends[i], times[i], durations[i],
+                    None, limit, name, None, seed=seeds[i]) for i in range(n)]
     return [_job(sim, w, f"{name}.{i + 1}", w.tenant, backends[i], times[i],
-                 durations[i], None, w.max_execution_time, name, seed=seeds[i])
+                 durations[i], None, limit, name, seed=seeds[i])
             for i in range(n)]
 
 
-def _batch(sim: "Simulation", w: BatchWorkload, name: str, rng: np.random.Generator) -> list[Job]:
-    durations = _durations(w, rng, w.jobs)
+def _batch(sim: "Simulation", w: BatchWorkload, name: str, rng: np.random.Generator,
+           where: str) -> list[Job]:
+    durations = _durations(w, rng, w.jobs, where)
     backend = _pick_backends(w, rng, 1)[0]
-    times = w.start + w.interval * np.arange(w.jobs)
+    times = to_ticks(w.start + w.interval * np.arange(w.jobs), f"{where}.interval")
     session = None
     if w.mode != "job":
-        session = sim.open_session(w.tenant, backend, mode=w.mode, session_id=name,
-                                   max_time=w.max_time,
-                                   interactive_timeout=w.interactive_timeout, workload=name).id
-        sim.close(session, at=float(times[-1]))  # leaving the `with Batch(...)` block
+        s = sim.open_session(w.tenant, backend, mode=w.mode, session_id=name,
+                             max_time=w.max_time, interactive_timeout=w.interactive_timeout,
+                             workload=name)
+        sim._close_at(s, times[-1])  # leaving the `with Batch(...)` block
+        session = s.id
     base = int(rng.integers(0, 2**31))
-    return [_job(sim, w, f"{name}.{i + 1}", w.tenant, backend, float(times[i]), durations[i],
-                 session, w.max_execution_time, name, i + 1, seed=job_seed(base, str(i + 1)))
+    limit = maybe_ticks(w.max_execution_time)
+    return [_job(sim, w, f"{name}.{i + 1}", w.tenant, backend, times[i], durations[i],
+                 session, limit, name, i + 1, seed=job_seed(base, str(i + 1)))
             for i in range(w.jobs)]
 
 
 def _clients(sim: "Simulation", w: InteractiveWorkload, name: str,
-             seq: np.random.SeedSequence) -> None:
+             seq: np.random.SeedSequence, where: str) -> None:
     from .sim import Client
 
     rng = np.random.default_rng(seq)
@@ -226,18 +238,32 @@ def _clients(sim: "Simulation", w: InteractiveWorkload, name: str,
     else:
         starts = arrival_times(w.arrivals, rng, w.start, count=w.clients)
         starts[0] = w.start  # the first client arrives at `start`
+    starts = to_ticks(starts, f"{where}.arrivals")
     backends = _pick_backends(w, rng, w.clients)
     iterations = w.algorithm.maxiter if w.algorithm is not None else w.iterations
+    item = w if w.circuit is not None else None
+    num_parameters = None
+    if w.algorithm is not None:
+        num_parameters = sim.payloads.logical(w.circuit, w.primitive or "sampler")[0].num_parameters
+    limit = maybe_ticks(w.max_execution_time)
     for c, child in enumerate(seq.spawn(w.clients)):
         crng = np.random.default_rng(child)
-        durations = _durations(w, crng, iterations)
-        thinks = draw(w.think_time, crng, iterations).tolist()
+        durations = _durations(w, crng, iterations, where)
+        thinks = to_ticks(draw(w.think_time, crng, iterations), f"{where}.think_time")
         cid = name if w.clients == 1 else f"{name}-{c + 1}"
         client = Client(cid, name, w.tenant, backends[c], w.mode, iterations)
         session = None
         if w.mode != "job":
             session = {"mode": w.mode, "max_time": w.max_time,
                        "interactive_timeout": w.interactive_timeout}
-        sim.add_client(client, float(starts[c]), durations, thinks, session, w.close,
-                       w.max_execution_time, item=w if w.circuit is not None else None,
-                       algorithm=w.algorithm, seed=int(child.generate_state(1)[0]))
+        seed = int(child.generate_state(1)[0])
+        x0 = None
+        if w.algorithm is not None:
+            from . import algorithms
+
+            try:
+                x0 = algorithms.initial_point(w.algorithm.x0, num_parameters, seed)
+            except ValueError as exc:
+                raise ScenarioError(f"{where}.algorithm.x0", w.algorithm.x0, str(exc)) from None
+        sim.add_client(client, starts[c], durations, thinks, session, w.close, limit,
+                       item=item, algorithm=w.algorithm, seed=seed, x0=x0)

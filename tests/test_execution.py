@@ -10,7 +10,7 @@ from qiskit.transpiler import CouplingMap, generate_preset_pass_manager
 from qiskit_aer.primitives import EstimatorV2 as AerEstimator
 from qiskit_aer.primitives import SamplerV2 as AerSampler
 
-from engine import Simulation, load_scenario, run_scenario, validate_scenario
+from engine import ScenarioError, Simulation, load_scenario, run_scenario, validate_scenario
 from engine import execution
 from engine.circuits import ghz, hea
 
@@ -74,7 +74,8 @@ def test_qpu_time_comes_from_the_compiled_circuit():
     isa = j.work.pubs[0].circuit
     per_shot = isa.estimate_duration(sim.qpus["qpu"].backend.target, unit="s") + t.rep_delay
     expected = t.per_job_overhead + 1000 * per_shot + t.compile_time
-    assert j.end_time - j.start_time == pytest.approx(expected, rel=1e-12)
+    # Instants are whole microseconds (engine/kernel.py): the span is the nearest one.
+    assert j.end_time - j.start_time == pytest.approx(expected, abs=0.5e-6)
 
 
 def test_estimator_time_counts_measurement_groups_and_precision():
@@ -90,22 +91,59 @@ def test_estimator_time_counts_measurement_groups_and_precision():
 
 def test_bad_circuits_fail_their_job_and_the_simulation_goes_on():
     circuits = {"wide": {"family": "ghz", "num_qubits": 7},
-                "broken": {"qasm_text": "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\nh q[5];"},
                 "ansatz": {"family": "hea", "num_qubits": 2},
                 "ok": {"family": "ghz", "num_qubits": 2}}
     sim = sim_of(doc([
-        job("wide", "wide"), job("broken", "broken", submit=1),
+        job("wide", "wide"),
         job("params", "ansatz", submit=2, parameters=[0.1, 0.2]),
         job("obs", "ansatz", submit=3, primitive="estimator", observables="ZZZ"),
         job("fine", "ok", submit=4)], circuits))
     reasons = {k: (j.status, j.reason) for k, j in sim.jobs.items()}
     assert reasons["wide"][0] == "failed" and "7 qubits" in reasons["wide"][1]
-    assert reasons["broken"][0] == "failed" and "malformed OpenQASM" in reasons["broken"][1]
     assert reasons["params"][0] == "failed" and "parameter" in reasons["params"][1]
     assert reasons["obs"][0] == "failed" and "qubits" in reasons["obs"][1]
     assert reasons["fine"] == ("completed", "")
     # Failed at submission: they never ran.
-    assert all(sim.jobs[k].start_time is None for k in ("wide", "broken", "params", "obs"))
+    assert all(sim.jobs[k].start_time is None for k in ("wide", "params", "obs"))
+
+
+def test_a_circuit_that_cannot_be_read_refuses_the_scenario():
+    # A malformed program is a broken scenario, named by its key, before anything runs.
+    bad = {"broken": {"qasm_text": "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\nh q[5];"}}
+    with pytest.raises(ScenarioError, match=r"^circuits\.broken\.qasm_text = .*malformed OpenQASM 2"):
+        sim_of(doc([job("b", "broken")], bad))
+    # Not OpenQASM at all (someone's token file): refused without quoting it.
+    token = {"t": {"qasm_text": "ghp_SECRETTOKEN123"}}
+    with pytest.raises(ScenarioError) as err:
+        sim_of(doc([job("t", "t")], token))
+    assert "SECRET" not in str(err.value) and "not an OpenQASM program" in str(err.value)
+    # Another file may not be included.
+    inc = {"i": {"qasm_text": 'OPENQASM 2.0;\ninclude "/etc/passwd";\nqreg q[1];'}}
+    with pytest.raises(ScenarioError, match="line 2: includes another file"):
+        sim_of(doc([job("i", "i")], inc))
+
+
+def test_an_aer_failure_fails_that_job_and_the_run_goes_on(monkeypatch):
+    # Work Aer cannot run fails its job with the reason, at its completion; the rest go on
+    # (before, the job stayed RUNNING for ever and a waiting client got SimPy's "No scheduled
+    # events left").
+    from engine import execution
+
+    real = execution.QPU.execute
+
+    def flaky(self, work, seed):
+        if work.meta.get("circuit") == "bad":
+            raise RuntimeError("AerError: simulation failed: insufficient memory")
+        return real(self, work, seed)
+
+    monkeypatch.setattr(execution.QPU, "execute", flaky)
+    circuits = {"bad": {"family": "ghz", "num_qubits": 2}, "ok": {"family": "qft", "num_qubits": 2}}
+    sim = sim_of(doc([job("b", "bad"), job("o", "ok", submit=1)], circuits))
+    b, o = sim.jobs["b"], sim.jobs["o"]
+    assert (b.status, o.status) == ("failed", "completed")
+    assert b.reason == "execution failed on Aer: AerError: simulation failed: insufficient memory"
+    assert b.end_time is not None and o.start_time == b.end_time   # it ran, then failed
+    assert o.summary is not None
 
 
 def test_openqasm_2_and_3_files(tmp_path):

@@ -452,3 +452,147 @@ def test_r1_zero_length_jobs_at_one_instant_run_one_after_another():
     assert t["j0"] == (0, 0, "completed") and t["j1"] == (0, 5, "completed")
     order = r.events[r.events.event.isin(["job_started", "job_completed"])].job_id.tolist()
     assert order == ["j0", "j0", "j1", "j1"]
+
+
+# ------------------------------------------------------------------ R18: an instant is exact
+# Each of these failed when times were float sums: 0.7 + 0.2 = 0.8999999999999999, not 0.9.
+
+
+def test_r18_exact_job_submitted_at_the_computed_end_of_the_interactive_timeout():
+    # s: j1 runs 0-0.7; the reserved wait runs 0.7-0.9 (timeout 0.2); j2 is submitted at 0.9,
+    # exactly at its end: it catches the session (inclusive deadline) and runs 0.9-1.9. Bob's
+    # b (queued at 0.1) waits until the wait after j2 ends: 1.9 + 0.2 = 2.1, then runs to 7.1.
+    r = run(scenario(policy={"interactive_timeout": 0.2}, sessions=[session("s", "alice")],
+                     jobs=[job("j1", "alice", 0, 0.7, session="s"), job("b", "bob", 0.1, 5),
+                           job("j2", "alice", 0.9, 1, session="s")]))
+    t = times(r)
+    assert t["j2"] == (0.9, 1.9, "completed")
+    assert t["b"] == (2.1, 7.1, "completed")
+    assert events_of(r, "session_deactivated", "s") == [2.1]
+    assert session_row(r, "s")["reserved_idle"] == 0.4
+
+
+def test_r18_exact_job_submitted_at_the_computed_maximum_time_expires():
+    # s starts with j1 at 0.1 (max_time 0.2): its maximum time is 0.1 + 0.2 = 0.3. j1 ends at
+    # 0.2 and s holds the QPU; j2 submitted at 0.3 is accepted, then fails: the session expired.
+    r = run(scenario(sessions=[session("s", "alice", max_time=0.2)],
+                     jobs=[job("j1", "alice", 0.1, 0.1, session="s"),
+                           job("j2", "alice", 0.3, 1, session="s")]))
+    assert times(r)["j2"] == (None, None, "failed")
+    assert r.jobs.set_index("job_id").loc["j2", "reason"] == "session expired"
+    assert session_row(r, "s")["end_time"] == 0.3
+    at = r.events[r.events.time == 0.3].event.tolist()
+    assert at == ["job_submitted", "job_failed", "session_ended"]
+
+
+def test_r18_exact_completion_and_submission_meet_in_one_decision():
+    # a1 runs 0.7-0.9 (0.7 + 0.2). a2 was queued at 0.8; b1 arrives at 0.9, the instant a1
+    # ends: one decision sees both. Alice has used 0.2 s, bob nothing: b1 runs 0.9-1.9, then a2.
+    r = run(scenario(jobs=[job("a1", "alice", 0.7, 0.2), job("a2", "alice", 0.8, 1),
+                           job("b1", "bob", 0.9, 1)]))
+    t = times(r)
+    assert t["a1"] == (0.7, 0.9, "completed")
+    assert t["b1"] == (0.9, 1.9, "completed")
+    assert t["a2"] == (1.9, 2.9, "completed")
+
+
+def test_r18_times_in_the_tables_are_the_exact_instants():
+    # Spans are tick differences, never differences of rounded seconds.
+    r = run(scenario(jobs=[job("a", "alice", 0.1, 0.2), job("b", "bob", 0.2, 0.1)]))
+    row = r.jobs.set_index("job_id").loc["b"]
+    assert (row.start_time, row.end_time, row.wait, row.qpu_time, row.turnaround) == \
+        (0.3, 0.4, 0.1, 0.1, 0.2)
+
+
+def test_r3_ratios_within_one_part_in_a_billion_tie():
+    # Half-life 10 s. Alice is charged one span 0-1 (qpu_b), bob two spans 0-0.3 and 0.3-1
+    # (qpu_c): the same usage, whose decayed floats differ in the last bits. On qpu_a carol runs
+    # 0-5; bob's b1 (submitted at 1) and alice's a1 (at 2) wait. At 5 their ratios tie, so the
+    # earlier submission goes first: b1 5-6, then a1 6-7.
+    doc = scenario(backends=("qpu_a", "qpu_b", "qpu_c"),
+                   policy={"fair_share": {"usage": "half_life", "half_life": 10}}, jobs=[
+        job("c0", "carol", 0, 5), job("a0", "alice", 0, 1, backend="qpu_b"),
+        job("b0", "bob", 0, 0.3, backend="qpu_c"), job("b0x", "bob", 0.3, 0.7, backend="qpu_c"),
+        job("b1", "bob", 1, 1), job("a1", "alice", 2, 1)])
+    t = times(run(doc))
+    assert (t["b1"][0], t["a1"][0]) == (5, 6)
+    # The two usages really differ as floats: without the tie rule alice would go first.
+    sim = Simulation(validate_scenario(doc))
+    sim.run(until=5)
+    ua, ub = sim.meters["alice"].value(sim.env.now), sim.meters["bob"].value(sim.env.now)
+    assert ua != ub and abs(ua - ub) < 1e-9 * ua
+
+
+def test_r3_pick_next_ties_ratios_closer_than_one_part_in_a_billion():
+    from types import SimpleNamespace as NS
+
+    from engine.policy import pick_next
+
+    early, late = NS(submit_tick=1, seq=0), NS(submit_tick=2, seq=1)
+    # 0.1 + 0.2 and 0.3 are one float apart: a tie, so the earlier submission wins.
+    job, _ = pick_next([("a", late), ("b", early)], {"a": 0.1 + 0.2, "b": 0.3}, {"a": 1, "b": 1})
+    assert job is early
+    job, _ = pick_next([("a", early), ("b", late)], {"a": 0.3 + 1e-6, "b": 0.3}, {"a": 1, "b": 1})
+    assert job is late   # a real difference still decides
+
+
+# ------------------------------------------------------------------ R16: ids, conservation
+
+
+@pytest.mark.parametrize("doc_changes,key", [
+    # An explicit job whose id a workload generates.
+    ({"jobs": [job("bg.1", "alice", 0, 1)]}, "jobs[0].id"),
+    # An explicit session whose id an interactive workload's client opens.
+    ({"sessions": [session("iw", "bob")]}, "sessions[0].id"),
+    # A workload whose name another (with several clients: iw-1, iw-2) generates.
+    ({"workloads_extra": {"name": "iw-2", "kind": "background", "tenant": "carol",
+                          "backend": "qpu_a", "arrivals": {"process": "periodic",
+                                                           "interval": 5}, "count": 2}},
+     "workloads[2].name"),
+])
+def test_r16_ids_a_workload_generates_are_refused_elsewhere(doc_changes, key):
+    workloads = [{"name": "bg", "kind": "background", "tenant": "alice", "backend": "qpu_a",
+                  "arrivals": {"process": "periodic", "interval": 10}, "count": 3},
+                 {"name": "iw", "kind": "interactive", "tenant": "bob", "backend": "qpu_a",
+                  "iterations": 2, "clients": 1 if "workloads_extra" not in doc_changes else 2}]
+    extra = doc_changes.pop("workloads_extra", None)
+    if extra:
+        workloads.append(extra)
+    doc = scenario(workloads=workloads, **doc_changes)
+    with pytest.raises(ScenarioError) as err:
+        validate_scenario(doc)
+    assert err.value.key == key
+
+
+def test_r16_ids_made_up_by_the_api_avoid_every_taken_and_generated_id():
+    # A scenario already holding job-1 and session-2, and a workload named "job" whose jobs
+    # are job.1, job.2: the API's own ids go around all of them.
+    doc = scenario(sessions=[session("session-2", "bob")],
+                   jobs=[job("job-1", "alice", 0, 1)],
+                   workloads=[{"name": "job", "kind": "background", "tenant": "carol",
+                               "backend": "qpu_a", "arrivals": {"process": "periodic",
+                                                                "interval": 1}, "count": 2}])
+    sim = Simulation(validate_scenario(doc))
+    made = [sim.submit("alice", "qpu_a", 1, start_session=True) for _ in range(3)]
+    assert len({j.id for j in made} | set(sim.jobs) - {j.id for j in made}) == len(sim.jobs)
+    assert {j.session for j in made}.isdisjoint({"session-2"})
+    sim.run()
+    assert len(sim.jobs) == 6 and sim.jobs["job-1"].status == "completed"
+    assert set(sim.sessions) == {"session-2"} | {j.session for j in made}
+
+
+def test_r16_a_run_checks_conservation_and_fails_loudly():
+    from engine.sim import ConservationError
+
+    sim = Simulation(validate_scenario(scenario(jobs=[job("a", "alice", 0, 1)])))
+    lost = sim.jobs["a"]
+    sim.run()
+    sim.jobs["ghost"] = lost          # a job known but never finished by the engine
+    with pytest.raises(ConservationError, match="R16"):
+        sim.check_conservation()
+    sim = Simulation(validate_scenario(scenario(jobs=[job("a", "alice", 0, 1)])))
+    sim.run()
+    with pytest.raises(ConservationError, match="would end twice"):
+        sim._finish(sim.jobs["a"], "failed", "again", "again")
+    with pytest.raises(ValueError, match="already used"):
+        sim.register(sim.jobs["a"])

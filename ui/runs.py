@@ -57,6 +57,21 @@ def starting_scenario() -> tuple[Scenario, str]:
     return load_scenario(wanted), f"file: {Path(wanted).name}"
 
 
+def with_folder(scenario: Scenario) -> Scenario:
+    """A scenario as the dashboard runs it: its files come from its own folder if it was loaded
+    from a file by the operator (SESSION_LAB_SCENARIO), else from the built-in scenarios' folder,
+    and never from anywhere else (no folder can be added from a browser)."""
+    if scenario.base_dir is not None:
+        return scenario.with_files(scenario.base_dir)
+    return scenario.with_files(SCENARIOS)
+
+
+def validate(doc: dict) -> Scenario:
+    """A document from the browser (form, YAML editor, upload), validated with its files read
+    from the built-in scenarios' folder only."""
+    return validate_scenario(doc, base_dir=SCENARIOS)
+
+
 def key_of(scenario: Scenario) -> str:
     """The canonical identity of a scenario (defaults filled in, keys sorted)."""
     text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True)
@@ -103,7 +118,7 @@ class RunHandle:
         hit = cached(self.scenario)
         if hit is not None:
             return hit
-        result = run_scenario(self.scenario, progress=self._tick, base_dir=SCENARIOS)
+        result = run_scenario(with_folder(self.scenario), progress=self._tick)
         self.fresh = True
         with _LOCK:
             _CACHE[key_of(self.scenario)] = result
@@ -155,7 +170,7 @@ def to_yaml(doc_or_scenario) -> str:
 def from_text(text: str, filename: str = "scenario.yaml") -> Scenario:
     """A scenario from uploaded or typed text; ScenarioError names what is wrong."""
     fmt = "json" if filename.lower().endswith(".json") else "yaml"
-    return validate_scenario(parse_text(text, fmt))
+    return validate(parse_text(text, fmt))
 
 
 def saved_runs(folder: Path = RUNS) -> list[Path]:
