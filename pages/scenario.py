@@ -11,8 +11,8 @@ st.title("Scenario")
 sc = state.scenario()
 doc = scenario_to_dict(sc)
 ss = st.session_state
-# Widgets are keyed by this generation: loading another scenario starts fresh widgets.
-gen = runs.key_of(sc)[:8]
+# Every widget is keyed by this generation: loading another scenario starts fresh widgets.
+gen = state.form_generation()
 st.caption(f"Editing **{sc.name}** ({ss.get(state.SOURCE, '')}). Changes apply when you press "
            f"**Apply and run** at the bottom of the form; a value the engine rejects is named "
            f"beside its field and nothing is applied, so the last good run stays on screen.")
@@ -80,7 +80,7 @@ with form_tab:
         for i, w in enumerate(doc.get("workloads", [])):
             label = f"{w.get('name') or w['kind'] + str(i + 1)}: {forms.KINDS[w['kind']]}"
             with st.expander(label, expanded=False):
-                got = forms.workload_input(w, i, tenant_names, backend_names)
+                got = forms.workload_input(w, i, tenant_names, backend_names, gen)
             if got is not None:
                 workloads.append(got)
         if not doc.get("workloads"):

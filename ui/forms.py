@@ -142,9 +142,12 @@ def table_input(rows: list[dict], columns: dict, key: str, help: str = "") -> li
     return out
 
 
-def workload_input(w: dict, i: int, tenants: list[str], backends: list[str]) -> Optional[dict]:
-    """One workload's fields by kind; returns None when marked for removal."""
-    key = f"wl{i}"
+def workload_input(w: dict, i: int, tenants: list[str], backends: list[str],
+                   gen: str) -> Optional[dict]:
+    """One workload's fields by kind; returns None when marked for removal. ``gen`` is the
+    form's generation (``state.form_generation()``): keyed with it, the widgets of a newly
+    loaded scenario start with that scenario's values, not the last one's."""
+    key = f"wl{i}_{gen}"
     kind = w.get("kind", "background")
     out = {"kind": kind}
     c1, c2, c3, c4 = st.columns([1.2, 1, 1.4, 0.8])

@@ -25,6 +25,7 @@ PENDING = "pending_run"    # a run was asked for and has not finished
 NOTICE = "notice"          # (kind, text) to show once in the sidebar
 FIELD_ERROR = "field_error"  # (key, message) of the last rejected edit
 HANDLE = "run_handle"      # the run in progress on the engine thread, if any
+LOADS = "scenario_loads"   # how many times a scenario was put in place (a form generation)
 
 
 def init() -> None:
@@ -56,8 +57,21 @@ def run_generation() -> str:
     return (st.session_state.get(RUN_KEY) or "none")[:8]
 
 
+def form_generation() -> str:
+    """A tag of the scenario in place: the Scenario page keys every widget with it, so a newly
+    loaded (or applied) scenario starts fresh widgets holding its own values, even when the same
+    scenario is loaded again. A rejected edit leaves it unchanged, so the typed values stay."""
+    ss = st.session_state
+    return f"{ss.get(LOADS, 0)}_{runs.key_of(ss[SCENARIO])[:8]}"
+
+
+def _loaded() -> None:
+    st.session_state[LOADS] = st.session_state.get(LOADS, 0) + 1
+
+
 def set_scenario(sc: Scenario, source: str, run_now: bool = True) -> None:
     ss = st.session_state
+    _loaded()
     ss[SCENARIO] = sc
     ss[SOURCE] = source
     ss[FIELD_ERROR] = None
@@ -68,8 +82,10 @@ def set_scenario(sc: Scenario, source: str, run_now: bool = True) -> None:
 def show_run(result: RunResult, source: str) -> None:
     """Put an already finished run (a saved one) on screen with its scenario."""
     ss = st.session_state
+    _loaded()
     ss[SCENARIO] = result.scenario
     ss[SOURCE] = source
+    ss[FIELD_ERROR] = None
     ss[RUN] = result
     ss[RUN_KEY] = runs.key_of(result.scenario)
     ss[PENDING] = False
