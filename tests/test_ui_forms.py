@@ -49,3 +49,45 @@ def test_loading_another_builtin_then_apply_runs_the_new_workloads(other):
     assert workloads_of(got) == workloads_of(want)
     # And nothing else of the old scenario leaks in: the form gives back the file, whole.
     assert runs.key_of(got) == runs.key_of(want)
+
+
+def dist_widgets(at: AppTest, workload: int, field: str):
+    """A workload distribution's kind selectbox and the number beside it (its first box)."""
+    def ours(w):
+        return w.key and w.key.startswith(f"wl{workload}") and f".{field}." in w.key
+
+    kind = next(s for s in at.selectbox if ours(s) and s.key.endswith(".dist"))
+    number = next(n for n in at.number_input
+                  if ours(n) and n.label in ("value (s)", "mean (s)", "low (s)"))
+    return kind, number
+
+
+@pytest.mark.parametrize("builtin, workload, field, new_kind, typed, want", [
+    # seed-story research-load: duration exponential, mean 25.
+    ("seed-story", 0, "duration", "fixed", 40.0, {"dist": "fixed", "value": 40.0}),
+    # The typed number is the new kind's first number (low); high defaults to twice it.
+    ("seed-story", 0, "duration", "uniform", 40.0, {"dist": "uniform", "low": 40.0,
+                                                    "high": 80.0}),
+    # seed-story vqe: think time lognormal, mean 30, sigma 0.8.
+    ("seed-story", 2, "think_time", "exponential", 45.0, {"dist": "exponential", "mean": 45.0}),
+    # max-time alice-load: duration fixed 12.
+    ("max-time", 0, "duration", "exponential", 20.0, {"dist": "exponential", "mean": 20.0}),
+    # Into lognormal: the typed mean, the default sigma 0.5.
+    ("max-time", 0, "duration", "lognormal", 20.0, {"dist": "lognormal", "mean": 20.0,
+                                                    "sigma": 0.5}),
+])
+def test_number_typed_beside_a_distribution_survives_a_change_of_kind(
+        builtin, workload, field, new_kind, typed, want):
+    at = scenario_page()
+    if builtin != "seed-story":
+        at.selectbox(key="builtin_pick").set_value(builtin).run()
+    kind, number = dist_widgets(at, workload, field)
+    assert kind.value != new_kind
+    number.set_value(typed)
+    kind.set_value(new_kind)
+    apply_and_run(at)
+    got = at.session_state["run"].scenario.workloads[workload]
+    assert getattr(got, field).model_dump(mode="json") == want
+    # The form now shows the applied distribution, the typed number in its first box.
+    kind, number = dist_widgets(at, workload, field)
+    assert (kind.value, number.value) == (new_kind, typed)
