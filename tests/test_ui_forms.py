@@ -91,3 +91,88 @@ def test_number_typed_beside_a_distribution_survives_a_change_of_kind(
     # The form now shows the applied distribution, the typed number in its first box.
     kind, number = dist_widgets(at, workload, field)
     assert (kind.value, number.value) == (new_kind, typed)
+
+
+def errors_with_place(at: AppTest) -> list[tuple[str, str]]:
+    """Every st.error on the page with where it sits: "page" (outside tabs and expanders),
+    "open" (inside an expanded expander or the first tab) or "hidden" (a collapsed expander, or a
+    tab the user is not on)."""
+    found = []
+
+    def walk(node, place):
+        if getattr(node, "type", None) == "expander":
+            place = place if node.proto.expanded else "hidden"
+        elif getattr(node, "type", None) == "tab":
+            place = place if node.label == "Form" else "hidden"
+        if getattr(node, "type", None) == "error":
+            found.append((node.value, place))
+        for child in getattr(node, "children", {}).values():
+            walk(child, "open" if place == "page" and getattr(child, "type", None) in
+                 ("expander", "tab") else place)
+
+    for child in at.main.children.values():
+        walk(child, "page")
+    return found
+
+
+def test_rejected_form_edit_is_named_at_the_top_and_its_workload_opens():
+    at = scenario_page()
+    before = at.session_state["run"]
+    # vqe (workload 2): think time lognormal -> exponential with mean 0, which the engine refuses.
+    kind, number = dist_widgets(at, 2, "think_time")
+    kind.set_value("exponential")
+    number.set_value(0.0)
+    apply_and_run(at)
+    assert at.session_state["run"] is before                     # the last good run stays
+    want = "workloads[2].think_time.mean = 0.0: Input should be greater than 0"
+    places = [place for text, place in errors_with_place(at) if want in text]
+    # Above the tabs, in the opened workload, beside the Apply button (and in the YAML tab).
+    assert places == ["page", "open", "open", "hidden"], errors_with_place(at)
+    # The workload holding it is open (and says so), the others stay closed.
+    opened = [(e.label, e.proto.expanded) for e in at.expander]
+    assert [x for _, x in opened] == [False, False, True], opened
+    # The typed values are still in the form, to be fixed.
+    kind, number = dist_widgets(at, 2, "think_time")
+    assert (kind.value, number.value) == ("exponential", 0.0)
+
+
+def test_rejected_uniform_with_high_below_low_is_named_and_nothing_applied():
+    at = scenario_page()
+    kind, number = dist_widgets(at, 0, "duration")
+    kind.set_value("uniform")
+    number.set_value(30.0)
+    apply_and_run(at)                                             # valid: uniform 30..60
+    good = at.session_state["run"]
+    assert good.scenario.workloads[0].duration.model_dump() == {"dist": "uniform", "low": 30.0,
+                                                                "high": 60.0}
+    high = next(n for n in at.number_input if n.key.startswith("wl0") and n.label == "high (s)")
+    high.set_value(10.0)
+    apply_and_run(at)
+    assert at.session_state["run"] is good
+    want = "high (10.0) must not be below low (30.0)"
+    got = [(text, place) for text, place in errors_with_place(at) if want in text]
+    assert any(place == "page" and "workloads[0].duration" in text for text, place in got), got
+    assert [e.proto.expanded for e in at.expander] == [True, False, False]
+    # A valid apply clears the message.
+    high = next(n for n in at.number_input if n.key.startswith("wl0") and n.label == "high (s)")
+    high.set_value(50.0)
+    apply_and_run(at)
+    assert at.session_state["run"].scenario.workloads[0].duration.high == 50.0
+    assert not errors_with_place(at)
+
+
+def test_rejected_edit_opens_the_right_workload_when_another_is_removed_with_it():
+    at = scenario_page()
+    before = at.session_state["run"]
+    next(c for c in at.checkbox if c.key.startswith("wl0") and c.key.endswith(".remove")).check()
+    kind, number = dist_widgets(at, 2, "think_time")
+    kind.set_value("exponential")
+    number.set_value(0.0)
+    apply_and_run(at)
+    assert at.session_state["run"] is before
+    # Without research-load, vqe is workloads[1] of the document the engine refused.
+    top = [t for t, place in errors_with_place(at) if place == "page"]
+    assert len(top) == 1
+    assert "workloads[1].think_time.mean = 0.0: Input should be greater than 0" in top[0]
+    assert "It is in workload **vqe**, opened below." in top[0]
+    assert [e.proto.expanded for e in at.expander] == [False, False, True]

@@ -252,6 +252,7 @@ def workload_input(w: dict, i: int, tenants: list[str], backends: list[str],
     if has_circuit:
         st.caption(f"Circuit: {w['circuit']} ({w.get('primitive') or 'sampler'}); edit circuits "
                    f"and algorithms in the YAML tab.")
+    # A rejected edit of this workload is shown by the page, which knows which workload on
+    # screen the rejected key names when others were removed in the same edit.
     remove = st.checkbox("Remove this workload", key=f"{key}.remove")
-    field_error(f"workloads[{i}]")
     return None if remove else out
