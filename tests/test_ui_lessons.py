@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from engine import run_scenario, validate_scenario
+from tests.test_app import ROOT, navigation_mode  # noqa: F401 - the fixture is autouse there
 from ui import lessons
 
 KEYS = [lesson.key for lesson in lessons.LESSONS]
@@ -22,6 +23,10 @@ def test_every_fact_a_lesson_relies_on_holds_in_its_trace(key, traces):
     lesson = lessons.BY_KEY[key]
     assert lesson.facts, f"{key}: no facts to check its text against"
     assert lessons.fact_errors(lesson, traces[key]) == []
+    # The question is asked at a step of the trace, and its answer is one of its options.
+    assert lessons.question_step(lesson, traces[key].events) < len(
+        lessons.steps(traces[key].events))
+    assert lesson.answer in lesson.options
 
 
 @pytest.mark.parametrize("key", KEYS)
@@ -52,3 +57,46 @@ def test_quoted_seconds_reads_ranges_and_decimals():
     lesson = lessons.Lesson("k", "t", "R0", "intro 999 s is not read", {}, "ran 30-40 s, then?",
                             ["at 7.25 s", "never"], "never", "2 tenants, 3 jobs; after 120 s.")
     assert lessons.quoted_seconds(lesson) == [30.0, 40.0, 7.25, 120.0]
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_no_lesson_runs_on_to_the_system_max_time(key, traces):
+    """A lesson's last step comes at most one interactive timeout after its last job ends: its
+    sessions are closed (as leaving a `with Session` block does), cancelled, or expire by their
+    own max_time, never by the system's 8-hour limit."""
+    run = traces[key]
+    last_step = float(lessons.steps(run.events)["time"].iloc[-1])
+    last_end = float(run.jobs["end_time"].max())
+    timeouts = run.sessions["interactive_timeout"].dropna()
+    assert last_step <= last_end + (float(timeouts.max()) if len(timeouts) else 0.0)
+    own_max_time = {s["id"] for s in lesson_sessions(key) if s.get("max_time") is not None}
+    for s in run.sessions.itertuples(index=False):
+        assert s.end_reason in ("closed", "cancelled") or s.session_id in own_max_time, (
+            s.session_id, s.end_reason, s.end_time)
+
+
+def lesson_sessions(key: str) -> list[dict]:
+    return lessons.BY_KEY[key].scenario.get("sessions", [])
+
+
+def test_lesson_chart_shows_the_last_step():
+    """session-hold's last step is S ending at 150 s, after b1's end at 140 s: the chart's time
+    axis reaches it (150 x 1.05 = 157.5), and the slider's last step is that one."""
+    import json
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.run()
+    at.switch_page("pages/lessons.py")
+    at.run()
+    at.selectbox(key="lesson_pick").set_value("session-hold").run()
+    lesson = lessons.BY_KEY["session-hold"]
+    at.radio(key="lesson_choice_session-hold").set_value(lesson.answer).run()
+    at.button(key="lesson_check_session-hold").click().run()
+    slider = at.slider(key="lesson_step_session-hold")
+    slider.set_value(slider.max).run()
+    assert not at.exception, at.exception
+    assert at.info[0].value.startswith("At 150 s, session S: session ended.")
+    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert fig["layout"]["xaxis"]["range"] == [0, 157.5]
