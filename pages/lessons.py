@@ -37,7 +37,8 @@ jobs, sessions, events, t = lessons.trace_until(result, step)
 tenants = [t_.name for t_ in result.scenario.tenants]
 backends = [b.name for b in result.scenario.backends]
 fig = figures.timeline(jobs, sessions, events, tenants=tenants, backends=backends)
-end = float(result.jobs["end_time"].max())
+# The whole story fits: the last job's end, or a later last step (a session closed after it).
+end = max(float(result.jobs["end_time"].max()), float(steps["time"].max()))
 fig.update_xaxes(range=[0, end * 1.05])
 fig.update_layout(height=min(fig.layout.height, 520))
 st.plotly_chart(fig, width="stretch", key=f"lesson_chart_{key}")

@@ -3,9 +3,30 @@ session and backend."""
 
 import json
 
+import numpy as np
+import pandas as pd
 import streamlit as st
 
 from ui import figures, state
+
+
+def _array(cell) -> np.ndarray:
+    """A results-table cell as an array: JSON text (a number, a list, nested lists, as the run
+    wrote it), or a number when a CSV reader already parsed it."""
+    return np.asarray(json.loads(cell) if isinstance(cell, str) else cell, dtype=float)
+
+
+def expectation_values(evs, stds) -> tuple[tuple, pd.DataFrame]:
+    """A PUB's result shape (observables broadcast with parameter values) and its expectation
+    values and standard errors, one row per value, whatever that shape; ``index`` is the value's
+    place in the PUB's result array."""
+    e = _array(evs)
+    s = _array(stds)
+    if s.shape != e.shape:  # not written by the engine: leave them out rather than guess
+        s = np.full(e.shape, np.nan)
+    return e.shape, pd.DataFrame({"index": [str(list(i)) for i in np.ndindex(e.shape)],
+                                  "expectation value": e.ravel(), "standard error": s.ravel()})
+
 
 run = state.page_with_run("Results")
 gen = state.run_generation()  # widgets start afresh for each run
@@ -61,8 +82,15 @@ else:
             c2.plotly_chart(figures.counts_histogram(counts, f"PUB {r.pub}: counts"),
                             width="stretch", key=f"hist_{r.pub}")
         else:
-            c2.markdown(f"PUB {r.pub}: expectation value **{float(r.evs):.4f}** "
-                        f"(standard error {float(r.stds):.4f})")
+            shape, ev = expectation_values(r.evs, r.stds)
+            if shape == ():
+                c2.markdown(f"PUB {r.pub}: expectation value **{ev.iloc[0, 1]:.4f}** "
+                            f"(standard error {ev.iloc[0, 2]:.4f})")
+                continue
+            c2.markdown(f"PUB {r.pub}: {len(ev)} expectation values (result shape {shape})")
+            c2.dataframe(ev, hide_index=True, width="stretch", column_config={
+                "expectation value": st.column_config.NumberColumn(format="%.4f"),
+                "standard error": st.column_config.NumberColumn(format="%.4f")})
 
 st.subheader("Tenants")
 t = run.tenants

@@ -11,20 +11,40 @@ st.title("Scenario")
 sc = state.scenario()
 doc = scenario_to_dict(sc)
 ss = st.session_state
-# Widgets are keyed by this generation: loading another scenario starts fresh widgets.
-gen = runs.key_of(sc)[:8]
+# Every widget is keyed by this generation: loading another scenario starts fresh widgets.
+gen = state.form_generation()
 st.caption(f"Editing **{sc.name}** ({ss.get(state.SOURCE, '')}). Changes apply when you press "
            f"**Apply and run** at the bottom of the form; a value the engine rejects is named "
-           f"beside its field and nothing is applied, so the last good run stays on screen.")
+           f"here, beside the button and beside its field, and nothing is applied, so the last "
+           f"good run stays on screen.")
 
 
-def apply(new_doc: dict, source: str) -> None:
+def apply(new_doc: dict, source: str, workloads: list[int] | None = None) -> None:
     try:
         new = validate_scenario(new_doc)
     except ScenarioError as exc:
-        state.reject_error(exc)
+        state.reject_error(exc, workloads)
         return
     state.set_scenario(new, source)
+
+
+def not_applied(side: str) -> None:
+    """The last rejected edit, where the user looks (the top of the page, beside the button):
+    a message inside a collapsed section would make Apply seem to do nothing."""
+    err = state.rejected()
+    if err is None:
+        return
+    at = state.rejected_workload()
+    where = ""
+    if at is not None and at < len(doc.get("workloads", [])):
+        w = doc["workloads"][at]
+        name = w.get("name") or w["kind"] + str(at + 1)
+        where = f" It is in workload **{name}**, opened {side}."
+    st.error(f"Not applied: {err[1].rstrip('.')}.{where} The last good run stays on screen.",
+             icon=":material/error:")
+
+
+not_applied("below")
 
 
 form_tab, yaml_tab, files_tab = st.tabs(["Form", "YAML", "Load, save, saved runs"])
@@ -76,13 +96,21 @@ with form_tab:
         st.subheader("Workloads")
         tenant_names = [t.name for t in sc.tenants]
         backend_names = [b.name for b in sc.backends]
-        workloads = []
+        workloads, on_screen = [], []  # on_screen[k]: the expander workloads[k] came from
+        bad = state.rejected_workload()
         for i, w in enumerate(doc.get("workloads", [])):
             label = f"{w.get('name') or w['kind'] + str(i + 1)}: {forms.KINDS[w['kind']]}"
-            with st.expander(label, expanded=False):
-                got = forms.workload_input(w, i, tenant_names, backend_names)
+            # The one holding a rejected edit opens, keyed afresh per rejection so the browser
+            # opens it even after the user closed it once.
+            with st.expander(label, expanded=bad == i,
+                             icon=":material/error:" if bad == i else None,
+                             key=f"wl_box{i}_{gen}_{state.rejection_tag() if bad == i else 0}"):
+                if bad == i:
+                    st.error(state.rejected()[1], icon=":material/error:")
+                got = forms.workload_input(w, i, tenant_names, backend_names, gen)
             if got is not None:
                 workloads.append(got)
+                on_screen.append(i)
         if not doc.get("workloads"):
             st.caption("No workloads: add one below the form.")
 
@@ -111,6 +139,7 @@ with form_tab:
             key=f"jobs_{gen}")
         state.field_error("jobs")
 
+        not_applied("above")
         if st.form_submit_button("Apply and run", type="primary", icon=":material/play_arrow:"):
             new_doc = {k: v for k, v in doc.items()
                        if k not in ("name", "seed", "description", "policy", "backends",
@@ -118,7 +147,7 @@ with form_tab:
             new_doc.update(name=name, seed=int(seed), description=description, policy=policy,
                            backends=backends, tenants=tenants, workloads=workloads,
                            sessions=sessions, jobs=jobs)
-            apply(new_doc, "edited")
+            apply(new_doc, "edited", on_screen)
             st.rerun()
 
     st.markdown("**Add a workload**")

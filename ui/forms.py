@@ -35,33 +35,35 @@ def _optional(col, out: dict, policy: dict, name: str, label: str, key: str, *,
         out[name] = value
 
 
+MAIN = {"fixed": ("value", "value (s)"), "exponential": ("mean", "mean (s)"),
+        "uniform": ("low", "low (s)"), "lognormal": ("mean", "mean (s)")}
+
+
 def dist_input(label: str, current: Optional[dict], key: str, default_mean: float = 10.0):
-    """A distribution: fixed value, exponential mean, uniform low-high, lognormal mean/sigma."""
+    """A distribution: fixed value, exponential mean, uniform low-high, lognormal mean/sigma.
+
+    The number beside the kind (value, mean, low, mean) is one widget whichever the kind: the
+    widgets sit in a form, so a change of kind takes effect only on submit, and the number typed
+    with it must be read then, not replaced by the old document's. A second number the old kind
+    did not have starts from the typed one (uniform high: twice it) or its default (sigma 0.5).
+    Bounds are the engine's to check (a zero mean is refused with its key named)."""
     current = current if isinstance(current, dict) else (
         {"dist": "fixed", "value": current} if current is not None else None)
-    dist = (current or {}).get("dist", "fixed")
-    c0, c1, c2 = st.columns([1.2, 1, 1])
-    dist = c0.selectbox(label, DISTS, index=DISTS.index(dist), key=f"{key}.dist")
     cur = current or {}
-    mean = cur.get("mean", cur.get("value", default_mean))
-    if dist == "fixed":
-        return {"dist": "fixed", "value": c1.number_input("value (s)", value=float(mean),
-                                                          min_value=0.0, key=f"{key}.value")}
-    if dist == "exponential":
-        return {"dist": "exponential",
-                "mean": c1.number_input("mean (s)", value=float(max(mean, 0.001)),
-                                        min_value=0.001, key=f"{key}.mean")}
+    was = cur.get("dist", "fixed")
+    c0, c1, c2 = st.columns([1.2, 1, 1])
+    dist = c0.selectbox(label, DISTS, index=DISTS.index(was), key=f"{key}.dist")
+    name, box = MAIN[dist]
+    first = cur.get(MAIN[was][0], default_mean)
+    main = c1.number_input(box, value=float(first), min_value=0.0, key=f"{key}.main")
+    out = {"dist": dist, name: main}
     if dist == "uniform":
-        low = c1.number_input("low (s)", value=float(cur.get("low", 0.0)), min_value=0.0,
-                              key=f"{key}.low")
-        high = c2.number_input("high (s)", value=float(cur.get("high", 2 * mean)), min_value=0.0,
-                               key=f"{key}.high")
-        return {"dist": "uniform", "low": low, "high": high}
-    m = c1.number_input("mean (s)", value=float(max(mean, 0.001)), min_value=0.001,
-                        key=f"{key}.mean")
-    sigma = c2.number_input("sigma", value=float(cur.get("sigma", 0.5)), min_value=0.0,
-                            max_value=5.0, key=f"{key}.sigma")
-    return {"dist": "lognormal", "mean": m, "sigma": sigma}
+        out["high"] = c2.number_input("high (s)", min_value=0.0, key=f"{key}.high",
+                                      value=float(cur["high"] if was == "uniform" else 2 * main))
+    elif dist == "lognormal":
+        out["sigma"] = c2.number_input("sigma", min_value=0.0, max_value=5.0, key=f"{key}.sigma",
+                                       value=float(cur.get("sigma", 0.5)))
+    return out
 
 
 def policy_input(doc: dict, key: str = "policy") -> dict:
@@ -142,9 +144,12 @@ def table_input(rows: list[dict], columns: dict, key: str, help: str = "") -> li
     return out
 
 
-def workload_input(w: dict, i: int, tenants: list[str], backends: list[str]) -> Optional[dict]:
-    """One workload's fields by kind; returns None when marked for removal."""
-    key = f"wl{i}"
+def workload_input(w: dict, i: int, tenants: list[str], backends: list[str],
+                   gen: str) -> Optional[dict]:
+    """One workload's fields by kind; returns None when marked for removal. ``gen`` is the
+    form's generation (``state.form_generation()``): keyed with it, the widgets of a newly
+    loaded scenario start with that scenario's values, not the last one's."""
+    key = f"wl{i}_{gen}"
     kind = w.get("kind", "background")
     out = {"kind": kind}
     c1, c2, c3, c4 = st.columns([1.2, 1, 1.4, 0.8])
@@ -247,6 +252,7 @@ def workload_input(w: dict, i: int, tenants: list[str], backends: list[str]) -> 
     if has_circuit:
         st.caption(f"Circuit: {w['circuit']} ({w.get('primitive') or 'sampler'}); edit circuits "
                    f"and algorithms in the YAML tab.")
+    # A rejected edit of this workload is shown by the page, which knows which workload on
+    # screen the rejected key names when others were removed in the same edit.
     remove = st.checkbox("Remove this workload", key=f"{key}.remove")
-    field_error(f"workloads[{i}]")
     return None if remove else out

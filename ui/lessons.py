@@ -1,13 +1,16 @@
 """Lessons: one small hand-made scenario per rule group, stepped through event by event.
 
-Each lesson is plain data (a scenario document, a question to predict before revealing, and the
-step that answers it); the functions here are pure: the trace up to a step, the state of queues
-and sessions at that step, and the sentence that says what happened and which rule made it so.
+Each lesson is plain data (a scenario document, a question to predict before revealing, the
+step that answers it, and the facts of its trace its text relies on); the functions here are
+pure: the trace up to a step, the state of queues and sessions at that step, the sentence that
+says what happened and which rule made it so, and the checks that a lesson's text and facts
+agree with its trace (so a wrong number cannot ship: tests/test_ui_lessons.py runs them).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -39,6 +42,8 @@ class Lesson:
     explain: str
     # The question is asked before this event (a job or session id, and its kind) is shown.
     ask_before: tuple[str, str] = ("", "")
+    # What the text relies on, as (job or session id, column of its jobs/sessions row, value).
+    facts: list[tuple[str, str, object]] = field(default_factory=list)
 
 
 LESSONS = [
@@ -53,37 +58,50 @@ LESSONS = [
         "b1 (bob has used less)",
         "R3 picks the tenant with the lowest usage divided by share: alice has used 100 s, bob "
         "nothing, so bob's b1 runs first although it was queued later.",
-        ask_before=("b1", "job_started")),
+        ask_before=("b1", "job_started"),
+        facts=[("a1", "end_time", 100.0), ("b1", "start_time", 100.0), ("b1", "rule", "R3"),
+               ("a2", "start_time", 120.0)]),
     Lesson(
         "session-hold", "A session takes the QPU and holds it", "R4, R5, R6",
         "Alice works in a session (interactive timeout 60 s): a1 at 0 s, then she thinks and "
-        "sends a2 at 40 s. Bob queues b1 at 5 s.",
+        "sends a2 at 40 s; she leaves her `with Session` block, which closes it, at 150 s. Bob "
+        "queues b1 at 5 s.",
         _doc("lesson-session-hold", [_job("a1", "alice", 0, 20, session="S"),
                                      _job("b1", "bob", 5, 20),
                                      _job("a2", "alice", 40, 20, session="S")],
-             sessions=[{"id": "S", "tenant": "alice", "backend": "qpu"}]),
+             sessions=[{"id": "S", "tenant": "alice", "backend": "qpu", "close_at": 150}]),
         "a1 ends at 20 s and bob's b1 is waiting. What happens?",
         ["b1 starts at once", "the QPU stays reserved for alice's session"],
         "the QPU stays reserved for alice's session",
         "R6: an active session keeps its backend for the interactive timeout after each job. "
-        "a2 arrives at 40 s, inside the window, and starts at once (R5); only when 60 s pass "
-        "with no job (at 120 s) does the session let go and b1 run.",
-        ask_before=("S", "session_waiting")),
+        "a2 arrives at 40 s, inside the window, and starts at once (R5); only when a whole "
+        "interactive timeout passes with no job (at 120 s) does the session let go and b1 run. "
+        "Alice's close() at 150 s then ends the inactive session at once (R10).",
+        ask_before=("S", "session_waiting"),
+        facts=[("a1", "end_time", 20.0), ("b1", "submit_time", 5.0), ("a2", "start_time", 40.0),
+               ("a2", "rule", "R5"), ("b1", "start_time", 120.0), ("S", "reserved_idle", 80.0),
+               ("S", "closed_at", 150.0), ("S", "end_time", 150.0), ("S", "end_reason", "closed")]),
     Lesson(
         "reactivation", "An inactive session comes back through the queue", "R7, R8",
         "Alice's session S has a 30 s interactive timeout. After a1 she thinks too long; bob's "
-        "b1 takes the QPU; alice's a2 arrives at 50 s.",
+        "b1 takes the QPU; alice's a2 arrives at 50 s, and she closes S when its result is "
+        "back.",
         _doc("lesson-reactivation", [_job("a1", "alice", 0, 10, session="S"),
                                      _job("b1", "bob", 35, 50),
                                      _job("a2", "alice", 50, 10, session="S")],
-             sessions=[{"id": "S", "tenant": "alice", "backend": "qpu"}], timeout=30),
+             sessions=[{"id": "S", "tenant": "alice", "backend": "qpu", "close_at": 100}],
+             timeout=30),
         "a2 arrives at 50 s while S is inactive and b1 runs. When does a2 start?",
-        ["at once, at 50 s", "when b1 ends, at 85 s, through fair share"],
-        "when b1 ends, at 85 s, through fair share",
-        "R7: the jobs of an inactive session wait in the fair-share queue like any other; when "
-        "one is picked, the session reactivates and holds the QPU again. R8: an inactive session "
-        "never blocks anyone.",
-        ask_before=("a2", "job_started")),
+        ["at once, at 50 s", "when b1 ends, at 90 s, through fair share"],
+        "when b1 ends, at 90 s, through fair share",
+        "a1 ended at 10 s and S held the QPU through its interactive timeout, so b1 could only "
+        "start at 40 s; it ends at 90 s. R7: the jobs of an inactive session wait in the "
+        "fair-share queue like any other; when one is picked, the session reactivates and holds "
+        "the QPU again. R8: an inactive session never blocks anyone.",
+        ask_before=("a2", "job_started"),
+        facts=[("a1", "end_time", 10.0), ("b1", "start_time", 40.0), ("b1", "end_time", 90.0),
+               ("a2", "submit_time", 50.0), ("a2", "start_time", 90.0), ("a2", "rule", "R3"),
+               ("a2", "end_time", 100.0), ("S", "end_time", 100.0), ("S", "end_reason", "closed")]),
     Lesson(
         "max-time", "Maximum time: the running job finishes, the rest do not", "R9",
         "Alice's session has max_time 100 s from its first job. a2 is running when the clock "
@@ -98,7 +116,11 @@ LESSONS = [
         "it runs to its end",
         "R9: at its maximum time the session ends: its running job finishes, its queued jobs "
         "fail (a3) and later submissions are rejected (a4).",
-        ask_before=("S", "session_ended")),
+        ask_before=("S", "session_ended"),
+        facts=[("S", "end_time", 100.0), ("S", "end_reason", "expired"),
+               ("a2", "status", "completed"), ("a2", "end_time", 110.0),
+               ("a3", "status", "failed"), ("a3", "reason", "session expired"),
+               ("a4", "status", "rejected")]),
     Lesson(
         "close-cancel", "close() lets work finish; cancel() does not", "R10, R11",
         "Two QPUs. On qpu, alice closes session S at 30 s while a2 is running. On qpu_b, bob "
@@ -117,16 +139,22 @@ LESSONS = [
         "R11: cancel() cancels the queued jobs and lets the running one finish. R10: close() "
         "takes no new jobs, lets queued ones run, and ends the session when the last is done, "
         "without an interactive wait.",
-        ask_before=("t2", "job_cancelled")),
+        ask_before=("t2", "job_cancelled"),
+        facts=[("T", "end_time", 30.0), ("T", "end_reason", "cancelled"),
+               ("t1", "status", "completed"), ("t1", "end_time", 40.0),
+               ("t2", "status", "cancelled"), ("t3", "status", "cancelled"),
+               ("S", "closed_at", 30.0), ("a2", "status", "completed"), ("a2", "end_time", 45.0),
+               ("S", "end_time", 45.0), ("S", "end_reason", "closed")]),
     Lesson(
         "batch", "A batch jumps the queue without holding it", "R14",
-        "Bob has share 10, alice 1. Alice submits a batch of three jobs while bob's x1 runs; "
-        "bob queues x2.",
+        "Bob has share 10, alice 1. Alice submits a batch of three jobs while bob's x1 runs, "
+        "and leaves her `with Batch` block, which closes it; bob queues x2.",
         _doc("lesson-batch", [_job("x1", "bob", 0, 30), _job("x2", "bob", 1, 10),
                               _job("b1", "alice", 5, 10, session="B"),
                               _job("b2", "alice", 6, 10, session="B"),
                               _job("b3", "alice", 7, 10, session="B")],
-             sessions=[{"id": "B", "tenant": "alice", "backend": "qpu", "mode": "batch"}],
+             sessions=[{"id": "B", "tenant": "alice", "backend": "qpu", "mode": "batch",
+                        "close_at": 7}],
              tenants={"alice": 1, "bob": 10}),
         "b1 ran 30-40 s and started the batch. Now alice's usage/share is 10, bob's 3: fair "
         "share alone would pick bob's x2. Which job runs at 40 s?",
@@ -134,18 +162,25 @@ LESSONS = [
         "b2 (the batch goes on)",
         "b1 waited in fair share like any job (R3) and its start made the batch active (R4). "
         "From then on the batch's queued jobs run ahead of fair share (R14), one after another, "
-        "and the QPU is never held idle for it: x2 runs the moment b3 ends.",
-        ask_before=("b2", "job_started")),
+        "and the QPU is never held idle for it: x2 runs the moment b3 ends. Closing the batch "
+        "only refused new jobs: it ends when its last job is done (R10).",
+        ask_before=("b2", "job_started"),
+        facts=[("b1", "start_time", 30.0), ("b1", "end_time", 40.0), ("b1", "rule", "R3"),
+               ("b2", "start_time", 40.0), ("b2", "rule", "R14"), ("b3", "rule", "R14"),
+               ("b3", "end_time", 60.0), ("x2", "start_time", 60.0),
+               ("B", "reserved_idle", 0.0), ("B", "end_time", 60.0),
+               ("B", "end_reason", "closed")]),
     Lesson(
         "caching", "Compiled once per session", "R15",
-        "Alice runs the same Bell circuit twice in a session, and bob twice in job mode. Every "
-        "job's QPU time comes from the circuit; compiling costs 1 s.",
+        "Alice runs the same Bell circuit twice in a session (she closes it after submitting "
+        "the second), and bob twice in job mode. Every job's QPU time comes from the circuit; "
+        "compiling costs 1 s.",
         _doc("lesson-caching", [
             _job("a1", "alice", 0, None, session="S", circuit="bell", shots=1000),
             _job("a2", "alice", 5, None, session="S", circuit="bell", shots=1000),
             _job("j1", "bob", 0, None, backend="qpu_b", circuit="bell", shots=1000),
             _job("j2", "bob", 5, None, backend="qpu_b", circuit="bell", shots=1000)],
-            sessions=[{"id": "S", "tenant": "alice", "backend": "qpu"}],
+            sessions=[{"id": "S", "tenant": "alice", "backend": "qpu", "close_at": 5}],
             backends=("qpu", "qpu_b"),
             circuits={"bell": {"family": "ghz", "num_qubits": 2}}),
         "a2 runs the same circuit in the same session. Does it pay the compile time again?",
@@ -153,10 +188,50 @@ LESSONS = [
         "no, the session compiled it already",
         "R15: inside a session or batch a circuit already compiled skips the compile overhead; "
         "in job mode (j1, j2) every job pays it. Compare the bar lengths.",
-        ask_before=("a2", "job_started")),
+        ask_before=("a2", "job_started"),
+        facts=[("a1", "compiled", "miss"), ("a2", "compiled", "hit"), ("j1", "compiled", "miss"),
+               ("j2", "compiled", "miss"), ("S", "closed_at", 5.0),
+               ("S", "end_reason", "closed")]),
 ]
 
 BY_KEY = {lesson.key: lesson for lesson in LESSONS}
+
+# "85 s", "30-40 s", "7.25 s": a number of seconds quoted in a lesson (both ends of a range).
+_SECONDS = re.compile(r"(\d+(?:\.\d+)?)(?:\s*[-\u2013]\s*(\d+(?:\.\d+)?))?\s*s\b")
+
+
+def quoted_seconds(lesson: Lesson) -> list[float]:
+    """Every number of seconds the question, options, answer and explanation quote: each is a
+    moment of the story, so each must be a time of the trace."""
+    text = " ".join([lesson.question, *lesson.options, lesson.answer, lesson.explain])
+    return [float(n) for m in _SECONDS.finditer(text) for n in m.groups() if n is not None]
+
+
+def trace_times(result) -> set[float]:
+    """Every time of a run's trace: its events, and its jobs' and sessions' starts and ends."""
+    times = set(result.events["time"])
+    for table in (result.jobs, result.sessions):
+        for col in ("submit_time", "start_time", "end_time"):
+            if col in table:
+                times |= set(table[col].dropna())
+    return {float(t) for t in times}
+
+
+def fact_errors(lesson: Lesson, result) -> list[str]:
+    """The lesson's facts its run's trace contradicts, in words (empty when all hold)."""
+    jobs = result.jobs.set_index("job_id")
+    sessions = result.sessions.set_index("session_id")
+    errors = []
+    for who, column, want in lesson.facts:
+        table = jobs if who in jobs.index else sessions if who in sessions.index else None
+        if table is None:
+            errors.append(f"{lesson.key}: {who} is neither a job nor a session of the trace")
+            continue
+        got = table.loc[who, column]
+        got = got.item() if hasattr(got, "item") else got
+        if got != want:
+            errors.append(f"{lesson.key}: {who}.{column} is {got!r} in the trace, not {want!r}")
+    return errors
 
 SHOWN_EVENTS = {"job_submitted", "job_started", "job_completed", "job_failed", "job_cancelled",
                 "job_rejected", "session_opened", "session_started", "session_waiting",

@@ -8,6 +8,7 @@ interrupts the script at the next progress update (Streamlit reruns at once on i
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Optional
 
@@ -24,7 +25,10 @@ RUN_KEY = "run_key"        # key_of(the scenario of RUN)
 PENDING = "pending_run"    # a run was asked for and has not finished
 NOTICE = "notice"          # (kind, text) to show once in the sidebar
 FIELD_ERROR = "field_error"  # (key, message) of the last rejected edit
+REJECTED_AT = "rejected_workload"  # the form's workload (its index on screen) holding it
+REJECTS = "rejections"     # how many edits were rejected (a fresh tag for each rejection)
 HANDLE = "run_handle"      # the run in progress on the engine thread, if any
+LOADS = "scenario_loads"   # how many times a scenario was put in place (a form generation)
 
 
 def init() -> None:
@@ -56,11 +60,24 @@ def run_generation() -> str:
     return (st.session_state.get(RUN_KEY) or "none")[:8]
 
 
+def form_generation() -> str:
+    """A tag of the scenario in place: the Scenario page keys every widget with it, so a newly
+    loaded (or applied) scenario starts fresh widgets holding its own values, even when the same
+    scenario is loaded again. A rejected edit leaves it unchanged, so the typed values stay."""
+    ss = st.session_state
+    return f"{ss.get(LOADS, 0)}_{runs.key_of(ss[SCENARIO])[:8]}"
+
+
+def _loaded() -> None:
+    st.session_state[LOADS] = st.session_state.get(LOADS, 0) + 1
+
+
 def set_scenario(sc: Scenario, source: str, run_now: bool = True) -> None:
     ss = st.session_state
+    _loaded()
     ss[SCENARIO] = sc
     ss[SOURCE] = source
-    ss[FIELD_ERROR] = None
+    ss[FIELD_ERROR] = ss[REJECTED_AT] = None
     if run_now:
         ss[PENDING] = True
 
@@ -68,28 +85,59 @@ def set_scenario(sc: Scenario, source: str, run_now: bool = True) -> None:
 def show_run(result: RunResult, source: str) -> None:
     """Put an already finished run (a saved one) on screen with its scenario."""
     ss = st.session_state
+    _loaded()
     ss[SCENARIO] = result.scenario
     ss[SOURCE] = source
+    ss[FIELD_ERROR] = ss[REJECTED_AT] = None
     ss[RUN] = result
     ss[RUN_KEY] = runs.key_of(result.scenario)
     ss[PENDING] = False
 
 
-def reject(key: str, message: str) -> None:
-    st.session_state[FIELD_ERROR] = (key, message)
+def reject(key: str, message: str, workload: Optional[int] = None) -> None:
+    """Remember a rejected edit: its key and message (which names the key and value), and for
+    an edit of the form, which workload on screen holds it."""
+    ss = st.session_state
+    ss[FIELD_ERROR] = (key, message)
+    ss[REJECTED_AT] = workload
+    ss[REJECTS] = ss.get(REJECTS, 0) + 1
+
+
+def _under(key: str, prefixes) -> bool:
+    return any(key == p or key.startswith(p + ".") or key.startswith(p + "[") for p in prefixes)
 
 
 def field_error(*prefixes: str) -> None:
     """Show the last rejected edit's message here if its key starts with one of ``prefixes``."""
     err = st.session_state.get(FIELD_ERROR)
-    if err and any(err[0] == p or err[0].startswith(p + ".") or err[0].startswith(p + "[")
-                   for p in prefixes):
+    if err and _under(err[0], prefixes):
         st.error(err[1], icon=":material/error:")
 
 
-def reject_error(exc: ScenarioError) -> None:
-    """Remember a rejected edit; its message names the key and the value."""
-    reject(exc.key, str(exc))
+def reject_error(exc: ScenarioError, workloads: Optional[list[int]] = None) -> None:
+    """Remember a rejected edit; its message names the key and the value. ``workloads``: for a
+    document the form built, the on-screen index of each of its workloads (some may have been
+    removed in the same edit), so the one the key names can be opened."""
+    at = None
+    hit = re.match(r"workloads\[(\d+)\]", exc.key)
+    if hit and workloads is not None and int(hit.group(1)) < len(workloads):
+        at = workloads[int(hit.group(1))]
+    reject(exc.key, str(exc), at)
+
+
+def rejected() -> Optional[tuple[str, str]]:
+    """The last rejected edit, (key, message), or None."""
+    return st.session_state.get(FIELD_ERROR)
+
+
+def rejected_workload() -> Optional[int]:
+    """The form's workload (its index on screen) holding the last rejected edit, if any."""
+    return st.session_state.get(REJECTED_AT) if rejected() else None
+
+
+def rejection_tag() -> int:
+    """Changes with every rejection: a container keyed with it is new, so it opens afresh."""
+    return st.session_state.get(REJECTS, 0)
 
 
 def _stop() -> None:
