@@ -5,11 +5,26 @@
     result.jobs      # one row per job; also .sessions, .events, .tenants, .backends, .clients
 
 The rules it implements are numbered R1-R18 (SCHEDULING_RULES.md); comments cite them.
+The names below load on first use, so the command line refuses a bad file before it has
+imported pandas, SimPy or qiskit.
 """
 
-from .model import Scenario, ScenarioError, load_scenario, validate_scenario
-from .run import RunResult, collect, run_scenario
-from .sim import Simulation
+from importlib import import_module
 
-__all__ = ["Scenario", "ScenarioError", "load_scenario", "validate_scenario", "RunResult",
-           "collect", "run_scenario", "Simulation"]
+_WHERE = {"Scenario": "model", "ScenarioError": "model", "load_scenario": "model",
+          "validate_scenario": "model", "RunResult": "run", "collect": "run",
+          "run_scenario": "run", "Simulation": "sim"}
+
+__all__ = list(_WHERE)
+
+
+def __getattr__(name):
+    if name in _WHERE:
+        value = getattr(import_module(f".{_WHERE[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'engine' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

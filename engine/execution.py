@@ -265,7 +265,12 @@ class QPU:
         memo_stats["misses"] += 1
         prim = self.sampler if work.primitive == "sampler" else self.estimator
         prim.options.run_options["seed_simulator"] = seed
-        result = prim.run(work.pubs).result()  # each PUB carries its shots or precision
+        # What ``prim.run(pubs).result()`` does, on this thread: ``run`` hands ``_run`` to a
+        # new worker thread per call (qiskit's PrimitiveJob), and qiskit's compiled core has
+        # crashed when circuits were touched from several threads. The PUBs are coerced
+        # already and carry their shots or precision.
+        prim._validate_pubs(work.pubs)
+        result = prim._run(work.pubs)
         _MEMO[key] = result
         if len(_MEMO) > _MEMO_SIZE:
             _MEMO.popitem(last=False)
@@ -303,8 +308,15 @@ def work_digest(primitive: str, keys: Sequence[str], pubs: list) -> str:
 
 
 def make_work(primitive: str, pubs: list, keys: Sequence[str]) -> Work:
-    """Work from coerced PUBs and their circuits' digests."""
+    """Work from coerced PUBs and their circuits' digests. Work asking Aer for more than
+    MAX_JOB_SHOTS shots in all carries an ``error``: its job fails with that reason."""
     work = Work(primitive, list(pubs), tuple(keys))
+    if primitive == "sampler":
+        shots = sum(p.shots * max(1, p.parameter_values.size) for p in work.pubs)
+        if shots > MAX_JOB_SHOTS:
+            work.error = (f"shots: {shots:,} in all (shots times parameter sets); a job may "
+                          f"run at most {MAX_JOB_SHOTS:,}")
+            return work
     work.digest = work_digest(primitive, work.keys, work.pubs)
     return work
 

@@ -680,6 +680,7 @@ def _check_ids(sc: Scenario) -> None:
     for i, (name, _) in enumerate(spaces):
         if any(other == name for other, _ in spaces[:i]):
             raise ScenarioError(f"workloads[{i}].name", name, "duplicate name")
+    for i, (name, _) in enumerate(spaces):
         w = owner(name, skip=i)
         if w is not None:
             raise ScenarioError(f"workloads[{i}].name", name,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import circuits
-from .execution import DEFAULT_PRECISION, MAX_JOB_SHOTS, QPU, Work, first_line, make_work
+from .execution import DEFAULT_PRECISION, QPU, Work, first_line, make_work
 from .model import ScenarioError, _key
 
 
@@ -112,10 +112,6 @@ class Payloads:
                                           float(precision))
         except (ValueError, TypeError) as exc:
             return Work(primitive, [], (key,), error=f"circuit {item.circuit!r}: {exc}")
-        if primitive == "sampler" and pub.shots * max(1, pub.parameter_values.size) > MAX_JOB_SHOTS:
-            return Work(primitive, [], (key,), error=(
-                f"shots: {pub.shots * max(1, pub.parameter_values.size):,} shots in all; a job "
-                f"may run at most {MAX_JOB_SHOTS:,}"))
         work = make_work(primitive, [pub], [key])
         work.meta["circuit"] = item.circuit
         return work

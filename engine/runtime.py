@@ -25,7 +25,7 @@ from typing import Any, Iterable, Optional, Union
 from . import circuits as _circuits
 from .execution import DEFAULT_PRECISION, DEFAULT_SHOTS, make_work
 from .kernel import TICKS_PER_SECOND
-from .model import Scenario, load_scenario, validate_scenario
+from .model import MIN_PRECISION, Scenario, load_scenario, validate_scenario
 from .run import collect
 from .sim import Simulation
 
@@ -516,6 +516,11 @@ class EstimatorV2(_Primitive):
         if precision is None:
             shots = self.options.default_shots
             precision = (1.0 / shots ** 0.5) if shots else self.options.default_precision
+        if isinstance(precision, bool) or not isinstance(precision, (int, float)) \
+                or not MIN_PRECISION <= precision <= 1:
+            raise IBMInputValueError(f"precision {precision!r}: give a number from "
+                                     f"{MIN_PRECISION:g} to 1 (1e-4 already means 10^8 shots "
+                                     f"per measurement setting)")
         try:
             coerced = [EstimatorPub.coerce(p, precision) for p in pubs]
         except (ValueError, TypeError) as exc:

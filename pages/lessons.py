@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from engine import validate_scenario
 from ui import figures, lessons, runs, state
 
 state.page_setup()
@@ -14,7 +13,7 @@ st.caption("Each lesson is a small scenario built to show one group of rules. St
 titles = {l.key: f"{l.rules}: {l.title}" for l in lessons.LESSONS}
 key = st.selectbox("Lesson", list(titles), format_func=titles.get, key="lesson_pick")
 lesson = lessons.BY_KEY[key]
-result = runs.run(validate_scenario(lesson.scenario))
+result = runs.run(runs.validate(lesson.scenario))
 st.markdown(lesson.intro)
 steps = lessons.steps(result.events)
 ask = lessons.question_step(lesson, result.events)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from engine import ScenarioError, validate_scenario
+from engine import ScenarioError
 from engine.model import scenario_to_dict
 from ui import forms, runs, state
 
@@ -21,7 +21,7 @@ st.caption(f"Editing **{sc.name}** ({ss.get(state.SOURCE, '')}). Changes apply w
 
 def apply(new_doc: dict, source: str, workloads: list[int] | None = None) -> None:
     try:
-        new = validate_scenario(new_doc)
+        new = runs.validate(new_doc)
     except ScenarioError as exc:
         state.reject_error(exc, workloads)
         return

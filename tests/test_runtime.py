@@ -284,3 +284,45 @@ def test_max_time_strings_are_parsed_and_bad_ones_rejected(service):
         Session(backend=backend, max_time="soon")
     with pytest.raises(IBMInputValueError, match="mode"):
         SamplerV2(mode="qpu_b")
+
+
+# ------------------------------------------------------------------ bad work: refused or failed
+
+
+def test_bad_precision_and_shots_are_refused_or_fail_the_job_with_the_reason(service):
+    backend = service.backend("qpu_b")
+    isa = bell(backend)
+    est = EstimatorV2(mode=backend)
+    plain = isa.remove_final_measurements(inplace=False)
+    obs = SparsePauliOp("ZZ").apply_layout(plain.layout)
+    # A precision of 0 or 1e-300 once divided by zero or overflowed inside the timing model.
+    for bad in (0, 1e-300, -0.1, True):
+        with pytest.raises(IBMInputValueError, match="precision"):
+            est.run([(plain, obs)], precision=bad)
+    # A billion shots would exhaust memory on Aer: the job fails at submission, with why.
+    job = SamplerV2(mode=backend).run([isa], shots=10**9)
+    assert job.status() == "ERROR"
+    with pytest.raises(RuntimeJobFailureError, match="shots"):
+        job.result()
+    # The service goes on.
+    assert SamplerV2(mode=backend).run([isa], shots=100).result()[0].data.meas.num_shots == 100
+
+
+def test_an_aer_failure_fails_the_job_and_result_says_why(service, monkeypatch):
+    # Before, the job stayed RUNNING for ever and result() raised SimPy's "No scheduled events
+    # left"; now it fails with Aer's words and the clock and everyone else go on.
+    from engine import execution
+
+    def broken(self, work, seed):
+        raise RuntimeError("AerError: 'unknown instruction: frobnicate'")
+
+    backend = service.backend("qpu_b")
+    monkeypatch.setattr(execution.QPU, "execute", broken)
+    job = SamplerV2(mode=backend).run([bell(backend)])
+    with pytest.raises(RuntimeJobFailureError, match="execution failed on Aer: AerError"):
+        job.result()
+    assert job.status() == "ERROR"
+    monkeypatch.undo()
+    assert SamplerV2(mode=backend).run([bell(backend)]).result()[0].data.meas.num_shots > 0
+    service.finish()
+    assert service.simulation.jobs["lab3"].status == "completed"

@@ -176,3 +176,37 @@ def test_rejected_edit_opens_the_right_workload_when_another_is_removed_with_it(
     assert "workloads[1].think_time.mean = 0.0: Input should be greater than 0" in top[0]
     assert "It is in workload **vqe**, opened below." in top[0]
     assert [e.proto.expanded for e in at.expander] == [False, False, True]
+
+
+def test_the_dashboard_reads_no_file_outside_the_scenarios_folder(tmp_path):
+    # A scenario typed into the YAML editor naming a file elsewhere: refused, key named, the
+    # file never read (its content appears nowhere), the last good run kept.
+    secret = tmp_path / "token.qasm"
+    secret.write_text("ghp_DASHBOARD_SECRET")
+    at = scenario_page()
+    before = at.session_state["run"]
+    for path in (str(secret), "../README.md", "/dev/zero"):
+        doc = runs.builtin("seed-story")
+        doc["circuits"] = dict(doc.get("circuits", {}), c={"qasm": path})
+        area = next(t for t in at.text_area if t.key.startswith("yaml_"))
+        area.set_value(runs.to_yaml(doc))
+        next(b for b in at.button if b.label == "Apply YAML and run").click()
+        at.run()
+        assert not at.exception
+        shown = " ".join(e.value for e in at.error)
+        assert "circuits.c.qasm" in shown and "outside the scenario's folder" in shown, shown
+        assert "DASHBOARD_SECRET" not in shown
+        assert at.session_state["run"] is before
+    # A file inside the built-in scenarios' folder is fine: the sample trace replays.
+    doc = runs.builtin("swf-replay")
+    assert runs.validate(doc).workloads[0].trace == "traces/sample.swf"
+
+
+def test_an_upload_larger_than_16_mib_is_refused_before_it_is_parsed():
+    import time
+
+    text = "name: big\n" + "# padding\n" * (17 * 1024 * 1024 // 10)
+    t0 = time.perf_counter()
+    with pytest.raises(runs.ScenarioError, match=r"^\(file\): the document is larger than 16 MiB"):
+        runs.from_text(text, "big.yaml")
+    assert time.perf_counter() - t0 < 5   # refused by its size, never parsed

@@ -53,7 +53,7 @@ def starting_scenario() -> tuple[Scenario, str]:
     name of a built-in scenario, or a scenario file), else the default built-in."""
     wanted = os.environ.get("SESSION_LAB_SCENARIO", "").strip() or DEFAULT
     if wanted in builtin_names():
-        return validate_scenario(builtin(wanted)), f"built-in: {wanted}"
+        return validate(builtin(wanted)), f"built-in: {wanted}"
     return load_scenario(wanted), f"file: {Path(wanted).name}"
 
 

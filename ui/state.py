@@ -14,7 +14,7 @@ from typing import Optional
 
 import streamlit as st
 
-from engine import RunResult, Scenario, ScenarioError, validate_scenario
+from engine import RunResult, Scenario, ScenarioError
 
 from . import runs
 
@@ -42,7 +42,7 @@ def init() -> None:
             ss[SCENARIO], ss[SOURCE] = runs.starting_scenario()
         except ScenarioError as exc:
             ss[NOTICE] = ("error", f"SESSION_LAB_SCENARIO: {exc}. Showing {runs.DEFAULT}.")
-            ss[SCENARIO] = validate_scenario(runs.builtin(runs.DEFAULT))
+            ss[SCENARIO] = runs.validate(runs.builtin(runs.DEFAULT))
             ss[SOURCE] = f"built-in: {runs.DEFAULT}"
         ss[PENDING] = True
 
@@ -155,7 +155,7 @@ def _ask_run() -> None:
 
 def _pick_builtin() -> None:
     name = st.session_state["builtin_pick"]
-    set_scenario(validate_scenario(runs.builtin(name)), f"built-in: {name}")
+    set_scenario(runs.validate(runs.builtin(name)), f"built-in: {name}")
 
 
 def _run_pending(box) -> None:
