@@ -257,7 +257,9 @@ class Simulation:
         """
         env = self.env
         if until is not None:
-            env.run(until=max(ticks(until), env._now))
+            target = ticks(until)
+            if target > env._now:   # SimPy refuses to run until "now"
+                env.run(until=target)
             return
         if progress is None:
             env.run_all()
