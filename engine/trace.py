@@ -43,12 +43,6 @@ def _nan(x):
     return np.nan if x is None else x
 
 
-def _secs(values) -> np.ndarray:
-    """Ticks (ints, or None for never) as float seconds, NaN for never."""
-    arr = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
-    return arr / TICKS_PER_SECOND
-
-
 def _sec(t):
     return np.nan if t is None else t / TICKS_PER_SECOND
 
@@ -66,29 +60,30 @@ def jobs_frame(sim: "Simulation") -> pd.DataFrame:
     """One row per job, in submission order (jobs never submitted last)."""
     jobs = sorted(sim.jobs.values(), key=lambda j: (j.seq < 0, j.seq))
     modes = {sid: s.mode for sid, s in sim.sessions.items()}
-    start = _secs(j.start_tick for j in jobs)
-    # Spans from exact tick differences, not from differences of rounded seconds.
-    ran = [j.start_tick is not None for j in jobs]
+    # Ticks as float64 (exact below 2**53 us, 285 years; None becomes NaN), one pass; spans are
+    # differences of ticks, converted once, never differences of rounded seconds.
+    t = np.array([(j.submit_tick, j.start_tick, j.end_tick, j.finish_tick, j.duration_ticks,
+                   j.limit_ticks) for j in jobs], dtype=np.float64).reshape(-1, 6)
+    submit, start, end, finish, duration, limit = t.T
     df = pd.DataFrame({
         "job_id": [j.id for j in jobs],
         "tenant": [j.tenant for j in jobs],
         "backend": [j.backend for j in jobs],
         "session_id": [j.session for j in jobs],
-        "submit_time": _secs(j.submit_tick for j in jobs),
-        "start_time": start,
-        "end_time": _secs(j.end_tick for j in jobs),
+        "submit_time": submit / TICKS_PER_SECOND,
+        "start_time": start / TICKS_PER_SECOND,
+        "end_time": end / TICKS_PER_SECOND,
         "status": [j.status for j in jobs],
         "reason": [j.reason for j in jobs],
         "mode": ["job" if j.session is None else modes.get(j.session, "unknown") for j in jobs],
-        "duration": _secs(j.duration_ticks for j in jobs),
-        "qpu_time": _secs(j.end_tick - j.start_tick if r else None for j, r in zip(jobs, ran)),
-        "wait": _secs(j.start_tick - j.submit_tick if r else None for j, r in zip(jobs, ran)),
-        "turnaround": _secs(j.end_tick - j.submit_tick if j.end_tick is not None else None
-                            for j in jobs),
+        "duration": duration / TICKS_PER_SECOND,
+        "qpu_time": (end - start) / TICKS_PER_SECOND,
+        "wait": (start - submit) / TICKS_PER_SECOND,
+        "turnaround": (end - submit) / TICKS_PER_SECOND,
         "rule": [j.rule for j in jobs],
-        "max_execution_time": _secs(j.limit_ticks for j in jobs),
+        "max_execution_time": limit / TICKS_PER_SECOND,
         "compiled": [j.compiled for j in jobs],
-        "finished_at": _secs(j.finish_tick for j in jobs),
+        "finished_at": finish / TICKS_PER_SECOND,
         "workload": [j.workload for j in jobs],
         "iteration": pd.array([j.iteration for j in jobs], dtype="Int64"),
         "circuit": [j.work.meta.get("circuit", "") if j.work is not None else "" for j in jobs],
