@@ -149,6 +149,28 @@ def read_manifest() -> list[Case]:
 
 CASES = read_manifest()
 
+# For the file cases, refused for the right reason (not because a file read by mistake happened
+# not to parse): the words the message must hold, by case name prefix.
+REASONS = {
+    "qasm-abs-": "outside the scenario's folder", "qasm-dotdot": "outside the scenario's folder",
+    "qasm-proc-environ": "outside the scenario's folder",
+    "qasm-symlink-": "outside the scenario's folder",
+    "qasm-dev-zero": "outside the scenario's folder",
+    "qasm-fifo": "not a regular file", "qasm-dir": "a folder", "qasm-missing": "no such file",
+    "qasm-sparse-": "the limit is", "qasm-token": "not an OpenQASM program",
+    "qasm-include-": "includes another file",
+    "trace-abs-": "outside the scenario's folder", "trace-dotdot": "outside the scenario's folder",
+    "trace-proc-environ": "outside the scenario's folder",
+    "trace-symlink-": "outside the scenario's folder",
+    "trace-dev-zero": "outside the scenario's folder",
+    "trace-fifo": "not a regular file", "trace-dir": "a folder", "trace-missing": "no such file",
+    "trace-sparse-": "the limit is",
+}
+
+
+def reason_for(file: str):
+    return next((words for prefix, words in REASONS.items() if file.startswith(prefix)), None)
+
 
 # --------------------------------------------------------------------------- the harness
 
@@ -360,6 +382,9 @@ def test_hostile_scenario_is_refused_in_one_line(case, tmp_path):
     bad_line = check_error_line(r.stderr, case.key)
     if bad_line:
         problems.append(bad_line)
+    reason = reason_for(case.file)
+    if reason is not None and reason not in r.stderr:
+        problems.append(f"the message does not say {reason!r}")
     if (case_dir / "out").exists():
         problems.append("the --out folder was created")
     new = sorted((_listing(case_dir) - before_case) | (set(os.listdir(tmp_path)) - before_tmp))
