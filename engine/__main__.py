@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .model import ScenarioError, load_scenario
 
+EXIT_FAILED = 1          # a sweep ran, but some variants failed
 EXIT_BAD_INPUT = 2
 
 
@@ -204,13 +205,16 @@ def _sweep(args) -> int:
     t0 = time.perf_counter()
     results = sweep.run_variants([sc for _, sc in plan], workers=args.workers, dask=args.dask)
     table = sweep.table([a for a, _ in plan], results)
-    if args.save:
+    failed = sum(not sweep.succeeded(r) for r in results)
+    if args.save:  # only the variants that ran: a failed one has nothing to keep
         from .store import RunStore
 
         store = RunStore(args.store)
         for (_, sc), r in zip(plan, results):
-            store.save(r, name=sc.name, source="sweep")
-    print(table.to_string(index=False, float_format=lambda x: f"{x:,.2f}"))
+            if sweep.succeeded(r):
+                store.save(r, name=sc.name, source="sweep")
+    shown = table if failed else table.drop(columns=["error"])
+    print(shown.to_string(index=False, float_format=lambda x: f"{x:,.2f}"))
     if args.out:
         try:
             Path(args.out).parent.mkdir(parents=True, exist_ok=True)
@@ -218,6 +222,10 @@ def _sweep(args) -> int:
         except OSError as exc:
             raise _cannot_write("--out", args.out, exc) from None
     print(f"{len(plan)} runs in {time.perf_counter() - t0:.2f} s", file=sys.stderr)
+    if failed:
+        print(f"{failed} of {len(plan)} variants failed (status 'failed', the reason in "
+              f"'error')", file=sys.stderr)
+        return EXIT_FAILED
     return 0
 
 
