@@ -112,8 +112,15 @@ def _summary_lines(result) -> list[str]:
 FORMATS = {"csv": ["csv"], "parquet": ["parquet"], "both": ["csv", "parquet"]}
 
 
+def _path_error(flag: str, where, message: str) -> ScenarioError:
+    """``error: --out = 'PATH': message``, the path in full."""
+    from .trace import PathError
+
+    return PathError(flag, str(where), message)
+
+
 def _cannot_write(flag: str, where, exc: OSError) -> ScenarioError:
-    return ScenarioError(flag, str(where), f"cannot write: {exc.strerror or exc}")
+    return _path_error(flag, where, f"cannot write: {exc.strerror or exc}")
 
 
 def _simulate(args) -> int:
@@ -123,6 +130,13 @@ def _simulate(args) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise ScenarioError("--out", str(out), "exists and is not a folder")
+    store = None
+    if args.save is not None:  # a bad name or store file is refused before the run
+        from .store import RunStore, check_name
+
+        if args.save:
+            check_name(args.save)
+        store = RunStore(args.store)
     bar = None
     progress = None
     if not args.quiet:
@@ -145,10 +159,8 @@ def _simulate(args) -> int:
         written = result.write(out, FORMATS[args.format])
     except OSError as exc:
         raise _cannot_write("--out", out, exc) from None
-    if args.save is not None:
-        from .store import RunStore
-
-        run_id = RunStore(args.store).save(result, name=args.save or None, source="cli")
+    if store is not None:
+        run_id = store.save(result, name=args.save or None, source="cli")
     if not args.quiet:
         for line in _summary_lines(result):
             print(line)
@@ -201,18 +213,16 @@ def _sweep(args) -> int:
     scenario = load_scenario(args.scenario)
     sets = [sweep.parse_set(s) for s in args.set]
     plan = sweep.variants(scenario, sets)
+    store = None
+    if args.save:  # a bad store file is refused before anything runs
+        from .store import RunStore
+
+        store = RunStore(args.store)
     print(f"{len(plan)} variants of {scenario.name!r}", file=sys.stderr)
     t0 = time.perf_counter()
     results = sweep.run_variants([sc for _, sc in plan], workers=args.workers, dask=args.dask)
     table = sweep.table([a for a, _ in plan], results)
     failed = sum(not sweep.succeeded(r) for r in results)
-    if args.save:  # only the variants that ran: a failed one has nothing to keep
-        from .store import RunStore
-
-        store = RunStore(args.store)
-        for (_, sc), r in zip(plan, results):
-            if sweep.succeeded(r):
-                store.save(r, name=sc.name, source="sweep")
     shown = table if failed else table.drop(columns=["error"])
     print(shown.to_string(index=False, float_format=lambda x: f"{x:,.2f}"))
     if args.out:
@@ -221,6 +231,10 @@ def _sweep(args) -> int:
             table.to_csv(args.out, index=False)
         except OSError as exc:
             raise _cannot_write("--out", args.out, exc) from None
+    if store is not None:  # only the variants that ran: a failed one has nothing to keep
+        for (_, sc), r in zip(plan, results):
+            if sweep.succeeded(r):
+                store.save(r, name=sc.name, source="sweep")
     print(f"{len(plan)} runs in {time.perf_counter() - t0:.2f} s", file=sys.stderr)
     if failed:
         print(f"{failed} of {len(plan)} variants failed (status 'failed', the reason in "

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Iterable
 import numpy as np
 import pandas as pd
 
+from .model import ScenarioError
+
 if TYPE_CHECKING:
     from .sim import Simulation
 
@@ -129,6 +131,15 @@ def results_frame(sim: "Simulation") -> pd.DataFrame:
                          json.dumps(pub["evs"]) if "evs" in pub else None,
                          json.dumps(pub["stds"]) if "stds" in pub else None))
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
+
+
+class PathError(ScenarioError):
+    """A ScenarioError whose value (a file or folder, a run's name) is shown in full: a
+    shortened path does not say which file."""
+
+    def __init__(self, key: str, value, message: str):
+        super().__init__(key, value, message)
+        self.args = (f"{key} = {value!r}: {message}",)
 
 
 def _atomic_write(path: Path, write) -> None:
