@@ -237,6 +237,9 @@ def check_folder(folder: Path, allowed: frozenset) -> Path:
     :class:`FolderRefused` for a file, or a folder holding anything but the files a run writes
     (so ``--out ~`` can never replace a home folder)."""
     folder = Path(os.path.realpath(folder))
+    here = Path(os.path.realpath(os.getcwd()))
+    if folder == here or folder in here.parents:  # it would be swapped away from under us
+        raise FolderRefused(folder, "is the current folder or holds it; choose another")
     if not os.path.lexists(folder):
         return folder
     if not folder.is_dir():

@@ -161,6 +161,18 @@ def test_an_empty_folder_is_written_into(tmp_path):
         n for n in RUN_FILES if not n.endswith(".parquet"))
 
 
+def test_the_current_folder_is_never_replaced_even_when_empty(tmp_path):
+    here = tmp_path / "here"
+    here.mkdir()
+    r = subprocess.run([sys.executable, "-m", "engine", "simulate", str(MAX_TIME), "--out", ".",
+                        "--quiet"], cwd=here, env=ENV, capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 2
+    assert r.stderr == ("error: --out = '.': is the current folder or holds it; choose "
+                        "another\n")
+    assert list(here.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["here"]
+
+
 # ---------------------------------------------------------------- a full disk
 
 def file_size_limit(limit: int):
