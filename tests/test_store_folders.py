@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import resource
 import signal
 import subprocess
 import sys
@@ -21,22 +20,11 @@ import yaml
 from engine import load_scenario, run_scenario, trace
 from engine.run import RUN_FILES
 from engine.store import RunStore
+from tests.test_store_robust import ENV, cli, file_size_limit
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_TIME = ROOT / "scenarios" / "max-time.yaml"
 SEED = ROOT / "scenarios" / "seed-story.yaml"
-ENV = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1"}
-
-
-def cli(*args, store=None, timeout=300, preexec_fn=None):
-    env = dict(ENV)
-    if store is not None:
-        env["SESSION_LAB_STORE"] = str(store)
-    return subprocess.run([sys.executable, "-m", "engine", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout, env=env,
-                          preexec_fn=preexec_fn)
-
-
 def snapshot(folder: Path) -> dict:
     """Every entry of a folder with its bytes and mode."""
     return {p.name: (p.read_bytes(), p.stat().st_mode) for p in sorted(folder.iterdir())}
@@ -174,13 +162,6 @@ def test_the_current_folder_is_never_replaced_even_when_empty(tmp_path):
 
 
 # ---------------------------------------------------------------- a full disk
-
-def file_size_limit(limit: int):
-    def preexec():
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-    return preexec
-
 
 def test_out_on_a_full_disk_is_one_line_and_leaves_no_folder(tmp_path):
     out = tmp_path / "new" / "deeper" / "out"

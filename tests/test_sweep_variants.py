@@ -7,8 +7,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -21,6 +19,7 @@ from engine import load_scenario, run_scenario
 from engine import sweep
 from engine.run import RunResult
 from engine.store import RunStore
+from tests.test_store_sweep import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 SWF = ROOT / "scenarios" / "swf-replay.yaml"
@@ -35,14 +34,6 @@ h q[0];
 cx q[0],q[1];
 measure q -> c;
 """
-
-
-def cli(*args, store=None, timeout=300):
-    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
-    if store is not None:
-        env["SESSION_LAB_STORE"] = str(store)
-    return subprocess.run([sys.executable, "-m", "engine", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout, env=env)
 
 
 def swf_copy(folder: Path) -> Path:
