@@ -1,7 +1,9 @@
 """Command line: ``python -m engine simulate|validate|runs|sweep ...``.
 
 A scenario that breaks the format exits with status 2 and one line on standard error naming the
-key and the value; nothing is written. Results go to ``--out`` only when the run has finished.
+key and the value; nothing is written. Results go to ``--out`` only when the run has finished,
+whole or not at all. Ctrl-C exits with status 130 and ``error: interrupted``, leaving ``--out``
+and the run store as they were. A sweep with failed variants exits with status 1.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from pathlib import Path
 
 from .model import ScenarioError, load_scenario
 
+EXIT_FAILED = 1          # a sweep ran, but some variants failed
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports SIGINT
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -111,8 +115,40 @@ def _summary_lines(result) -> list[str]:
 FORMATS = {"csv": ["csv"], "parquet": ["parquet"], "both": ["csv", "parquet"]}
 
 
+def _path_error(flag: str, where, message: str) -> ScenarioError:
+    """``error: --out = 'PATH': message``, the path in full."""
+    from .trace import PathError
+
+    return PathError(flag, str(where), message)
+
+
 def _cannot_write(flag: str, where, exc: OSError) -> ScenarioError:
-    return ScenarioError(flag, str(where), f"cannot write: {exc.strerror or exc}")
+    return _path_error(flag, where, f"cannot write: {exc.strerror or exc}")
+
+
+def _write_run(result, out: str, fmt: str) -> list:
+    """A run's files to ``--out``, whole or not at all; refusals and OS errors as one line."""
+    from .trace import FolderRefused
+
+    try:
+        return result.write(out, FORMATS[fmt])
+    except FolderRefused as exc:
+        raise _path_error("--out", out, exc.message) from None
+    except OSError as exc:
+        raise _cannot_write("--out", out, exc) from None
+
+
+def _check_out(out: str) -> None:
+    """Refuse an ``--out`` the run could not be written to, before running anything."""
+    from .run import check_out
+    from .trace import FolderRefused
+
+    try:
+        check_out(out)
+    except FolderRefused as exc:
+        raise _path_error("--out", out, exc.message) from None
+    except OSError as exc:
+        raise _path_error("--out", out, f"cannot read: {exc.strerror or exc}") from None
 
 
 def _simulate(args) -> int:
@@ -120,8 +156,14 @@ def _simulate(args) -> int:
 
     scenario = load_scenario(args.scenario)
     out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise ScenarioError("--out", str(out), "exists and is not a folder")
+    _check_out(args.out)
+    store = None
+    if args.save is not None:  # a bad name or store file is refused before the run
+        from .store import RunStore, check_name
+
+        if args.save:
+            check_name(args.save)
+        store = RunStore(args.store)
     bar = None
     progress = None
     if not args.quiet:
@@ -140,14 +182,9 @@ def _simulate(args) -> int:
     finally:
         if bar is not None:
             bar.close()
-    try:
-        written = result.write(out, FORMATS[args.format])
-    except OSError as exc:
-        raise _cannot_write("--out", out, exc) from None
-    if args.save is not None:
-        from .store import RunStore
-
-        run_id = RunStore(args.store).save(result, name=args.save or None, source="cli")
+    written = _write_run(result, args.out, args.format)
+    if store is not None:
+        run_id = store.save(result, name=args.save or None, source="cli")
     if not args.quiet:
         for line in _summary_lines(result):
             print(line)
@@ -179,10 +216,8 @@ def _runs(args) -> int:
             print(line)
         return 0
     if cmd == "export":
-        try:
-            written = store.export(args.run, args.out, FORMATS[args.format])
-        except OSError as exc:
-            raise _cannot_write("--out", args.out, exc) from None
+        _check_out(args.out)
+        written = _write_run(store.load(args.run), args.out, args.format)
         print(f"{len(written)} files in {args.out}")
         return 0
     if cmd == "rename":
@@ -200,24 +235,34 @@ def _sweep(args) -> int:
     scenario = load_scenario(args.scenario)
     sets = [sweep.parse_set(s) for s in args.set]
     plan = sweep.variants(scenario, sets)
+    store = None
+    if args.save:  # a bad store file is refused before anything runs
+        from .store import RunStore
+
+        store = RunStore(args.store)
     print(f"{len(plan)} variants of {scenario.name!r}", file=sys.stderr)
     t0 = time.perf_counter()
     results = sweep.run_variants([sc for _, sc in plan], workers=args.workers, dask=args.dask)
     table = sweep.table([a for a, _ in plan], results)
-    if args.save:
-        from .store import RunStore
-
-        store = RunStore(args.store)
-        for (_, sc), r in zip(plan, results):
-            store.save(r, name=sc.name, source="sweep")
-    print(table.to_string(index=False, float_format=lambda x: f"{x:,.2f}"))
+    failed = sum(not sweep.succeeded(r) for r in results)
+    shown = table if failed else table.drop(columns=["error"])
+    print(shown.to_string(index=False, float_format=lambda x: f"{x:,.2f}"))
     if args.out:
+        from .trace import write_file
+
         try:
-            Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-            table.to_csv(args.out, index=False)
+            write_file(Path(args.out), lambda tmp: table.to_csv(tmp, index=False))
         except OSError as exc:
             raise _cannot_write("--out", args.out, exc) from None
+    if store is not None:  # only the variants that ran: a failed one has nothing to keep
+        for (_, sc), r in zip(plan, results):
+            if sweep.succeeded(r):
+                store.save(r, name=sc.name, source="sweep")
     print(f"{len(plan)} runs in {time.perf_counter() - t0:.2f} s", file=sys.stderr)
+    if failed:
+        print(f"{failed} of {len(plan)} variants failed (status 'failed', the reason in "
+              f"'error')", file=sys.stderr)
+        return EXIT_FAILED
     return 0
 
 
@@ -246,6 +291,9 @@ def main(argv=None) -> int:
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:  # what was being written is rolled back or removed
+        print("error: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -22,6 +22,9 @@ from .sim import Simulation
 # Every table of a run, by file name; the three contract files first.
 TABLE_NAMES = ("jobs", "sessions", "events", "clients", "iterations", "results", "tenants",
                "backends", "session_metrics")
+# Every file a run's folder may hold: the only names a folder may have for a run to replace it.
+RUN_FILES = frozenset({f"{t}.{fmt}" for t in TABLE_NAMES for fmt in ("csv", "parquet")}
+                      | {"scenario.json", "summary.json"})
 
 
 @dataclass
@@ -45,11 +48,26 @@ class RunResult:
         return {name: getattr(self, name) for name in TABLE_NAMES}
 
     def write(self, out_dir: str | Path, formats: Iterable[str] = ("csv",)) -> list[Path]:
-        out_dir = Path(out_dir)
-        written = trace.write_tables(self.tables(), out_dir, formats)
-        written.append(trace.write_json(scenario_to_dict(self.scenario), out_dir / "scenario.json"))
-        written.append(trace.write_json(self.summary, out_dir / "summary.json"))
-        return written
+        """Write the tables, ``scenario.json`` and ``summary.json`` to ``out_dir``, whole or not
+        at all: a folder already there is replaced in one step, and only if it is empty or
+        holds nothing but a run's files (else :class:`trace.FolderRefused`). An error leaves it
+        as it was."""
+        formats = list(formats)
+
+        def fill(folder: Path) -> list[Path]:
+            written = trace.write_tables(self.tables(), folder, formats)
+            written.append(trace.write_json(scenario_to_dict(self.scenario),
+                                            folder / "scenario.json"))
+            written.append(trace.write_json(self.summary, folder / "summary.json"))
+            return written
+
+        return trace.write_folder(Path(out_dir), fill, RUN_FILES)
+
+
+def check_out(out_dir: str | Path) -> None:
+    """Raise :class:`trace.FolderRefused` now if :meth:`RunResult.write` would refuse
+    ``out_dir`` (so a long run is not simulated for nothing)."""
+    trace.check_folder(Path(out_dir), RUN_FILES)
 
 
 def collect(sim: Simulation, wall_seconds: float = 0.0) -> RunResult:

@@ -3,8 +3,8 @@
 A run is its scenario, its summary and its trace tables (Parquet blobs), saved in one transaction
 or not at all. The database lives at ``SESSION_LAB_STORE`` if set, else in the user's data
 directory (``platformdirs``); the command line's ``--store`` overrides both. Several processes
-may save at once (WAL journal, a busy timeout); a corrupt or foreign file is reported, never
-overwritten.
+may save at once (WAL journal, a busy timeout), and may create the file at once; a corrupt or
+foreign file is reported, never overwritten. Names never read as ids (``runs delete 2`` is run 2).
 """
 
 from __future__ import annotations
@@ -22,13 +22,14 @@ import pandas as pd
 
 from .model import ScenarioError, scenario_to_dict, validate_scenario
 from .run import TABLE_NAMES, RunResult
+from .trace import PathError
 
 APP = "session-lab"
 SCHEMA_VERSION = 1
 
 
-class StoreError(ScenarioError):
-    """The store file or a stored run cannot be used; the message names it."""
+class StoreError(PathError):
+    """The store file or a stored run cannot be used; the message names it (in full)."""
 
 
 def default_path() -> Path:
@@ -41,8 +42,8 @@ def default_path() -> Path:
 
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS runs (
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT NOT NULL,
     created REAL NOT NULL,
@@ -54,7 +55,7 @@ CREATE TABLE IF NOT EXISTS runs (
     end_time REAL NOT NULL,
     wall_seconds REAL NOT NULL
 );
-CREATE TABLE IF NOT EXISTS run_tables (
+CREATE TABLE run_tables (
     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
     name TEXT NOT NULL,
     data BLOB NOT NULL,
@@ -63,8 +64,62 @@ CREATE TABLE IF NOT EXISTS run_tables (
 """
 
 
+def check_name(name: str) -> str:
+    """A run name, stripped; refused when empty or when it reads as a run id (all digits), so
+    ``runs delete 2`` can only ever mean run 2."""
+    stripped = str(name).strip()
+    if not stripped:
+        raise StoreError("name", name, "must not be empty")
+    if _reads_as_id(stripped):
+        raise StoreError("name", name, "reads as a run id; a name needs a character that is "
+                                       "not a digit")
+    return stripped
+
+
+def _reads_as_id(text: str) -> bool:
+    return text.strip().isdigit()
+
+
+def _derived_name(scenario_name: str) -> str:
+    """A run's name from its scenario's, prefixed when it would read as an id."""
+    return f"run {scenario_name.strip()}" if _reads_as_id(scenario_name) else scenario_name
+
+
+def _why_full() -> str:
+    """A write failed: say so when a file size limit (``ulimit -f``) is the cause; SQLite
+    reports the EFBIG it meets as a plain I/O error."""
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
+    except (ImportError, OSError, ValueError):  # pragma: no cover - not POSIX
+        return ""
+    if soft == resource.RLIM_INFINITY:
+        return ""
+    return f" (this process may not write files larger than {soft:,} bytes: ulimit -f)"
+
+
+def _use_wal(conn: sqlite3.Connection, patience: float = 30.0) -> None:
+    """Put the store in WAL mode (persistent: readers never wait for a writer). Switching needs
+    the file to itself, and SQLite answers "locked" at once rather than waiting, so this waits:
+    another process may be in the middle of its first save."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")  # a filesystem without WAL says no
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 class RunStore:
-    """``RunStore(path)``: save, list, load, rename, delete and export runs."""
+    """``RunStore(path)``: save, list, load, rename, delete and export runs.
+
+    Every SQLite error (a damaged or truncated file, a full disk, a lock held too long) is a
+    :class:`StoreError` naming the file."""
 
     def __init__(self, path: Union[str, Path, None] = None):
         self.path = Path(path) if path is not None else default_path()
@@ -78,42 +133,75 @@ class RunStore:
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA busy_timeout = 30000")
+        try:
+            conn.execute("PRAGMA busy_timeout = 30000")
+            conn.execute("PRAGMA foreign_keys = ON")
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
-    def _check(self) -> None:
-        """Create the schema in a new file; refuse a file that is not a Session Lab store."""
-        fresh = not self.path.exists() or self.path.stat().st_size == 0
+    def _failed(self, exc: Exception) -> StoreError:
+        """An SQLite error as one line naming the store (the disk's own words when it is full)."""
+        text = str(exc)
+        extended = getattr(exc, "sqlite_errorcode", None)
+        code = extended & 0xFF if extended is not None else None  # the primary code
+        if code == sqlite3.SQLITE_FULL or extended == getattr(sqlite3, "SQLITE_IOERR_WRITE", 778):
+            return StoreError("store", str(self.path), f"cannot write: {text}{_why_full()}")
+        if code == sqlite3.SQLITE_BUSY or "locked" in text:
+            return StoreError("store", str(self.path), f"busy: {text} (another process holds it)")
+        if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM,
+                    sqlite3.SQLITE_IOERR):
+            return StoreError("store", str(self.path), f"cannot use it: {text}")
+        return StoreError("store", str(self.path),
+                          f"damaged or not a readable SQLite database ({text})")
+
+    @contextmanager
+    def _errors(self):
         try:
-            conn = self._connect()
-            try:
-                if fresh:  # idempotent, so two processes creating it at once agree
-                    conn.execute("PRAGMA journal_mode = WAL")
-                    conn.executescript(_SCHEMA)
-                    conn.execute("INSERT OR IGNORE INTO meta VALUES ('app', ?), ('version', ?)",
-                                 (APP, str(SCHEMA_VERSION)))
-                names = {r[0] for r in conn.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'table'")}
-                if "meta" not in names:
-                    raise StoreError("store", str(self.path),
-                                     "not a Session Lab run store (a foreign SQLite database)")
-                meta = dict(conn.execute("SELECT key, value FROM meta"))
-                if meta.get("app") != APP:
-                    raise StoreError("store", str(self.path), "not a Session Lab run store")
-                if int(meta.get("version", 0)) > SCHEMA_VERSION:
-                    raise StoreError("store", str(self.path),
-                                     f"written by a newer Session Lab (schema {meta['version']})")
-            finally:
-                conn.close()
-        except sqlite3.DatabaseError as exc:
+            yield
+        except sqlite3.Error as exc:
+            raise self._failed(exc) from None
+
+    def _check(self) -> None:
+        """Create the schema in an empty file; refuse a file that is not a Session Lab store.
+
+        Decided under the write lock (several processes may create the store at once: the first
+        makes the schema, the others find it). A foreign file is never modified."""
+        with self._tx() as conn:  # BEGIN IMMEDIATE waits (busy timeout) for another creator
+            self._claim(conn)
+        with self._read() as conn:
+            _use_wal(conn)
+
+    def _claim(self, conn: sqlite3.Connection) -> None:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not names:
+            for statement in _SCHEMA.split(";"):  # not executescript: it would COMMIT first
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute("INSERT INTO meta VALUES ('app', ?), ('version', ?)",
+                         (APP, str(SCHEMA_VERSION)))
+            return
+        if "meta" not in names:
             raise StoreError("store", str(self.path),
-                             f"not a readable SQLite database ({exc})") from None
+                             "not a Session Lab run store (a foreign SQLite database)")
+        meta = dict(conn.execute("SELECT key, value FROM meta"))
+        if meta.get("app") != APP:
+            raise StoreError("store", str(self.path), "not a Session Lab run store")
+        try:
+            version = int(meta.get("version", 0))
+        except ValueError:
+            version = SCHEMA_VERSION + 1
+        if version > SCHEMA_VERSION:
+            raise StoreError("store", str(self.path),
+                             f"written by a newer Session Lab (schema {meta.get('version')})")
 
     # ------------------------------------------------------------------ writing
 
     def save(self, result: RunResult, name: Optional[str] = None, source: str = "api") -> int:
-        """Store a run whole (one transaction); returns its id."""
+        """Store a run whole (one transaction); returns its id. Without ``name``, the run is
+        named after its scenario (prefixed with "run " if that reads as an id)."""
+        name = check_name(name) if name is not None else _derived_name(result.scenario.name)
         blobs = {}
         for t in TABLE_NAMES:
             buf = io.BytesIO()
@@ -125,7 +213,7 @@ class RunStore:
             cur = conn.execute(
                 "INSERT INTO runs (name, created, source, scenario_name, scenario, summary, "
                 "jobs, end_time, wall_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (name or result.scenario.name, time.time(), source, result.scenario.name,
+                (name, time.time(), source, result.scenario.name,
                  scenario, summary, len(result.jobs), float(result.end_time),
                  float(result.wall_seconds)))
             run_id = cur.lastrowid
@@ -134,11 +222,15 @@ class RunStore:
         return run_id
 
     def rename(self, ref: Union[int, str], new_name: str) -> None:
+        """Rename a run; refused when the name reads as an id or another run has it."""
+        new_name = check_name(new_name)
         run_id = self.resolve(ref)
-        if not new_name.strip():
-            raise StoreError("name", new_name, "must not be empty")
         with self._tx() as conn:
-            conn.execute("UPDATE runs SET name = ? WHERE id = ?", (new_name.strip(), run_id))
+            other = conn.execute("SELECT id FROM runs WHERE name = ? AND id != ? LIMIT 1",
+                                 (new_name, run_id)).fetchone()
+            if other:
+                raise StoreError("name", new_name, f"run {other[0]} already has this name")
+            conn.execute("UPDATE runs SET name = ? WHERE id = ?", (new_name, run_id))
 
     def delete(self, ref: Union[int, str]) -> None:
         run_id = self.resolve(ref)
@@ -147,48 +239,66 @@ class RunStore:
 
     @contextmanager
     def _tx(self):
-        """One write transaction (taken at once, so concurrent writers queue), then closed."""
-        conn = self._connect()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
+        """One write transaction (taken at once, so concurrent writers queue), then closed.
+
+        When a statement fails, SQLite may already have rolled the transaction back itself (a
+        full disk does): the error reported is the statement's, never the rollback's."""
+        with self._errors():
+            conn = self._connect()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        try:
+                            conn.execute("ROLLBACK")
+                        except sqlite3.Error:
+                            pass  # the first error is the one to report
+                    raise
+            finally:
+                conn.close()
+
+    @contextmanager
+    def _read(self):
+        """A connection for reading; SQLite errors become StoreError."""
+        with self._errors():
+            conn = self._connect()
             try:
                 yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-        finally:
-            conn.close()
+            finally:
+                conn.close()
 
     # ------------------------------------------------------------------ reading
 
     def list(self) -> pd.DataFrame:
         """One row per run, newest first: id, name, created, source, scenario, jobs, ..."""
-        conn = self._connect()
+        columns = ["id", "name", "created", "source", "scenario", "jobs", "end_time",
+                   "wall_seconds", "summary"]
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT id, name, created, source, scenario_name, jobs, end_time, "
+                "wall_seconds, summary FROM runs ORDER BY id DESC").fetchall()
+        df = pd.DataFrame(rows, columns=columns)
         try:
-            df = pd.read_sql_query(
-                "SELECT id, name, created, source, scenario_name AS scenario, jobs, end_time, "
-                "wall_seconds, summary FROM runs ORDER BY id DESC", conn)
-        finally:
-            conn.close()
-        df["created"] = pd.to_datetime(df["created"], unit="s", utc=True)
-        summaries = [json.loads(s) for s in df.pop("summary")]
-        df["wait_p95"] = [s.get("wait_p95") for s in summaries]
-        df["time_to_solution"] = [s.get("time_to_solution_mean") for s in summaries]
+            df["created"] = pd.to_datetime(df["created"].astype(float), unit="s", utc=True)
+            summaries = [json.loads(s) for s in df.pop("summary")]
+            df["wait_p95"] = [s.get("wait_p95") for s in summaries]
+            df["time_to_solution"] = [s.get("time_to_solution_mean") for s in summaries]
+        except (TypeError, ValueError, AttributeError, OverflowError) as exc:
+            raise StoreError("store", str(self.path), f"a stored run is damaged: {exc}") from None
         return df
 
     def resolve(self, ref: Union[int, str]) -> int:
-        """A run id from an id or a (unique) name."""
-        conn = self._connect()
-        try:
-            if isinstance(ref, int) or str(ref).isdigit():
+        """A run id from an id or a (unique) name. A reference that reads as an id is an id."""
+        with self._read() as conn:
+            if isinstance(ref, int) or _reads_as_id(str(ref)):
                 row = conn.execute("SELECT id FROM runs WHERE id = ?", (int(ref),)).fetchone()
                 if row:
                     return row[0]
             rows = conn.execute("SELECT id FROM runs WHERE name = ? ORDER BY id DESC",
                                 (str(ref),)).fetchall()
-        finally:
-            conn.close()
         if not rows:
             raise StoreError("run", str(ref), f"no such run in {self.path}")
         if len(rows) > 1:
@@ -198,23 +308,27 @@ class RunStore:
 
     def load(self, ref: Union[int, str]) -> RunResult:
         run_id = self.resolve(ref)
-        conn = self._connect()
-        try:
+        with self._read() as conn:
             row = conn.execute("SELECT scenario, summary, end_time, wall_seconds FROM runs "
                                "WHERE id = ?", (run_id,)).fetchone()
             blobs = dict(conn.execute("SELECT name, data FROM run_tables WHERE run_id = ?",
                                       (run_id,)))
-        finally:
-            conn.close()
+        if row is None:  # deleted by another process since resolve()
+            raise StoreError("run", str(ref), f"no such run in {self.path}")
         try:
             tables = {t: pd.read_parquet(io.BytesIO(blobs[t])) for t in TABLE_NAMES}
             scenario = validate_scenario(json.loads(row[0]))
-        except (KeyError, ValueError, OSError) as exc:
-            raise StoreError("run", str(ref), f"stored run is damaged: {exc}") from None
-        return RunResult(scenario=scenario, summary=json.loads(row[1]), end_time=row[2],
-                         wall_seconds=row[3], **tables)
+            summary = json.loads(row[1])
+            end_time, wall = float(row[2]), float(row[3])
+        except Exception as exc:  # any decoder's error: a damaged blob is not a crash
+            what = f"{type(exc).__name__}: {exc}" if not isinstance(exc, ScenarioError) else exc
+            raise StoreError("run", str(ref), f"stored run {run_id} in {self.path} is damaged "
+                                              f"({what})") from None
+        return RunResult(scenario=scenario, summary=summary, end_time=end_time,
+                         wall_seconds=wall, **tables)
 
     def export(self, ref: Union[int, str], folder: Union[str, Path],
                formats=("csv",)) -> list[Path]:
-        """Write a stored run as the command line would (tables, scenario.json, summary.json)."""
+        """Write a stored run as the command line would (tables, scenario.json, summary.json),
+        replacing the folder whole (see :meth:`RunResult.write`)."""
         return self.load(ref).write(folder, formats)

@@ -6,6 +6,11 @@ name (below) or a dotted path into the scenario document (``tenants[1].share``,
 parallel on local processes by default, or on a Dask cluster when an address is given (the
 ``SESSION_LAB_DASK`` environment variable, ``--dask``, or the dashboard's setting). Every variant is
 a whole simulation with its own seed stream, so results do not depend on where it ran.
+
+Each variant gets what ``simulate`` would give it, its scenario's folder included (relative
+``qasm:`` and ``trace:`` paths). A variant that fails is a failed row with its message, the others
+complete; a worker process that dies is survived (see :func:`_run_local`). A factorial of more than
+:data:`MAX_VARIANTS` is refused before anything runs.
 """
 
 from __future__ import annotations
@@ -14,9 +19,16 @@ import copy
 import itertools
 import multiprocessing
 import os
+import pickle
 import re
-from concurrent.futures import ProcessPoolExecutor
-from typing import Any, Callable, Iterable, Optional
+import signal
+import tempfile
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Optional, Union
 
 import pandas as pd
 
@@ -116,9 +128,41 @@ def set_field(doc: dict, field: str, value: Any) -> dict:
     return out
 
 
+# The most variants one sweep may have: a factorial past it is refused before anything runs
+# (each variant is a whole simulation, and its result is held in memory until the table is made).
+MAX_VARIANTS = 1000
+
+
+def _shown(sets: list[tuple[str, list]]) -> str:
+    """The ``--set`` fields and values, short enough to read in one line."""
+    parts = []
+    for f, vals in sets:
+        text = ",".join(str(v) for v in vals)
+        if len(vals) > 3 and len(text) > 20:
+            text = ",".join(str(v) for v in vals[:3]) + f",... ({len(vals):,} values)"
+        parts.append(f"{f}={text}")
+    return " ".join(parts)
+
+
+def _scenario(doc: dict, base_dir: Optional[str]) -> Scenario:
+    """A validated scenario whose relative ``qasm:``/``trace:`` paths start at ``base_dir`` (the
+    scenario file's folder), as :func:`load_scenario` gives it. The one place that knows how a
+    scenario carries its folder."""
+    sc = validate_scenario(doc)
+    sc._base_dir = base_dir
+    return sc
+
+
 def variants(scenario: Scenario, sets: Iterable[tuple[str, list]]) -> list[tuple[dict, Scenario]]:
-    """Every combination of the values, validated: [(assignment, scenario), ...]."""
+    """Every combination of the values, validated: [(assignment, scenario), ...]. Each variant
+    keeps the scenario's folder, so it runs exactly as ``simulate`` would run it."""
     sets = list(sets)
+    count = 1
+    for _, vals in sets:
+        count *= len(vals)
+    if count > MAX_VARIANTS:
+        raise ScenarioError("--set", _shown(sets),
+                            f"{count:,} variants; the limit is {MAX_VARIANTS:,}")
     base = scenario_to_dict(scenario)
     out = []
     for combo in itertools.product(*[vals for _, vals in sets]):
@@ -129,54 +173,223 @@ def variants(scenario: Scenario, sets: Iterable[tuple[str, list]]) -> list[tuple
         label = ", ".join(f"{f}={v}" for f, v in assignment.items())
         doc["name"] = f"{scenario.name} [{label}]"
         try:
-            sc = validate_scenario(doc)
+            sc = _scenario(doc, scenario.base_dir)
         except ScenarioError as exc:
             raise ScenarioError("--set", label, f"gives an invalid scenario: {exc}") from None
         out.append((assignment, sc))
     return out
 
 
-def _run_one(doc: dict) -> RunResult:
-    # Picklable for processes and Dask: a plain document in, a RunResult out.
-    return run_scenario(validate_scenario(doc))
+@dataclass(frozen=True)
+class Failed:
+    """A variant that did not run, and why (one line). A plain record, so it travels back from a
+    worker process or a Dask worker where the exception itself might not."""
+    message: str
+
+
+def succeeded(outcome) -> bool:
+    return isinstance(outcome, RunResult)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, ScenarioError):
+        return str(exc)
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def _run_one(doc: dict, base_dir: Optional[str] = None) -> RunResult:
+    """One variant from plain data (picklable for processes and Dask): the inputs ``simulate``
+    gives the same scenario file."""
+    sc = _scenario(doc, base_dir)
+    return run_scenario(sc, base_dir=Path(base_dir) if base_dir else None)
+
+
+def _attempt(runner: Callable, doc: dict, base_dir: Optional[str]):
+    """Run one variant where it is, its every error turned into a :class:`Failed` record (an
+    exception object may not survive the trip back: ScenarioError cannot be unpickled)."""
+    try:
+        return runner(doc, base_dir)
+    except Exception as exc:  # one variant's failure is its row, never the sweep's
+        return Failed(_describe(exc))
+
+
+def _attempt_to_file(runner: Callable, doc: dict, base_dir: Optional[str], path: str):
+    """:func:`_attempt` in a worker process, its outcome pickled to ``path``; only the path goes
+    back through the pool's result pipe. That pipe is shared by every worker: one killed halfway
+    through sending a large result would leave a partial message that blocks the pool forever.
+    A message this small is written in one piece."""
+    outcome = _attempt(runner, doc, base_dir)
+    try:
+        with open(path, "wb") as f:
+            pickle.dump(outcome, f, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:  # e.g. a full disk: the variant's row says so
+        return Failed(f"cannot hand its result back: {_describe(exc)}")
+    return _InFile(path)
+
+
+@dataclass(frozen=True)
+class _InFile:
+    path: str
+
+
+def _collect(outcome):
+    """The outcome a worker returned, read back from its file when it left one there."""
+    if isinstance(outcome, _InFile):
+        try:
+            with open(outcome.path, "rb") as f:
+                return pickle.load(f)
+        finally:
+            os.unlink(outcome.path)
+    return outcome
+
+
+def _worker_init() -> None:
+    # Ctrl-C is the parent's to handle: it stops the pool. A worker interrupted while idle
+    # would print a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+Outcome = Union[RunResult, Failed]
 
 
 def run_variants(scens: list[Scenario], *, workers: Optional[int] = None,
                  dask: Optional[str] = None,
-                 progress: Optional[Callable[[int, int], None]] = None) -> list[RunResult]:
+                 progress: Optional[Callable[[int, int], None]] = None,
+                 runner: Callable = _run_one) -> list[Outcome]:
     """Run each scenario; local processes (``workers``, default: the CPU count), one process
-    (``workers=1``), or the Dask scheduler at ``dask`` (default: SESSION_LAB_DASK)."""
-    docs = [scenario_to_dict(s) for s in scens]
-    dask = dask if dask is not None else os.environ.get("SESSION_LAB_DASK") or None
-    n = len(docs)
-    if dask:
-        return _run_dask(docs, dask, progress)
-    workers = workers or min(n, os.cpu_count() or 1)
-    if workers <= 1 or n <= 1:
-        out = []
-        for i, d in enumerate(docs):
-            out.append(_run_one(d))
-            if progress:
-                progress(i + 1, n)
-        return out
-    results: list = [None] * n
-    # Spawned, not forked: a fork of a process whose threads (Aer's, the engine's) hold locks
-    # can deadlock in the child.
-    with ProcessPoolExecutor(max_workers=workers,
-                             mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {pool.submit(_run_one, d): i for i, d in enumerate(docs)}
-        done = 0
-        from concurrent.futures import as_completed
+    (``workers=1``), or the Dask scheduler at ``dask`` (default: SESSION_LAB_DASK).
 
-        for fut in as_completed(futures):
-            results[futures[fut]] = fut.result()
-            done += 1
-            if progress:
-                progress(done, n)
+    Returns one outcome per scenario, in order: its :class:`RunResult`, or :class:`Failed`
+    with the message when it raised or its worker process died twice. ``runner(doc,
+    base_dir)`` runs one variant (a module-level function, so processes can import it)."""
+    jobs = [(scenario_to_dict(s), s.base_dir) for s in scens]
+    dask = dask if dask is not None else os.environ.get("SESSION_LAB_DASK") or None
+    n = len(jobs)
+    results: list = [None] * n
+    finished = 0
+
+    def finish(i: int, outcome: Outcome) -> None:
+        nonlocal finished
+        results[i] = outcome
+        finished += 1
+        if progress:
+            progress(finished, n)
+
+    if dask:
+        _run_dask(jobs, dask, finish, runner)
+        return results
+    workers = min(workers or os.cpu_count() or 1, n)
+    if workers <= 1:
+        for i, (doc, base_dir) in enumerate(jobs):
+            finish(i, _attempt(runner, doc, base_dir))
+        return results
+    _run_local(jobs, workers, finish, runner)
     return results
 
 
-def _run_dask(docs: list[dict], address: str, progress) -> list[RunResult]:
+def _run_local(jobs, workers: int, finish, runner) -> None:
+    """Local processes, surviving lost ones. When a worker dies (killed, out of memory, a crash
+    in compiled code) the pool breaks and every variant in flight is lost with it, so none is
+    blamed yet: each is rerun alone in a one-worker pool, where a death is its own; one that
+    kills its worker twice there is a failed row. Variants not yet started go on in a fresh
+    pool."""
+    queue = deque(range(len(jobs)))
+    with tempfile.TemporaryDirectory(prefix="session-lab-sweep-") as handover:
+        while queue:
+            suspects = _pool_pass(queue, workers, jobs, finish, runner, handover)
+            for i in suspects:
+                deaths: list[str] = []
+                while len(deaths) < 2:
+                    if not _pool_pass(deque([i]), 1, jobs, finish, runner, handover, deaths):
+                        break
+                else:
+                    finish(i, Failed(f"its worker process died twice ({deaths[-1]}); the "
+                                     f"variant may need more memory than the machine has, or "
+                                     f"crashes"))
+
+
+def _pool_pass(queue: deque, workers: int, jobs, finish, runner, handover: str,
+               deaths: Optional[list] = None) -> list[int]:
+    """Run the queued variants with at most ``workers`` in flight (so a broken pool takes down
+    no more than ``workers`` of them). Returns the variants lost when the pool broke (empty when
+    none was); the ones never started stay in ``queue``. ``deaths`` collects how workers died."""
+    # Spawned, not forked: a fork of a process whose threads (Aer's, the engine's) hold locks
+    # can deadlock in the child.
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init,
+                               mp_context=multiprocessing.get_context("spawn"))
+    inflight: dict = {}
+    broken = False
+    try:
+        while (queue or inflight) and not broken:
+            while queue and len(inflight) < workers:
+                i = queue.popleft()
+                try:
+                    path = os.path.join(handover, f"{i}.pickle")
+                    inflight[pool.submit(_attempt_to_file, runner, *jobs[i], path)] = i
+                except BrokenProcessPool:
+                    queue.appendleft(i)
+                    broken = True
+                    break
+            if not inflight:
+                break
+            done, _ = wait(inflight, return_when=FIRST_COMPLETED)
+            for fut in done:
+                if isinstance(fut.exception(), BrokenProcessPool):
+                    broken = True
+                    continue
+                _finish(finish, inflight.pop(fut), fut)
+        if not broken:
+            return []
+        if deaths is not None:
+            deaths.append(_how_workers_died(pool))
+        lost = []
+        for fut, i in inflight.items():  # a result that arrived before the break is kept
+            if fut.done() and fut.exception() is None:
+                _finish(finish, i, fut)
+            else:
+                lost.append(i)
+        return sorted(lost)
+    except BaseException:
+        _stop(pool)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _finish(finish, i: int, fut) -> None:
+    try:
+        outcome = _collect(fut.result())
+    except Exception as exc:  # e.g. a result that could not be read back
+        outcome = Failed(_describe(exc))
+    finish(i, outcome)
+
+
+def _how_workers_died(pool: ProcessPoolExecutor) -> str:
+    codes = []
+    for p in list((getattr(pool, "_processes", None) or {}).values()):
+        p.join(2)  # dead already (its pipe closed), but perhaps not yet reaped
+        if p.exitcode not in (None, 0, -signal.SIGTERM):  # SIGTERM: the pool ending the rest
+            codes.append(p.exitcode)
+    for code in codes:
+        if code < 0:
+            try:
+                return f"killed by {signal.Signals(-code).name}"
+            except ValueError:
+                return f"killed by signal {-code}"
+    return f"exit status {codes[0]}" if codes else "it ended without a result"
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Interrupted: end the workers now rather than wait for their variants to finish."""
+    for p in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            p.terminate()
+        except (OSError, AttributeError):
+            pass
+
+
+def _run_dask(jobs, address: str, finish, runner) -> None:
     try:
         from distributed import Client, as_completed
     except ImportError:  # pragma: no cover - pinned in requirements
@@ -185,30 +398,47 @@ def _run_dask(docs: list[dict], address: str, progress) -> list[RunResult]:
         client = Client(address, timeout="10s")
     except (OSError, TimeoutError, ValueError) as exc:
         raise ScenarioError("--dask", address, f"cannot reach the Dask scheduler: {exc}") from None
+    futures = []
     try:
-        futures = client.map(_run_one, docs, pure=False)
+        # Paths travel as they are: the workers must see the scenario's folder at the same path.
+        futures = client.map(_attempt, [runner] * len(jobs), [d for d, _ in jobs],
+                             [b for _, b in jobs], pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
-        results: list = [None] * len(docs)
-        for done, fut in enumerate(as_completed(futures), 1):
-            results[index[fut.key]] = fut.result()
-            if progress:
-                progress(done, len(docs))
-        return results
+        for fut in as_completed(futures):
+            try:
+                outcome = fut.result()
+            except Exception as exc:  # a worker lost too often (KilledWorker), a cancel
+                outcome = Failed(_describe(exc))
+            finish(index[fut.key], outcome)
+    except BaseException:
+        if futures:
+            client.cancel(futures)
+        raise
     finally:
         client.close()
 
 
-def table(assignments: list[dict], results: list[RunResult]) -> pd.DataFrame:
-    """One row per variant: the swept values and the headline metrics."""
+METRICS = ("jobs", "completed", "wait_mean", "wait_p50", "wait_p95", "time_to_solution",
+           "utilisation", "reserved_idle", "background_wait_p95", "session_wait_p95",
+           "last_job_end")
+
+
+def table(assignments: list[dict], results: list[Outcome]) -> pd.DataFrame:
+    """One row per variant: the swept values, ``status`` (ok or failed), the headline metrics
+    (empty for a failed variant) and ``error`` (why it failed; empty when it ran)."""
     rows = []
     for a, r in zip(assignments, results):
+        if not succeeded(r):
+            rows.append({**a, "status": "failed", **{m: None for m in METRICS},
+                         "error": r.message})
+            continue
         s = r.summary
         b = r.backends
         sm = r.session_metrics
         jobs = r.jobs
         bg = jobs[jobs["session_id"].isna() & jobs["wait"].notna()]["wait"]
         rows.append({
-            **a,
+            **a, "status": "ok",
             "jobs": s["jobs"], "completed": s["status"]["completed"],
             "wait_mean": s["wait_mean"], "wait_p50": s["wait_p50"], "wait_p95": s["wait_p95"],
             "time_to_solution": s.get("time_to_solution_mean"),
@@ -217,5 +447,6 @@ def table(assignments: list[dict], results: list[RunResult]) -> pd.DataFrame:
             "background_wait_p95": float(bg.quantile(0.95)) if len(bg) else None,
             "session_wait_p95": float(sm["wait_p95"].max()) if len(sm) else None,
             "last_job_end": s["last_job_end"],
+            "error": "",
         })
     return pd.DataFrame(rows)

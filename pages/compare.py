@@ -19,7 +19,7 @@ def show_side_by_side(labels: list[str], results: list, table: pd.DataFrame, x: 
     """Metrics with differences against the first, trade-off charts, Gantts on one time axis."""
     st.subheader("Metrics")
     first = table.iloc[0]
-    diff = table.copy()
+    diff = table.drop(columns=["status", "error"], errors="ignore")  # every row here ran
     for col in ("wait_mean", "wait_p95", "background_wait_p95", "time_to_solution",
                 "utilisation", "reserved_idle"):
         if col in diff and pd.api.types.is_numeric_dtype(diff[col]):
@@ -66,12 +66,18 @@ with stored_tab:
                               key="cmp_manage")
         new_name = c2.text_input("New name", key="cmp_newname", placeholder="rename to…")
         if c2.button("Rename", key="cmp_rename") and new_name.strip():
-            store.rename(target, new_name)
-            st.rerun()
+            try:
+                store.rename(target, new_name)
+                st.rerun()
+            except ScenarioError as exc:  # a name that reads as an id, or is taken
+                c2.error(str(exc))
         if c3.button("Delete", key="cmp_delete", type="secondary"):
-            store.delete(target)
-            ss.get("cmp_loaded", {}).pop(target, None)
-            st.rerun()
+            try:
+                store.delete(target)
+                ss.get("cmp_loaded", {}).pop(target, None)
+                st.rerun()
+            except ScenarioError as exc:
+                c3.error(str(exc))
         if c3.button("Open on the other pages", key="cmp_open"):
             state.show_run(ss.get("cmp_loaded", {}).get(target) or store.load(target),
                            f"stored run #{target}")
@@ -137,9 +143,21 @@ with sweep_tab:
     if ss.get("sweep"):
         name, assignments, results = ss["sweep"]
         table = sweeps.table(assignments, results)
-        if st.button("Keep these variants in the run store", key="sw_keep"):
-            store = runs.store()
-            for a, r in zip(assignments, results):
-                store.save(r, name=r.scenario.name, source="sweep")
-            st.success(f"Kept {len(results)} runs.")
-        show_side_by_side([f"{name}={a[name]}" for a in assignments], results, table, name)
+        ran = [i for i, r in enumerate(results) if sweeps.succeeded(r)]
+        failed = table[table["status"] == "failed"]
+        if len(failed):
+            st.error(f"{len(failed)} of {len(results)} variants failed; "
+                     + ("the others are shown below." if ran else "none ran."))
+            st.dataframe(failed[[name, "error"]], hide_index=True, width="stretch")
+        if ran:
+            if st.button("Keep the variants that ran in the run store", key="sw_keep"):
+                try:
+                    store = runs.store()
+                    for i in ran:
+                        store.save(results[i], name=results[i].scenario.name, source="sweep")
+                    st.success(f"Kept {len(ran)} runs.")
+                except ScenarioError as exc:
+                    st.error(f"Not kept: {exc}")
+            show_side_by_side([f"{name}={assignments[i][name]}" for i in ran],
+                              [results[i] for i in ran],
+                              table.iloc[ran].reset_index(drop=True), name)
