@@ -24,7 +24,12 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m engine",
                                 description="Session Lab: simulate a quantum cloud's scheduler.")
     sub = p.add_subparsers(dest="command", required=True)
-    sim = sub.add_parser("simulate", help="run a scenario and write its trace")
+    data_dir = argparse.ArgumentParser(add_help=False)
+    data_dir.add_argument("--data-dir", action="append", default=[], metavar="DIR",
+                          help="also let qasm: and trace: paths name files under DIR (by "
+                               "default only the scenario file's own folder); repeatable")
+    sim = sub.add_parser("simulate", help="run a scenario and write its trace",
+                         parents=[data_dir])
     sim.add_argument("scenario", help="scenario file (.yaml, .yml or .json)")
     sim.add_argument("--out", required=True, help="folder for jobs.csv, sessions.csv, events.csv")
     sim.add_argument("--format", default="csv", choices=["csv", "parquet", "both"],
@@ -35,7 +40,8 @@ def _parser() -> argparse.ArgumentParser:
                           "scenario's name)")
     sim.add_argument("--store", help="run store file (default: SESSION_LAB_STORE or the user "
                                      "data directory)")
-    val = sub.add_parser("validate", help="check a scenario file and say what it contains")
+    val = sub.add_parser("validate", help="check a scenario file and say what it contains",
+                         parents=[data_dir])
     val.add_argument("scenario")
 
     runs = sub.add_parser("runs", help="the run store: list, show, export, rename, delete")
@@ -57,7 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     dele = rsub.add_parser("delete", help="remove a run", parents=[store])
     dele.add_argument("run")
 
-    sw = sub.add_parser("sweep", help="run a scenario over values of one or more fields")
+    sw = sub.add_parser("sweep", help="run a scenario over values of one or more fields",
+                        parents=[data_dir])
     sw.add_argument("scenario")
     sw.add_argument("--set", action="append", required=True, metavar="FIELD=V1,V2,...",
                     help="a field (interactive_timeout, max_time, mode, seed, or a path such "
@@ -151,10 +158,20 @@ def _check_out(out: str) -> None:
         raise _path_error("--out", out, f"cannot read: {exc.strerror or exc}") from None
 
 
+def _load(args):
+    """The scenario file, with its folder (and any --data-dir) as where its files come from."""
+    roots = []
+    for d in args.data_dir:
+        if not Path(d).is_dir():
+            raise ScenarioError("--data-dir", d, "not a folder")
+        roots.append(d)
+    return load_scenario(args.scenario, roots=roots)
+
+
 def _simulate(args) -> int:
+    scenario = _load(args)   # refused before pandas, SimPy or qiskit is imported
     from .run import run_scenario
 
-    scenario = load_scenario(args.scenario)
     out = Path(args.out)
     _check_out(args.out)
     store = None
@@ -177,8 +194,7 @@ def _simulate(args) -> int:
             bar.update(done - bar.n)
     t0 = time.perf_counter()
     try:
-        result = run_scenario(scenario, progress=progress,
-                              base_dir=Path(args.scenario).resolve().parent)
+        result = run_scenario(scenario, progress=progress)
     finally:
         if bar is not None:
             bar.close()
@@ -230,9 +246,9 @@ def _runs(args) -> int:
 
 
 def _sweep(args) -> int:
+    scenario = _load(args)
     from . import sweep
 
-    scenario = load_scenario(args.scenario)
     sets = [sweep.parse_set(s) for s in args.set]
     plan = sweep.variants(scenario, sets)
     store = None
@@ -267,7 +283,11 @@ def _sweep(args) -> int:
 
 
 def _validate(args) -> int:
-    sc = load_scenario(args.scenario)
+    sc = _load(args)
+    if sc.circuits:  # what simulate would refuse before running: a circuit it cannot read
+        from .payloads import Payloads
+
+        Payloads(sc, {}).build_all()
     kinds = {}
     for w in sc.workloads:
         kinds[w.kind] = kinds.get(w.kind, 0) + 1
@@ -294,6 +314,18 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:  # what was being written is rolled back or removed
         print("error: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except RuntimeError as exc:
+        from .kernel import ClockOverflow
+        from .sim import ConservationError
+
+        if isinstance(exc, ClockOverflow):   # the scenario's own doing: refused
+            print(f"error: (scenario): {exc}; its jobs run too long", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        if isinstance(exc, ConservationError):   # the engine's: loud, never silent
+            print(f"error: {exc} (a bug in Session Lab: nothing was written; please report "
+                  f"it with the scenario)", file=sys.stderr)
+            return EXIT_FAILED
+        raise
 
 
 if __name__ == "__main__":

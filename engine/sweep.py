@@ -144,13 +144,18 @@ def _shown(sets: list[tuple[str, list]]) -> str:
     return " ".join(parts)
 
 
-def _scenario(doc: dict, base_dir: Optional[str]) -> Scenario:
-    """A validated scenario whose relative ``qasm:``/``trace:`` paths start at ``base_dir`` (the
-    scenario file's folder), as :func:`load_scenario` gives it. The one place that knows how a
-    scenario carries its folder."""
-    sc = validate_scenario(doc)
-    sc._base_dir = base_dir
-    return sc
+def _folders(scenario: Scenario) -> Optional[tuple]:
+    """Where a scenario reads its files: its own folder, then any added (plain data, for
+    workers), or None."""
+    return scenario.roots if scenario.base_dir is not None else None
+
+
+def _scenario(doc: dict, folders: Optional[tuple]) -> Scenario:
+    """A validated scenario reading its ``qasm:``/``trace:`` files as :func:`load_scenario` gave
+    it: relative paths from its own folder, only from its folders."""
+    if not folders:
+        return validate_scenario(doc)
+    return validate_scenario(doc, base_dir=folders[0], roots=folders[1:])
 
 
 def variants(scenario: Scenario, sets: Iterable[tuple[str, list]]) -> list[tuple[dict, Scenario]]:
@@ -173,7 +178,7 @@ def variants(scenario: Scenario, sets: Iterable[tuple[str, list]]) -> list[tuple
         label = ", ".join(f"{f}={v}" for f, v in assignment.items())
         doc["name"] = f"{scenario.name} [{label}]"
         try:
-            sc = _scenario(doc, scenario.base_dir)
+            sc = _scenario(doc, _folders(scenario))
         except ScenarioError as exc:
             raise ScenarioError("--set", label, f"gives an invalid scenario: {exc}") from None
         out.append((assignment, sc))
@@ -198,11 +203,10 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
-def _run_one(doc: dict, base_dir: Optional[str] = None) -> RunResult:
+def _run_one(doc: dict, folders: Optional[tuple] = None) -> RunResult:
     """One variant from plain data (picklable for processes and Dask): the inputs ``simulate``
     gives the same scenario file."""
-    sc = _scenario(doc, base_dir)
-    return run_scenario(sc, base_dir=Path(base_dir) if base_dir else None)
+    return run_scenario(_scenario(doc, folders))
 
 
 def _attempt(runner: Callable, doc: dict, base_dir: Optional[str]):
@@ -262,8 +266,8 @@ def run_variants(scens: list[Scenario], *, workers: Optional[int] = None,
 
     Returns one outcome per scenario, in order: its :class:`RunResult`, or :class:`Failed`
     with the message when it raised or its worker process died twice. ``runner(doc,
-    base_dir)`` runs one variant (a module-level function, so processes can import it)."""
-    jobs = [(scenario_to_dict(s), s.base_dir) for s in scens]
+    folders)`` runs one variant (a module-level function, so processes can import it)."""
+    jobs = [(scenario_to_dict(s), _folders(s)) for s in scens]
     dask = dask if dask is not None else os.environ.get("SESSION_LAB_DASK") or None
     n = len(jobs)
     results: list = [None] * n

@@ -181,3 +181,43 @@ def test_unwritable_out_is_reported_not_raised(tmp_path):
     assert r.returncode == 2 and r.stderr.startswith("error: --out = ")
     r = cli("simulate", ROOT / "scenarios/max-time.yaml", "--out", target / "sub")
     assert r.returncode == 2 and "cannot write" in r.stderr and "Traceback" not in r.stderr
+
+
+BELL_QASM = ('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\nh q[0];\n'
+             'cx q[0],q[1];\nmeasure q -> c;\n')
+
+
+def test_files_outside_the_scenario_folder_need_data_dir(tmp_path):
+    (tmp_path / "scen").mkdir()
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "bell.qasm").write_text(BELL_QASM)
+    path = tmp_path / "scen" / "s.yaml"
+    path.write_text(yaml.safe_dump({
+        "name": "dd", "backends": [{"name": "a"}], "tenants": [{"name": "t"}],
+        "circuits": {"bell": {"qasm": "../data/bell.qasm"}},
+        "jobs": [{"id": "j", "tenant": "t", "backend": "a", "submit": 0, "circuit": "bell"}]}))
+    for command in (["validate", path], ["simulate", path, "--out", tmp_path / "o"],
+                    ["sweep", path, "--set", "seed=1,2", "--workers", "1"]):
+        r = cli(*command)
+        assert r.returncode == 2 and r.stdout == "", r.stderr
+        assert r.stderr.startswith("error: circuits.bell.qasm = '../data/bell.qasm': lies "
+                                   "outside the scenario's folder")
+        assert cli(*command, "--data-dir", tmp_path / "data").returncode == 0
+    jobs = pd.read_csv(tmp_path / "o" / "jobs.csv")
+    assert list(jobs.status) == ["completed"]
+    r = cli("validate", path, "--data-dir", tmp_path / "nowhere")
+    assert r.returncode == 2 and r.stderr.startswith("error: --data-dir = ")
+
+
+def test_a_clock_past_its_limit_is_refused_and_nothing_written(tmp_path):
+    # 5,000 jobs of 10^9 s each, one after another: the clock would pass 2**62 microseconds.
+    path = tmp_path / "long.yaml"
+    path.write_text(yaml.safe_dump({
+        "name": "long", "backends": [{"name": "a"}], "tenants": [{"name": "t"}],
+        "workloads": [{"name": "w", "kind": "background", "tenant": "t", "backend": "a",
+                       "duration": 1e9, "count": 5000,
+                       "arrivals": {"process": "periodic", "interval": 1}}]}))
+    r = cli("simulate", path, "--out", tmp_path / "out", "--quiet")
+    assert r.returncode == 2
+    assert r.stderr.startswith("error: (scenario): the simulated clock would pass")
+    assert "Traceback" not in r.stderr and not (tmp_path / "out").exists()

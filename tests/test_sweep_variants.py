@@ -108,8 +108,12 @@ def test_sweep_on_dask_gets_the_scenario_folder(tmp_path):
 
 
 def missing_trace_sweep(tmp_path):
+    # A trace that exists but breaks on line 2 fails when the variant runs (a missing file is
+    # refused up front, for the whole sweep, like any invalid variant).
     path = swf_copy(tmp_path)
-    return path, ["workloads[0].trace=traces/sample.swf,traces/missing.swf"]
+    (tmp_path / "traces" / "broken.swf").write_text(
+        "1 0 -1 10 1 -1 -1 1 20 -1 1 1 1 1 1 1 -1 -1\n1 0 -1 10 1\n")
+    return path, ["workloads[0].trace=traces/sample.swf,traces/broken.swf"]
 
 
 def test_a_failing_variant_is_a_failed_row_and_the_others_complete(tmp_path):
@@ -118,7 +122,7 @@ def test_a_failing_variant_is_a_failed_row_and_the_others_complete(tmp_path):
     out = tmp_path / "table.csv"
     # What simulate says about the failing variant, word for word.
     doc = yaml.safe_load(path.read_text())
-    doc["workloads"][0]["trace"] = "traces/missing.swf"
+    doc["workloads"][0]["trace"] = "traces/broken.swf"
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(doc))
     said = cli("simulate", bad, "--out", tmp_path / "bad-out")

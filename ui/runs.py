@@ -177,7 +177,9 @@ def saved_runs(folder: Path = RUNS) -> list[Path]:
     """Saved run folders (from ``service.save_run`` or the CLI's --out under runs/)."""
     if not folder.is_dir():
         return []
-    return sorted((p for p in folder.iterdir() if (p / "jobs.csv").exists()),
+    # Hidden folders are a run being written (or one a killed write left): never a saved run.
+    return sorted((p for p in folder.iterdir()
+                   if not p.name.startswith(".") and (p / "jobs.csv").exists()),
                   key=lambda p: p.stat().st_mtime, reverse=True)
 
 
