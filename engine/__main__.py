@@ -2,8 +2,10 @@
 
 A scenario that breaks the format exits with status 2 and one line on standard error naming the
 key and the value; nothing is written. Results go to ``--out`` only when the run has finished,
-whole or not at all. Ctrl-C exits with status 130 and ``error: interrupted``, leaving ``--out``
-and the run store as they were. A sweep with failed variants exits with status 1.
+whole or not at all, and a run kept in the store (``--save``) is kept whole or not at all; the
+two are separate steps, ``--out`` first. Ctrl-C exits with status 130 and ``error:
+interrupted``, leaving each of them whole (an earlier run, or the new one). A sweep with failed
+variants exits with status 1; ``sweep --save`` keeps each variant in a transaction of its own.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ import io
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Optional
 
 from qiskit import QuantumCircuit, qpy
 from qiskit.quantum_info import SparsePauliOp
@@ -81,9 +81,35 @@ def qaoa(edges: list[tuple[int, int]], reps: int = 1) -> QuantumCircuit:
     return qc.decompose()
 
 
-_INCLUDE = re.compile(r'^\s*include\s*"([^"]*)"\s*;', re.M)
+# Every include, wherever it stands (a line may hold several statements). Linear: no nested
+# repetition for the regex engine to backtrack through.
+_INCLUDE = re.compile(r'\binclude\s*"([^"\n]*)"')
 _ALLOWED_INCLUDE = {"2": "qelib1.inc", "3": "stdgates.inc"}
-_VERSION = re.compile(r"\A(?:\s|//[^\n]*\n|/\*.*?\*/)*OPENQASM\s+([23])(?:\.\d+)?\s*;", re.S)
+_SPACE = re.compile(r"\s+")
+_HEADER = re.compile(r"OPENQASM[ \t\r\n]+([23])(?:\.[0-9]+)?[ \t\r\n]*;")
+# A quoted word this long in a parser's message is more likely someone's secret than a gate name.
+_LONG_QUOTED = re.compile(r"'[^'\n]{17,}'")
+
+
+def _version(text: str) -> Optional[str]:
+    """"2" or "3" when the program opens (after spaces and comments) with its version line."""
+    i, n = 0, len(text)
+    while i < n:
+        m = _SPACE.match(text, i)
+        if m:
+            i = m.end()
+        elif text.startswith("//", i):
+            j = text.find("\n", i)
+            i = n if j < 0 else j + 1
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            if j < 0:
+                return None
+            i = j + 2
+        else:
+            break
+    m = _HEADER.match(text, i)
+    return m.group(1) if m else None
 
 
 def load_qasm_text(text: str) -> QuantumCircuit:
@@ -92,18 +118,20 @@ def load_qasm_text(text: str) -> QuantumCircuit:
     No other file is read: an ``include`` of anything but the standard gate library
     (``qelib1.inc`` for OpenQASM 2, ``stdgates.inc`` for 3) is refused. A text that does not
     open with a version line is refused without quoting it (it may be someone's token file);
-    a parse error in a text that does is reported with the parser's words.
+    a parse error in a text that does is reported with the parser's words, long quoted words
+    left out.
     """
     from qiskit import qasm2, qasm3
 
-    m = _VERSION.match(text)
-    if m is None:
+    from .execution import first_line
+
+    version = _version(text)
+    if version is None:
         raise CircuitError("not an OpenQASM program: it does not open with an 'OPENQASM 2.0;' "
                            "or 'OPENQASM 3.0;' line")
-    version = m.group(1)
     for inc in _INCLUDE.finditer(text):
         if inc.group(1) != _ALLOWED_INCLUDE[version]:
-            line = text.count("\n", 0, inc.start(1)) + 1
+            line = text.count("\n", 0, inc.start()) + 1
             raise CircuitError(f"line {line}: includes another file; an OpenQASM {version} "
                                f"program may include only {_ALLOWED_INCLUDE[version]}")
     try:
@@ -112,8 +140,11 @@ def load_qasm_text(text: str) -> QuantumCircuit:
         return qasm2.loads(text, include_path=(),
                            custom_instructions=qasm2.LEGACY_CUSTOM_INSTRUCTIONS)
     except Exception as exc:  # the parsers raise many types; all mean "bad program"
-        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CircuitError(f"malformed OpenQASM {version}: {msg[:200]}") from None
+        msg = first_line(exc, 200)
+        if len(msg) > 1 and msg[0] == msg[-1] and msg[0] in "'\"":   # the parser's repr()
+            msg = msg[1:-1]
+        msg = _LONG_QUOTED.sub("'...'", msg)
+        raise CircuitError(f"malformed OpenQASM {version}: {msg}") from None
 
 
 def load_qasm_file(path: str | Path, roots=()) -> QuantumCircuit:

@@ -81,10 +81,8 @@ def _coupling(spec: BackendSpec):
         cm = CouplingMap()
         for q in range(n):  # every qubit, even one no pair names
             cm.add_physical_qubit(q)
-        for i, j in c:
-            for edge in ((i, j), (j, i)):
-                if edge not in cm.get_edges():
-                    cm.add_edge(*edge)
+        for edge in sorted({e for i, j in c for e in ((i, j), (j, i))}):
+            cm.add_edge(*edge)
         return cm
     if c == "full" or n == 1:
         return None

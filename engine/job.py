@@ -12,13 +12,9 @@ from __future__ import annotations
 
 from typing import Optional
 
-from .kernel import TICKS_PER_SECOND
+from .kernel import maybe_seconds as _s
 
 TERMINAL = ("completed", "failed", "cancelled", "rejected")
-
-
-def _s(t: Optional[int]) -> Optional[float]:
-    return None if t is None else t / TICKS_PER_SECOND
 
 
 class Job:

@@ -50,32 +50,17 @@ class ScenarioError(ValueError):
         self.key = key
         self.value = value
         self.message = message
-        self.shown = None if value is MISSING else _show(value)
-        text = key if value is MISSING else f"{key} = {self.shown}"
+        text = key if value is MISSING else f"{key} = {_show(value)}"
         super().__init__(f"{text}: {message}")
-
-    def __reduce__(self):
-        # Travels between processes (sweeps) as its words, not its possibly huge value.
-        return (_rebuild_error, (type(self), self.key, self.shown, self.message))
 
 
 MISSING = object()  # the value of a key that is not there
-
-
-class _Shown(str):
-    """A value already rendered for a message."""
-
-
-def _rebuild_error(cls, key, shown, message):
-    return cls(key, MISSING if shown is None else _Shown(shown), message)
 
 
 def _show(value: Any, width: int = 80) -> str:
     """A short rendering of a value for a message: strings quoted, numbers and containers as
     JSON, cut at ``width``. Bounded work, whatever the value's size (a YAML alias bomb expands
     to billions of values if serialised whole)."""
-    if isinstance(value, _Shown):
-        return str(value)
     parts: list[str] = []
     room = [width + 1]
 
@@ -141,6 +126,7 @@ Positive = Annotated[float, BeforeValidator(_number),
 # stands for "for ever").
 LongSpan = Annotated[float, BeforeValidator(_number), Field(gt=0, le=1e15, allow_inf_nan=False)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
+FilePath = Annotated[str, Field(min_length=1, max_length=4096)]
 
 
 def Int(**bounds):
@@ -342,7 +328,7 @@ class CircuitSpec(_Model):
     graph: Optional[Annotated[list[Annotated[list[Int(ge=0, le=155)],
                                              Field(min_length=2, max_length=2)]],
                               Field(min_length=1)]] = None
-    qasm: Optional[Name] = None          # a file path, relative to the scenario file
+    qasm: Optional[FilePath] = None      # a file path, relative to the scenario file
     qasm_text: Optional[str] = None
 
     @model_validator(mode="after")
@@ -540,7 +526,7 @@ class ReplayWorkload(_Workload):
     own jobs.csv. The mapping is documented in engine/replay.py."""
 
     kind: Literal["replay"]
-    trace: Annotated[str, Field(min_length=1)]   # a file path, relative to the scenario file
+    trace: FilePath   # a file path, relative to the scenario file
     format: Literal["swf", "jobs_csv"] = "swf"
     tenant_by: Literal["user", "group"] = "user"
     time_scale: Positive = 1.0
@@ -548,7 +534,7 @@ class ReplayWorkload(_Workload):
     session_mode: Literal["dedicated", "batch"] = "dedicated"
 
     def expected_jobs(self) -> float:
-        return self.limit or 0
+        return 0   # unknown until the trace is read: counted then against MAX_JOBS
 
 
 Workload = Annotated[
@@ -600,6 +586,10 @@ class Scenario(_Model):
     def resolved_policy(self) -> ResolvedPolicy:
         return resolve_policy(self.policy)
 
+    def expected_jobs(self) -> float:
+        """Jobs it will submit, as far as is known before reading its traces."""
+        return len(self.jobs) + sum(w.expected_jobs() for w in self.workloads)
+
     def workload_names(self) -> list[str]:
         return [w.name or f"{w.kind}{i + 1}" for i, w in enumerate(self.workloads)]
 
@@ -647,41 +637,60 @@ _UNION_TAGS = {
 }
 
 
-def id_spaces(sc: Scenario) -> list[tuple[str, re.Pattern]]:
-    """Each workload's name and the pattern of every id it generates: jobs ``W.<n>``, a session
-    ``W`` (one client) or ``W-<k>`` and jobs ``W-<k>.<n>`` (several clients), replayed jobs and
-    chains ``W.<anything>``."""
-    out = []
-    for w, name in zip(sc.workloads, sc.workload_names()):
-        many = isinstance(w, InteractiveWorkload) and w.clients > 1
-        tail = r"(-[0-9]+)?(\..*)?" if many else r"(\..*)?"
-        out.append((name, re.compile(re.escape(name) + tail, re.S)))
-    return out
+_CLIENT = re.compile(r"(.+)-[0-9]+")
+
+
+# The one- and two-qubit gates of qiskit's standard library (with measure, delay and reset) that
+# qiskit's GenericBackendV2 accepts as basis gates. Written out rather than asked of qiskit:
+# validation runs on the dashboard's script threads, where building qiskit objects has crashed
+# its compiled core. tests/test_model.py checks it against the pinned qiskit.
+BASIS_GATES = frozenset({
+    "ch", "cp", "crx", "cry", "crz", "cs", "csdg", "csx", "cu", "cu1", "cu3", "cx", "cy", "cz",
+    "dcx", "delay", "ecr", "h", "id", "iswap", "measure", "p", "r", "reset", "rx", "rxx", "ry",
+    "ryy", "rz", "rzx", "rzz", "s", "sdg", "swap", "sx", "sxdg", "t", "tdg", "u", "u1", "u2",
+    "u3", "x", "xx_minus_yy", "xx_plus_yy", "y", "z"})
+
+
+class IdSpaces:
+    """The ids the scenario's workloads generate: workload ``W`` makes jobs ``W.<n>`` and a
+    session ``W`` (one client), or sessions ``W-<k>`` and jobs ``W-<k>.<n>`` (several clients);
+    a replay makes ``W.<anything>``. :meth:`owner` finds the workload an id belongs to in time
+    linear in the id's length, whatever the number of workloads."""
+
+    def __init__(self, sc: Scenario):
+        self.clients = {name: isinstance(w, InteractiveWorkload) and w.clients > 1
+                        for w, name in zip(sc.workloads, sc.workload_names())}
+
+    def owner(self, value: str, skip: Optional[str] = None) -> Optional[str]:
+        """The workload (other than ``skip``) that generates ``value``, or None."""
+        heads = [value] + [value[:i] for i, c in enumerate(value) if c == "."]
+        for head in heads:   # value itself, or what stands before one of its dots
+            if head != skip and head in self.clients:
+                return head
+            m = _CLIENT.fullmatch(head)   # W-<k> of a workload with several clients
+            if m and m.group(1) != skip and self.clients.get(m.group(1)):
+                return m.group(1)
+        return None
 
 
 def _check_ids(sc: Scenario) -> None:
     """Ids unique by construction: no explicit id, and no workload's name, falls among the ids
     another workload generates (R16: a job that shares an id with another is a job lost)."""
-    spaces = id_spaces(sc)
-
-    def owner(value: str, skip: int = -1) -> Optional[str]:
-        for i, (name, pattern) in enumerate(spaces):
-            if i != skip and pattern.fullmatch(value):
-                return name
-        return None
-
-    for section, attr in (("jobs", "id"), ("sessions", "id")):
+    spaces = IdSpaces(sc)
+    for section in ("jobs", "sessions"):
         for i, item in enumerate(getattr(sc, section)):
-            value = getattr(item, attr)
-            w = owner(value)
+            w = spaces.owner(item.id)
             if w is not None:
-                raise ScenarioError(f"{section}[{i}].{attr}", value,
+                raise ScenarioError(f"{section}[{i}].id", item.id,
                                     f"workload {w!r} generates this id; rename one of them")
-    for i, (name, _) in enumerate(spaces):
-        if any(other == name for other, _ in spaces[:i]):
+    names = sc.workload_names()
+    seen = set()
+    for i, name in enumerate(names):
+        if name in seen:
             raise ScenarioError(f"workloads[{i}].name", name, "duplicate name")
-    for i, (name, _) in enumerate(spaces):
-        w = owner(name, skip=i)
+        seen.add(name)
+    for i, name in enumerate(names):
+        w = spaces.owner(name, skip=name)
         if w is not None:
             raise ScenarioError(f"workloads[{i}].name", name,
                                 f"workload {w!r} generates ids of this form; rename one of them")
@@ -699,14 +708,9 @@ def _check_backend(b: "Backend", where: str) -> None:
                                     f"names qubit {max(i, j)}; the backend has qubits 0 to "
                                     f"{b.num_qubits - 1}")
     if b.basis_gates is not None and b.device is None:
-        from qiskit.circuit.library import get_standard_gate_name_mapping
-
-        gates = get_standard_gate_name_mapping()
         seen = set()
         for k, g in enumerate(b.basis_gates):
-            op = gates.get(g)
-            if op is None or op.num_qubits not in (1, 2) and g not in ("measure", "delay",
-                                                                        "reset"):
+            if g not in BASIS_GATES:
                 raise ScenarioError(f"{where}.basis_gates[{k}]", g,
                                     "not a one- or two-qubit gate of qiskit's standard library")
             if g in seen:
@@ -730,7 +734,7 @@ def _check_references(sc: Scenario) -> None:
     tenants = unique(sc.tenants, "name", "tenants")
     sessions = {s.id: s for s in sc.sessions}
     unique(sc.sessions, "id", "sessions")
-    job_ids = unique(sc.jobs, "id", "jobs")
+    unique(sc.jobs, "id", "jobs")
     policy = sc.resolved_policy()
 
     for i, b in enumerate(sc.backends):
@@ -913,23 +917,42 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml's parser whe
 
 
 def _yaml_loader(twice: _Twice):
+    merge = "tag:yaml.org,2002:merge"
+
     class Loader(_Loader):
-        def construct_yaml_map(self, node):
-            data = {}
-            yield data
-            # Keys written twice in this mapping (keys merged in with `<<` may be overridden).
-            own = [k for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"]
-            data.update(self.construct_mapping(node))
+        def _twice(self, node, seen_nodes=None) -> Any:
+            """A key written twice in this mapping node, or in a mapping written inline under
+            its ``<<`` (keys merged in from elsewhere may be overridden; that is what ``<<``
+            is for)."""
             seen = set()
-            for k in own:
+            seen_nodes = set() if seen_nodes is None else seen_nodes
+            seen_nodes.add(id(node))
+            for k, v in node.value:
+                if k.tag == merge:
+                    merged = [v] if isinstance(v, yaml.MappingNode) else [
+                        n for n in getattr(v, "value", ()) if isinstance(n, yaml.MappingNode)]
+                    for m in merged:
+                        if id(m) not in seen_nodes:
+                            found = self._twice(m, seen_nodes)
+                            if found is not None:
+                                return found
+                    continue
                 key = self.construct_object(k, deep=True)
                 try:
                     if key in seen:
-                        twice.note(data, key)
-                        break
+                        return key
                     seen.add(key)
-                except TypeError:  # an unhashable key: construct_mapping refused it already
-                    break
+                except TypeError:  # an unhashable key: construct_mapping refuses it
+                    return None
+            return None
+
+        def construct_yaml_map(self, node):
+            data = {}
+            yield data
+            found = self._twice(node)     # before construct_mapping merges the node's pairs
+            data.update(self.construct_mapping(node))
+            if found is not None:
+                twice.note(data, found)
 
     Loader.add_constructor("tag:yaml.org,2002:map", Loader.construct_yaml_map)
     return Loader

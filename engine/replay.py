@@ -43,10 +43,9 @@ import csv
 import io
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Optional
 
-from .model import MAX_TIME, ScenarioError
+from .model import MAX_JOBS, MAX_TIME, ScenarioError
 
 SWF_FIELDS = 18
 MAX_ID = 200   # characters of a job or session id from a trace
@@ -250,9 +249,9 @@ def parse_jobs_csv(text: str, *, name: str, tenants: set, default_tenant: str,
     return Trace(jobs, sessions)
 
 
-def load(scenario, index: int, name: str) -> Trace:
+def load(scenario, index: int, name: str, budget: int = MAX_JOBS) -> Trace:
     """The trace of ``scenario.workloads[index]`` (named ``name``): read under the scenario's
-    file rules (engine/files.py) and parsed."""
+    file rules (engine/files.py) and parsed; more than ``budget`` jobs is refused."""
     from . import files
 
     w = scenario.workloads[index]
@@ -261,9 +260,17 @@ def load(scenario, index: int, name: str) -> Trace:
         text = files.read_named(w.trace, scenario.roots, files.MAX_TRACE_BYTES)
     except files.FileRefused as exc:
         raise ScenarioError(where, w.trace, str(exc)) from None
+    budget = max(0, budget)
+    # Read at most one row past the budget: a trace that has it is refused, never cut short.
+    limit = w.limit if w.limit is not None and w.limit <= budget else budget + 1
     kwargs = dict(name=name, tenants={t.name for t in scenario.tenants}, default_tenant=w.tenant,
-                  backends=w.backends, start=w.start, time_scale=w.time_scale, limit=w.limit,
+                  backends=w.backends, start=w.start, time_scale=w.time_scale, limit=limit,
                   where=where, source=w.trace)
     if w.format == "swf":
-        return parse_swf(text, tenant_by=w.tenant_by, **kwargs)
-    return parse_jobs_csv(text, **kwargs)
+        trace = parse_swf(text, tenant_by=w.tenant_by, **kwargs)
+    else:
+        trace = parse_jobs_csv(text, **kwargs)
+    if len(trace.jobs) + trace.skipped > budget:
+        raise ScenarioError(where, w.trace, f"its jobs bring the scenario past {MAX_JOBS:,} jobs "
+                                            f"in all")
+    return trace

@@ -94,13 +94,11 @@ def collect(sim: Simulation, wall_seconds: float = 0.0) -> RunResult:
 
 
 def run_scenario(scenario: Scenario,
-                 progress: Optional[Callable[[int, int], None]] = None,
-                 base_dir: Optional[Path] = None) -> RunResult:
+                 progress: Optional[Callable[[int, int], None]] = None) -> RunResult:
     """Simulate ``scenario`` to the end and return its tables and metrics. The scenario reads
-    its files from its own folder (``load_scenario`` sets it); ``base_dir`` sets another."""
+    its files from its own folder (``load_scenario`` or ``validate_scenario(base_dir=)`` sets
+    it)."""
     t0 = time.perf_counter()
-    if base_dir is not None:
-        scenario = scenario.with_files(base_dir, scenario.extra_roots)
     sim = Simulation(scenario)
     sim.run(progress=progress)
     return collect(sim, time.perf_counter() - t0)

@@ -24,7 +24,7 @@ from typing import Any, Iterable, Optional, Union
 
 from . import circuits as _circuits
 from .execution import DEFAULT_PRECISION, DEFAULT_SHOTS, make_work
-from .kernel import TICKS_PER_SECOND
+from .kernel import seconds
 from .model import MIN_PRECISION, Scenario, load_scenario, validate_scenario
 from .run import collect
 from .sim import Simulation
@@ -195,8 +195,7 @@ class QiskitRuntimeService:
     def usage(self) -> dict:
         """QPU seconds charged to your tenant so far (R3)."""
         meter = self._sim.meters[self.tenant]
-        return {"tenant": self.tenant,
-                "usage_seconds": meter.total(self._sim.env.now) / TICKS_PER_SECOND}
+        return {"tenant": self.tenant, "usage_seconds": seconds(meter.total(self._sim.env.now))}
 
     def _digest(self, circuit) -> str:
         got = self._digests.get(id(circuit))
@@ -327,7 +326,7 @@ class Session:
 
     def _timestamps(self) -> list:
         """Each state the session entered, with when: ``[{"status", "timestamp"}, ...]``."""
-        return [{"status": self._STATES[e[2]], "timestamp": _stamp(e[0] / TICKS_PER_SECOND)}
+        return [{"status": self._STATES[e[2]], "timestamp": _stamp(seconds(e[0]))}
                 for e in self._service._sim.events
                 if e[3] == self._id and e[2] in self._STATES]
 
@@ -439,7 +438,8 @@ class RuntimeJobV2:
     def usage(self) -> float:
         """Quantum seconds the job ran."""
         j = self._job
-        return 0.0 if j.start_time is None or j.end_time is None else j.end_time - j.start_time
+        return 0.0 if j.start_tick is None or j.end_tick is None else seconds(j.end_tick -
+                                                                              j.start_tick)
 
     def metrics(self) -> dict:
         j = self._job

@@ -20,16 +20,15 @@ from typing import Callable, Iterable, Optional
 import simpy
 
 from .execution import QPU, first_line, job_seed, summarize
-from .job import Job
-from .kernel import (COMPLETE, CONTROL, DISPATCH, SUBMIT, TICKS_PER_SECOND, TIMER, SimEnv,
-                     maybe_seconds, maybe_ticks, seconds, ticks)
-from .model import Scenario, id_spaces
+from .job import TERMINAL, Job
+from .kernel import (COMPLETE, CONTROL, DISPATCH, SUBMIT, TIMER, SimEnv, maybe_seconds,
+                     maybe_ticks, seconds, ticks)
+from .model import IdSpaces, Scenario
 from .payloads import Payloads
 from .policy import UsageMeter, pick_next
 from .sessions import Session
 
-TERMINAL_EVENTS = {"completed": "job_completed", "failed": "job_failed",
-                   "cancelled": "job_cancelled", "rejected": "job_rejected"}
+TERMINAL_EVENTS = {status: f"job_{status}" for status in TERMINAL}
 
 
 class ConservationError(RuntimeError):
@@ -40,8 +39,7 @@ class ConservationError(RuntimeError):
 class BackendState:
     """One QPU: what runs, which dedicated session holds it, and its queues."""
 
-    __slots__ = ("name", "running", "holder", "fs", "batch_heap", "dispatch_pending",
-                 "busy_time", "jobs_run")
+    __slots__ = ("name", "running", "holder", "fs", "batch_heap", "dispatch_pending")
 
     def __init__(self, name: str):
         self.name = name
@@ -50,8 +48,6 @@ class BackendState:
         self.fs: dict[str, deque] = {}          # tenant -> FIFO of queued jobs (R3)
         self.batch_heap: list = []              # (submit, seq, job) of started batches (R14)
         self.dispatch_pending = False
-        self.busy_time = 0                      # ticks
-        self.jobs_run = 0
 
 
 class Client:
@@ -102,7 +98,10 @@ class Client:
 class Simulation:
     """A data center running one scenario. Build it, optionally submit more work, then ``run()``.
 
-    The public methods take and give seconds; inside, time is integer ticks."""
+    The jobs API (``submit``, ``open_session``, ``close``, ``cancel``, ``cancel_job``, ``run``,
+    ``now``, ``session_details``) takes and gives seconds. Inside, and in the methods the
+    workload generators use (``new_job``, ``add_client``, ``session_usage_ticks``), time is
+    integer ticks (engine/kernel.py)."""
 
     def __init__(self, scenario: Scenario):
         from . import workloads  # a workload needs the simulation's API; import late
@@ -133,8 +132,8 @@ class Simulation:
         self.payloads.build_all()   # a circuit that cannot be built refuses the scenario now
         self.iterations: list[tuple] = []        # closed-loop clients: one row per result
         # Ids made up here (job-N, session-N) keep out of every id taken and every id a
-        # workload generates (the patterns validation checks explicit ids against).
-        self._spaces = [pattern for _, pattern in id_spaces(scenario)]
+        # workload generates (what validation checks explicit ids against).
+        self._spaces = IdSpaces(scenario)
         workloads.install(self, scenario)
 
     # ------------------------------------------------------------------ public jobs API (R13)
@@ -142,7 +141,7 @@ class Simulation:
     @property
     def now(self) -> float:
         """The simulated clock, in seconds."""
-        return self.env._now / TICKS_PER_SECOND
+        return seconds(self.env._now)
 
     def open_session(self, tenant: str, backend: str, *, mode: str = "dedicated",
                      session_id: Optional[str] = None, max_time: Optional[float] = None,
@@ -199,12 +198,23 @@ class Simulation:
         return self._submit(job_id, tenant, backend, when, maybe_ticks(duration), session_id,
                             maybe_ticks(max_execution_time), workload, iteration, work, seed)
 
-    def price(self, backend: str, work) -> tuple[int, int]:
-        """(QPU ticks without compiling, compile ticks) of ``work`` on ``backend``."""
-        if work.error is not None:
-            return 0, 0
-        return (ticks(self.qpus[backend].qpu_seconds(work)),
-                ticks(self.policy.timing.compile_time))
+    def new_job(self, job_id: str, tenant: str, backend: str, submit: int,
+                duration: Optional[int], session, limit: Optional[int], workload=None,
+                iteration=None, work=None, seed=None) -> Job:
+        """The one way a job with work is made (ticks in; not yet registered): its QPU time is
+        ``duration``, or the timing model's price of ``work`` plus a compile time R15 may skip;
+        its seed, when not given, derives from the scenario seed and its id."""
+        compile_ticks = 0
+        if duration is None:
+            if work.error is not None:
+                duration = 0
+            else:
+                duration = ticks(self.qpus[backend].qpu_seconds(work))
+                compile_ticks = ticks(self.policy.timing.compile_time)
+        return Job(job_id, tenant, backend, submit, duration, session, limit, workload,
+                   iteration, keys=work.keys if work is not None else (),
+                   compile_ticks=compile_ticks, work=work,
+                   seed=self.seed_for(job_id) if seed is None else seed)
 
     def close(self, session_id: str, at: Optional[float] = None) -> None:
         """R10: the session takes no new jobs from ``at`` seconds (default now)."""
@@ -244,7 +254,7 @@ class Simulation:
             "last_job_completed": maybe_seconds(s.last_job_completed),
             "closed_at": maybe_seconds(s.closed_at if s.closed_at is not None else s.ended_at),
             "end_reason": s.end_reason or None,
-            "usage_time": seconds(self.session_usage(s)),
+            "usage_time": seconds(self.session_usage_ticks(s)),
             "jobs_queued": len(s.queue),
         }
 
@@ -258,7 +268,10 @@ class Simulation:
         env = self.env
         if until is not None:
             target = ticks(until)
-            if target > env._now:   # SimPy refuses to run until "now"
+            if target < env._now:
+                raise ValueError(f"cannot run until {until:g} s: the clock is already at "
+                                 f"{self.now:g} s")
+            if target > env._now:   # until "now" (to the microsecond) there is nothing to do
                 env.run(until=target)
             return
         if progress is None:
@@ -324,11 +337,10 @@ class Simulation:
     def _new_id(self, prefix: str, taken: dict) -> str:
         """``prefix-N``: an id no job or session has and no workload will generate (``prefix_N``
         if a workload named ``prefix`` generates every ``prefix-N``)."""
-        sep = "_" if any(p.fullmatch(f"{prefix}-1") and p.fullmatch(f"{prefix}-2")
-                         for p in self._spaces) else "-"
+        sep = "_" if self._spaces.clients.get(prefix) else "-"
         while True:
             candidate = f"{prefix}{sep}{next(self._auto_ids)}"
-            if candidate not in taken and not any(p.fullmatch(candidate) for p in self._spaces):
+            if candidate not in taken and self._spaces.owner(candidate) is None:
                 return candidate
 
     def register(self, job: Job) -> Job:
@@ -343,13 +355,8 @@ class Simulation:
                 seed=None) -> Job:
         """Make, register and schedule a job submitted at tick ``when``."""
         jid = job_id if job_id is not None else self._new_id("job", self.jobs)
-        compile_ticks = 0
-        if duration is None:
-            duration, compile_ticks = self.price(backend, work)
-        job = Job(jid, tenant, backend, when, duration, session_id, limit, workload, iteration,
-                  keys=work.keys if work is not None else (), compile_ticks=compile_ticks,
-                  work=work, seed=self.seed_for(jid) if seed is None else seed)
-        self.register(job)
+        job = self.register(self.new_job(jid, tenant, backend, when, duration, session_id,
+                                         limit, workload, iteration, work, seed))
         self.env.call_at(when, SUBMIT, self._on_submit_event, job)
         return job
 
@@ -512,8 +519,8 @@ class Simulation:
             why = f"lowest usage/share of {len(heads)} tenants waiting"
         b.fs[job.tenant].popleft()
         self._start(b, job, "R3",
-                    f"R3 fair share: {job.tenant} usage {used / TICKS_PER_SECOND:.6g} s / share "
-                    f"{self.shares[job.tenant]:g} = {ratio / TICKS_PER_SECOND:.6g}, {why}")
+                    f"R3 fair share: {job.tenant} usage {seconds(used):.6g} s / share "
+                    f"{self.shares[job.tenant]:g} = {seconds(ratio):.6g}, {why}")
 
     def _start(self, b: BackendState, job: Job, rule: str, detail: str) -> None:
         now = self.env._now
@@ -622,8 +629,6 @@ class Simulation:
         now = self.env._now
         b = self.backends[job.backend]
         b.running = None
-        b.busy_time += now - job.start_tick
-        b.jobs_run += 1
         job.end_tick = now
         s = self.sessions[job.session] if job.session is not None else None
         if s is None or not s.dedicated:
@@ -763,7 +768,7 @@ class Simulation:
         if s.holding and s.running is None:
             self._release(s)
 
-    def session_usage(self, s: Session) -> int:
+    def session_usage_ticks(self, s: Session) -> int:
         """Ticks charged to a session so far, counting a hold or job still in progress."""
         now = self.env._now
         usage = s.usage

@@ -77,7 +77,16 @@ def check_name(name: str) -> str:
 
 
 def _reads_as_id(text: str) -> bool:
+    """Digits only (any script's: "²" or "٣" read as digits too, so they are no names)."""
     return text.strip().isdigit()
+
+
+def _as_id(text: str) -> Optional[int]:
+    """The run id ``text`` names: ASCII decimal digits within SQLite's integer range."""
+    t = text.strip()
+    if t.isascii() and t.isdecimal() and len(t) <= 19 and int(t) < 2 ** 63:
+        return int(t)
+    return None
 
 
 def _derived_name(scenario_name: str) -> str:
@@ -97,6 +106,10 @@ def _why_full() -> str:
     if soft == resource.RLIM_INFINITY:
         return ""
     return f" (this process may not write files larger than {soft:,} bytes: ulimit -f)"
+
+
+def _tables(conn: sqlite3.Connection) -> set:
+    return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
 
 def _use_wal(conn: sqlite3.Connection, patience: float = 30.0) -> None:
@@ -168,13 +181,17 @@ class RunStore:
 
         Decided under the write lock (several processes may create the store at once: the first
         makes the schema, the others find it). A foreign file is never modified."""
-        with self._tx() as conn:  # BEGIN IMMEDIATE waits (busy timeout) for another creator
-            self._claim(conn)
+        with self._read() as conn:   # the usual case, an existing store: no lock taken
+            names = _tables(conn)
+            if names:
+                self._claim(conn, names)
+        if not names:
+            with self._tx() as conn:  # BEGIN IMMEDIATE waits (busy timeout) for another creator
+                self._claim(conn, _tables(conn))
         with self._read() as conn:
             _use_wal(conn)
 
-    def _claim(self, conn: sqlite3.Connection) -> None:
-        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    def _claim(self, conn: sqlite3.Connection, names: set) -> None:
         if not names:
             for statement in _SCHEMA.split(";"):  # not executescript: it would COMMIT first
                 if statement.strip():
@@ -293,8 +310,9 @@ class RunStore:
     def resolve(self, ref: Union[int, str]) -> int:
         """A run id from an id or a (unique) name. A reference that reads as an id is an id."""
         with self._read() as conn:
-            if isinstance(ref, int) or _reads_as_id(str(ref)):
-                row = conn.execute("SELECT id FROM runs WHERE id = ?", (int(ref),)).fetchone()
+            run_id = ref if isinstance(ref, int) else _as_id(str(ref))
+            if run_id is not None and 0 <= run_id < 2 ** 63:
+                row = conn.execute("SELECT id FROM runs WHERE id = ?", (run_id,)).fetchone()
                 if row:
                     return row[0]
             rows = conn.execute("SELECT id FROM runs WHERE name = ? ORDER BY id DESC",

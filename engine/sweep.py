@@ -27,11 +27,11 @@ from collections import deque
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable, Iterable, Optional, Union
 
 import pandas as pd
 
+from .execution import first_line
 from .model import Scenario, ScenarioError, scenario_to_dict, validate_scenario
 from .run import RunResult, run_scenario
 
@@ -197,10 +197,9 @@ def succeeded(outcome) -> bool:
 
 
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, ScenarioError):
-        return str(exc)
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+    if isinstance(exc, ScenarioError) or not str(exc).strip():
+        return first_line(exc)
+    return f"{type(exc).__name__}: {first_line(exc)}"
 
 
 def _run_one(doc: dict, folders: Optional[tuple] = None) -> RunResult:
@@ -211,7 +210,8 @@ def _run_one(doc: dict, folders: Optional[tuple] = None) -> RunResult:
 
 def _attempt(runner: Callable, doc: dict, base_dir: Optional[str]):
     """Run one variant where it is, its every error turned into a :class:`Failed` record (an
-    exception object may not survive the trip back: ScenarioError cannot be unpickled)."""
+    exception object need not survive the trip back from a process: ScenarioError, whose
+    ``__init__`` takes three arguments, does not unpickle)."""
     try:
         return runner(doc, base_dir)
     except Exception as exc:  # one variant's failure is its row, never the sweep's

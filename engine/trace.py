@@ -110,7 +110,7 @@ def sessions_frame(sim: "Simulation") -> pd.DataFrame:
             s.id, s.tenant, s.backend, s.mode, _sec(s.started_at), _sec(s.ended_at),
             s.end_reason,
             _sec(s.max_time if s.max_time is not None else s.max_time_given),
-            _sec(sim.session_usage(s)), s.state,
+            _sec(sim.session_usage_ticks(s)), s.state,
             _sec(s.interactive_timeout) if s.dedicated else np.nan, _sec(s.opened_at),
             _sec(s.closed_at), s.jobs_submitted, _sec(s.active_time), _sec(s.reserved_idle),
             s.end_detail, s.workload,

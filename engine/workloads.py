@@ -22,6 +22,7 @@ from .execution import job_seed
 from .job import Job
 from .kernel import TICKS_PER_SECOND, maybe_ticks, ticks
 from .model import (
+    MAX_JOBS,
     MAX_TIME,
     BackgroundWorkload,
     BatchWorkload,
@@ -109,6 +110,7 @@ def install(sim: "Simulation", scenario: Scenario) -> None:
             sim.cancel(spec.id, at=spec.cancel_at)
 
     arrivals: list[Job] = [_explicit(sim, j) for j in scenario.jobs]
+    budget = [MAX_JOBS - int(scenario.expected_jobs())]   # what traces may still add
     for index, (w, name) in enumerate(zip(scenario.workloads, scenario.workload_names())):
         seq = _stream(scenario, index, w)
         where = f"workloads[{index}]"
@@ -119,7 +121,7 @@ def install(sim: "Simulation", scenario: Scenario) -> None:
         elif isinstance(w, InteractiveWorkload):
             _clients(sim, w, name, seq, where)
         elif isinstance(w, ReplayWorkload):
-            arrivals.extend(_replay(sim, scenario, w, name, index))
+            arrivals.extend(_replay(sim, scenario, w, name, index, budget))
     arrivals.sort(key=lambda job: job.submit_tick)  # stable: file order within an instant
     sim._add_arrivals(arrivals)
 
@@ -127,18 +129,13 @@ def install(sim: "Simulation", scenario: Scenario) -> None:
 def _job(sim: "Simulation", item, job_id: str, tenant: str, backend: str, submit: int,
          duration: Optional[int], session, limit: Optional[int], workload=None, iteration=None,
          seed=None) -> Job:
-    """A job (ticks in) with its work, when the item names a circuit, and its QPU time:
-    ``duration`` if given, else the timing model's price of its circuits."""
+    """A job (ticks in) with the work of its circuit, when the item names one."""
     seed = sim.seed_for(job_id) if seed is None else seed
     work = None
     if item is not None and item.circuit is not None:
         work = sim.payloads.work(item, backend, item.shots, seed)
-    compile_ticks = 0
-    if duration is None:
-        duration, compile_ticks = sim.price(backend, work)
-    return Job(job_id, tenant, backend, submit, duration, session, limit, workload,
-               iteration, keys=work.keys if work is not None else (),
-               compile_ticks=compile_ticks, work=work, seed=seed)
+    return sim.new_job(job_id, tenant, backend, submit, duration, session, limit, workload,
+                       iteration, work, seed)
 
 
 def _explicit(sim: "Simulation", j) -> Job:
@@ -156,11 +153,14 @@ def _explicit(sim: "Simulation", j) -> Job:
 
 
 def _replay(sim: "Simulation", scenario: Scenario, w: ReplayWorkload, name: str,
-            index: int) -> list[Job]:
-    """A recorded trace's jobs (and its chains as sessions); see engine/replay.py."""
+            index: int, budget: list) -> list[Job]:
+    """A recorded trace's jobs (and its chains as sessions); see engine/replay.py. ``budget``
+    holds how many jobs the scenario may still add (MAX_JOBS in all); the trace takes its
+    share."""
     from . import replay
 
-    trace = replay.load(scenario, index, name)
+    trace = replay.load(scenario, index, name, budget[0])
+    budget[0] -= len(trace.jobs)
     last: dict[str, int] = {}
     jobs = []
     limit = maybe_ticks(w.max_execution_time)

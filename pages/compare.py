@@ -130,7 +130,7 @@ with sweep_tab:
     if st.button("Run sweep", type="primary", key="sw_run", icon=":material/play_arrow:"):
         try:
             name, vals = sweeps.parse_set(f"{field}={values}")
-            plan = sweeps.variants(sc, [(name, vals)])
+            plan = sweeps.variants(runs.with_folder(sc), [(name, vals)])
             with st.spinner(f"Running {len(plan)} variants…"):
                 results = runs.on_engine(sweeps.run_variants, [s for _, s in plan],
                                          workers=int(workers), dask=dask.strip() or None)

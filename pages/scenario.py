@@ -21,7 +21,7 @@ st.caption(f"Editing **{sc.name}** ({ss.get(state.SOURCE, '')}). Changes apply w
 
 def apply(new_doc: dict, source: str, workloads: list[int] | None = None) -> None:
     try:
-        new = runs.validate(new_doc)
+        new = runs.validate(new_doc, like=sc)
     except ScenarioError as exc:
         state.reject_error(exc, workloads)
         return

@@ -1,8 +1,26 @@
-"""Small builders for hand-worked scenarios in tests."""
+"""Small builders for hand-worked scenarios in tests, and the command line in a child process."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from engine import run_scenario, validate_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def cli(*args, store=None, cwd=ROOT, timeout=300, preexec_fn=None):
+    """``python -m engine ARGS`` as a user runs it, in a child process; ``store``: its run
+    store file (else the test's own, from conftest)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+    if store is not None:
+        env["SESSION_LAB_STORE"] = str(store)
+    return subprocess.run([sys.executable, "-m", "engine", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout, env=env,
+                          preexec_fn=preexec_fn)
 
 
 def scenario(jobs=(), sessions=(), tenants=None, backends=("qpu_a",), policy=None,

@@ -2,13 +2,13 @@
 
 import csv
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
+
+from .helpers import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -19,10 +19,6 @@ SESSION_COLS = ["session_id", "tenant", "backend", "mode", "start_time", "end_ti
                 "end_reason", "max_time", "usage"]
 EVENT_COLS = ["time", "backend", "event", "session_id", "job_id", "detail"]
 
-
-def cli(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "engine", *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
 
 
 def header(path):

@@ -155,7 +155,7 @@ def test_openqasm_2_and_3_files(tmp_path):
         'h q[0];\ncx q[0], q[1];\nc = measure q;\n')
     d = doc([job("two", "bell2"), job("three", "bell3", submit=1)],
             {"bell2": {"qasm": "bell2.qasm"}, "bell3": {"qasm": "bell3.qasm"}})
-    r = run_scenario(validate_scenario(d), base_dir=tmp_path)
+    r = run_scenario(validate_scenario(d, base_dir=tmp_path))
     assert list(r.jobs.status) == ["completed", "completed"]
     for row in r.results.itertuples():
         counts = eval(row.counts)  # JSON of a str->int dict

@@ -243,7 +243,9 @@ def run_cli(case_dir: Path, case_file: str, tmp: Path, secret: str) -> Outcome:
 
 def prepare(case: Case, tmp: Path) -> tuple[Path, str]:
     """The case folder (case file, companions, setup done) and the secret planted around it."""
-    secret = "SESSION-LAB-SECRET-" + secrets.token_hex(16)
+    # Shaped like a real token (ghp_...): lower case, so a QASM parser reads it as one
+    # identifier and would quote it whole in its message, if anything let it.
+    secret = "ghp_" + secrets.token_hex(16)
     secret_file = tmp / "secret.txt"
     secret_file.write_text(secret + "\n", encoding="utf-8")
     case_dir = tmp / "case"
@@ -263,7 +265,7 @@ def _listing(folder: Path) -> set[str]:
 
 
 def _forbidden(secret: str) -> list[str]:
-    words = [secret, secret.rsplit("-", 1)[1]]
+    words = [secret, secret.removeprefix("ghp_")]
     try:
         first = Path("/etc/passwd").read_text().splitlines()[0]
         words.append(first)
@@ -326,7 +328,9 @@ def test_the_corpus_holds_enough_cases_and_every_row_has_its_file():
 
 def test_the_harness_runs_a_valid_minimal_scenario(tmp_path):
     """The same harness and limits pass a good scenario: exit 0 and jobs.csv written."""
-    secret = "SESSION-LAB-SECRET-" + secrets.token_hex(16)
+    # Shaped like a real token (ghp_...): lower case, so a QASM parser reads it as one
+    # identifier and would quote it whole in its message, if anything let it.
+    secret = "ghp_" + secrets.token_hex(16)
     (tmp_path / "secret.txt").write_text(secret + "\n")
     case_dir = tmp_path / "case"
     case_dir.mkdir()

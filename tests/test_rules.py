@@ -520,7 +520,7 @@ def test_r3_ratios_within_one_part_in_a_billion_tie():
     sim = Simulation(validate_scenario(doc))
     sim.run(until=5)
     ua, ub = sim.meters["alice"].value(sim.env.now), sim.meters["bob"].value(sim.env.now)
-    assert ua != ub and abs(ua - ub) < 1e-9 * ua
+    assert ua < ub and abs(ua - ub) < 1e-9 * ua
 
 
 def test_r3_pick_next_ties_ratios_closer_than_one_part_in_a_billion():
@@ -529,8 +529,10 @@ def test_r3_pick_next_ties_ratios_closer_than_one_part_in_a_billion():
     from engine.policy import pick_next
 
     early, late = NS(submit_tick=1, seq=0), NS(submit_tick=2, seq=1)
-    # 0.1 + 0.2 and 0.3 are one float apart: a tie, so the earlier submission wins.
-    job, _ = pick_next([("a", late), ("b", early)], {"a": 0.1 + 0.2, "b": 0.3}, {"a": 1, "b": 1})
+    # 0.3 and 0.1 + 0.2 (0.30000000000000004) are one float apart: a tie, so the earlier
+    # submission wins although the later one's ratio is the smaller float.
+    assert 0.3 < 0.1 + 0.2
+    job, _ = pick_next([("a", late), ("b", early)], {"a": 0.3, "b": 0.1 + 0.2}, {"a": 1, "b": 1})
     assert job is early
     job, _ = pick_next([("a", early), ("b", late)], {"a": 0.3 + 1e-6, "b": 0.3}, {"a": 1, "b": 1})
     assert job is late   # a real difference still decides
@@ -565,20 +567,28 @@ def test_r16_ids_a_workload_generates_are_refused_elsewhere(doc_changes, key):
 
 
 def test_r16_ids_made_up_by_the_api_avoid_every_taken_and_generated_id():
-    # A scenario already holding job-1 and session-2, and a workload named "job" whose jobs
-    # are job.1, job.2: the API's own ids go around all of them.
-    doc = scenario(sessions=[session("session-2", "bob")],
-                   jobs=[job("job-1", "alice", 0, 1)],
+    # A scenario already holding session-1 and job-2, and a workload named "job" whose jobs
+    # are job.1, job.2: the API's own ids (one counter) go around all of them.
+    doc = scenario(sessions=[session("session-1", "bob")],
+                   jobs=[job("job-2", "alice", 0, 1)],
                    workloads=[{"name": "job", "kind": "background", "tenant": "carol",
                                "backend": "qpu_a", "arrivals": {"process": "periodic",
                                                                 "interval": 1}, "count": 2}])
     sim = Simulation(validate_scenario(doc))
     made = [sim.submit("alice", "qpu_a", 1, start_session=True) for _ in range(3)]
-    assert len({j.id for j in made} | set(sim.jobs) - {j.id for j in made}) == len(sim.jobs)
-    assert {j.session for j in made}.isdisjoint({"session-2"})
+    assert [j.id for j in made] == ["job-3", "job-5", "job-7"]
+    assert [j.session for j in made] == ["session-2", "session-4", "session-6"]
     sim.run()
-    assert len(sim.jobs) == 6 and sim.jobs["job-1"].status == "completed"
-    assert set(sim.sessions) == {"session-2"} | {j.session for j in made}
+    assert len(sim.jobs) == 6 and sim.jobs["job-2"].status == "completed"
+    assert set(sim.sessions) == {"session-1", "session-2", "session-4", "session-6"}
+    # A workload "job" with several clients generates job-1, job-2, ...: the API switches to
+    # job_N rather than search for ever.
+    doc = scenario(workloads=[{"name": "job", "kind": "interactive", "tenant": "carol",
+                               "backend": "qpu_a", "clients": 2, "iterations": 1}])
+    sim = Simulation(validate_scenario(doc))
+    assert sim.submit("alice", "qpu_a", 1).id == "job_1"
+    sim.run()
+    assert {"job-1", "job-2", "job_1"} <= set(sim.sessions) | set(sim.jobs)
 
 
 def test_r16_a_run_checks_conservation_and_fails_loudly():

@@ -1,6 +1,6 @@
 """A run's output folder is written whole or not at all, replaces only a folder that holds a
-run (or nothing), survives a full disk, and Ctrl-C leaves the folder and the store as they
-were."""
+run (or nothing), survives a full disk; Ctrl-C during a run leaves the folder and the store as
+they were, and Ctrl-C inside a store write rolls that write back."""
 
 from __future__ import annotations
 

@@ -18,18 +18,11 @@ import pytest
 from engine import load_scenario, run_scenario
 from engine.store import RunStore, StoreError
 
+from .helpers import cli
+
 ROOT = Path(__file__).resolve().parents[1]
 MAX_TIME = ROOT / "scenarios" / "max-time.yaml"
 ENV = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1"}
-
-
-def cli(*args, store=None, timeout=300, preexec_fn=None):
-    env = dict(ENV)
-    if store is not None:
-        env["SESSION_LAB_STORE"] = str(store)
-    return subprocess.run([sys.executable, "-m", "engine", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout, env=env,
-                          preexec_fn=preexec_fn)
 
 
 @pytest.fixture(scope="module")

@@ -10,21 +10,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from engine import load_scenario, validate_scenario
+from engine import load_scenario
 from engine.store import RunStore, StoreError
 from engine import sweep
+
+from .helpers import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "scenarios" / "seed-story.yaml"
 MAX_TIME = ROOT / "scenarios" / "max-time.yaml"
 
-
-def cli(*args, store=None, timeout=300):
-    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
-    if store is not None:
-        env["SESSION_LAB_STORE"] = str(store)
-    return subprocess.run([sys.executable, "-m", "engine", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout, env=env)
 
 
 def test_store_round_trip_in_a_new_process_gives_the_identical_trace(tmp_path):

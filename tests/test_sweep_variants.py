@@ -68,8 +68,7 @@ def simulate_variant(path: Path, seed: int) -> RunResult:
     doc["seed"] = seed
     variant = path.with_name(f"{path.stem}-seed{seed}.yaml")
     variant.write_text(yaml.safe_dump(doc))
-    sc = load_scenario(variant)
-    return run_scenario(sc, base_dir=variant.resolve().parent)
+    return run_scenario(load_scenario(variant))
 
 
 @pytest.mark.parametrize("make", [swf_copy, qasm_scenario], ids=["swf-trace", "qasm-file"])

@@ -210,3 +210,25 @@ def test_an_upload_larger_than_16_mib_is_refused_before_it_is_parsed():
     with pytest.raises(runs.ScenarioError, match=r"^\(file\): the document is larger than 16 MiB"):
         runs.from_text(text, "big.yaml")
     assert time.perf_counter() - t0 < 5   # refused by its size, never parsed
+
+
+def test_an_operator_scenario_keeps_its_own_folder_through_an_edit(tmp_path, monkeypatch):
+    # `make run SCENARIO=my.yaml` with a circuit file beside it: an edit on the form still reads
+    # that file (the scenario's own folder), and still nothing outside it.
+    (tmp_path / "bell.qasm").write_text('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\n'
+                                        'creg c[2];\nh q[0];\ncx q[0],q[1];\nmeasure q -> c;\n')
+    doc = {"name": "mine", "policy": {"execution": "none"}, "backends": [{"name": "a"}],
+           "tenants": [{"name": "t"}], "circuits": {"bell": {"qasm": "bell.qasm"}},
+           "jobs": [{"id": "j", "tenant": "t", "backend": "a", "submit": 0, "circuit": "bell"}]}
+    (tmp_path / "mine.yaml").write_text(runs.to_yaml(doc))
+    monkeypatch.setenv("SESSION_LAB_SCENARIO", str(tmp_path / "mine.yaml"))
+    at = scenario_page()
+    assert at.session_state["run"].scenario.name == "mine"
+    key = next(n.key for n in at.number_input if n.key.endswith(".interactive_timeout"))
+    at.number_input(key=key).set_value(7.0)
+    apply_and_run(at)
+    assert not at.error, [e.value for e in at.error]
+    run = at.session_state["run"]
+    assert run.scenario.policy.interactive_timeout == 7
+    assert run.scenario.base_dir == str(tmp_path.resolve())
+    assert list(run.jobs.status) == ["completed"]

@@ -16,7 +16,7 @@ import zipfile
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Optional
 
 import yaml
 
@@ -66,10 +66,13 @@ def with_folder(scenario: Scenario) -> Scenario:
     return scenario.with_files(SCENARIOS)
 
 
-def validate(doc: dict) -> Scenario:
+def validate(doc: dict, like: Optional[Scenario] = None) -> Scenario:
     """A document from the browser (form, YAML editor, upload), validated with its files read
-    from the built-in scenarios' folder only."""
-    return validate_scenario(doc, base_dir=SCENARIOS)
+    from one folder: that of ``like`` when it is an edit of a scenario the operator loaded from
+    a file (its own folder, as it was loaded), else the built-in scenarios' folder. A browser
+    can never add a folder."""
+    base = like.base_dir if like is not None and like.base_dir is not None else SCENARIOS
+    return validate_scenario(doc, base_dir=base)
 
 
 def key_of(scenario: Scenario) -> str:
