@@ -12,6 +12,15 @@ durations = st.one_of(st.integers(0, 40).map(float), st.floats(0.1, 40))
 maybe = lambda s: st.one_of(st.none(), s)  # noqa: E731
 
 
+def owner(draw, sessions: list, tenants: list, backends: list) -> tuple:
+    """A job's (tenant, backend, session id): one of the sessions' (half the time, when there
+    are any), else any tenant on any backend in job mode."""
+    if sessions and draw(st.booleans()):
+        s = draw(st.sampled_from(sessions))
+        return s["tenant"], s["backend"], s["id"]
+    return draw(st.sampled_from(tenants)), draw(st.sampled_from(backends)), None
+
+
 @st.composite
 def valid_scenarios(draw, max_jobs: int = 25):
     backends = [f"b{i}" for i in range(draw(st.integers(1, 3)))]
@@ -39,12 +48,7 @@ def valid_scenarios(draw, max_jobs: int = 25):
         })
     jobs = []
     for i in range(draw(st.integers(0, max_jobs))):
-        if sessions and draw(st.booleans()):
-            s = draw(st.sampled_from(sessions))
-            tenant, backend, sid = s["tenant"], s["backend"], s["id"]
-        else:
-            tenant, backend, sid = (draw(st.sampled_from(tenants)),
-                                    draw(st.sampled_from(backends)), None)
+        tenant, backend, sid = owner(draw, sessions, tenants, backends)
         job = {"id": f"j{i}", "tenant": tenant, "backend": backend, "submit": draw(times),
                "session": sid, "max_execution_time": draw(maybe(st.integers(1, 50).map(float)))}
         if draw(st.integers(0, 4)) == 0:

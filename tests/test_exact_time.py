@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from .helpers import run
+from .strategies import owner
 from .test_properties import check_r1, check_r16
 
 K = st.integers(0, 40)           # a time on the grid, in tenths of a second
@@ -39,12 +40,7 @@ def grid_scenarios(draw):
             open_at=draw(st.one_of(st.none(), K))))
     jobs = []
     for i in range(draw(st.integers(1, 14))):
-        if sessions and draw(st.booleans()):
-            s = draw(st.sampled_from(sessions))
-            tenant, backend, sid = s["tenant"], s["backend"], s["id"]
-        else:
-            tenant, backend, sid = (draw(st.sampled_from(tenants)),
-                                    draw(st.sampled_from(backends)), None)
+        tenant, backend, sid = owner(draw, sessions, tenants, backends)
         jobs.append(dict(id=f"j{i}", tenant=tenant, backend=backend, submit=draw(K),
                          duration=draw(st.integers(0, 12)), session=sid,
                          max_execution_time=draw(st.one_of(st.none(), POSITIVE))))
