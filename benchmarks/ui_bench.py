@@ -32,7 +32,7 @@ def figure_cost(result, repeats: int = 3) -> dict:
     build, ser, size = [], [], 0
     for _ in range(repeats):
         t0 = time.perf_counter()
-        fig = figures.timeline(result.jobs, result.sessions, result.events)
+        fig = figures.timeline(result.jobs, result.sessions, result.events, result.spans)
         t1 = time.perf_counter()
         text = pio.to_json(fig, validate=False)
         t2 = time.perf_counter()

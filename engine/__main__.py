@@ -126,7 +126,7 @@ FORMATS = {"csv": ["csv"], "parquet": ["parquet"], "both": ["csv", "parquet"]}
 
 def _path_error(flag: str, where, message: str) -> ScenarioError:
     """``error: --out = 'PATH': message``, the path in full."""
-    from .trace import PathError
+    from .output import PathError
 
     return PathError(flag, str(where), message)
 
@@ -137,7 +137,7 @@ def _cannot_write(flag: str, where, exc: OSError) -> ScenarioError:
 
 def _write_run(result, out: str, fmt: str) -> list:
     """A run's files to ``--out``, whole or not at all; refusals and OS errors as one line."""
-    from .trace import FolderRefused
+    from .output import FolderRefused
 
     try:
         return result.write(out, FORMATS[fmt])
@@ -150,7 +150,7 @@ def _write_run(result, out: str, fmt: str) -> list:
 def _check_out(out: str) -> None:
     """Refuse an ``--out`` the run could not be written to, before running anything."""
     from .run import check_out
-    from .trace import FolderRefused
+    from .output import FolderRefused
 
     try:
         check_out(out)
@@ -266,7 +266,7 @@ def _sweep(args) -> int:
     shown = table if failed else table.drop(columns=["error"])
     print(shown.to_string(index=False, float_format=lambda x: f"{x:,.2f}"))
     if args.out:
-        from .trace import write_file
+        from .output import write_file
 
         try:
             write_file(Path(args.out), lambda tmp: table.to_csv(tmp, index=False))

@@ -14,14 +14,14 @@ from typing import Callable, Iterable, Optional
 
 import pandas as pd
 
-from . import metrics, trace
+from . import metrics, output, trace
 from .model import Scenario, scenario_to_dict
 from .sim import Simulation
 
 
 # Every table of a run, by file name; the three contract files first.
-TABLE_NAMES = ("jobs", "sessions", "events", "clients", "iterations", "results", "tenants",
-               "backends", "session_metrics")
+TABLE_NAMES = ("jobs", "sessions", "events", "spans", "clients", "iterations", "results",
+               "tenants", "backends", "session_metrics")
 # Every file a run's folder may hold: the only names a folder may have for a run to replace it.
 RUN_FILES = frozenset({f"{t}.{fmt}" for t in TABLE_NAMES for fmt in ("csv", "parquet")}
                       | {"scenario.json", "summary.json"})
@@ -33,6 +33,7 @@ class RunResult:
     jobs: pd.DataFrame
     sessions: pd.DataFrame
     events: pd.DataFrame
+    spans: pd.DataFrame
     clients: pd.DataFrame
     iterations: pd.DataFrame
     results: pd.DataFrame
@@ -50,24 +51,24 @@ class RunResult:
     def write(self, out_dir: str | Path, formats: Iterable[str] = ("csv",)) -> list[Path]:
         """Write the tables, ``scenario.json`` and ``summary.json`` to ``out_dir``, whole or not
         at all: a folder already there is replaced in one step, and only if it is empty or
-        holds nothing but a run's files (else :class:`trace.FolderRefused`). An error leaves it
+        holds nothing but a run's files (else :class:`output.FolderRefused`). An error leaves it
         as it was."""
         formats = list(formats)
 
         def fill(folder: Path) -> list[Path]:
-            written = trace.write_tables(self.tables(), folder, formats)
-            written.append(trace.write_json(scenario_to_dict(self.scenario),
+            written = output.write_tables(self.tables(), folder, formats)
+            written.append(output.write_json(scenario_to_dict(self.scenario),
                                             folder / "scenario.json"))
-            written.append(trace.write_json(self.summary, folder / "summary.json"))
+            written.append(output.write_json(self.summary, folder / "summary.json"))
             return written
 
-        return trace.write_folder(Path(out_dir), fill, RUN_FILES)
+        return output.write_folder(Path(out_dir), fill, RUN_FILES)
 
 
 def check_out(out_dir: str | Path) -> None:
-    """Raise :class:`trace.FolderRefused` now if :meth:`RunResult.write` would refuse
+    """Raise :class:`output.FolderRefused` now if :meth:`RunResult.write` would refuse
     ``out_dir`` (so a long run is not simulated for nothing)."""
-    trace.check_folder(Path(out_dir), RUN_FILES)
+    output.check_folder(Path(out_dir), RUN_FILES)
 
 
 def collect(sim: Simulation, wall_seconds: float = 0.0) -> RunResult:
@@ -81,6 +82,7 @@ def collect(sim: Simulation, wall_seconds: float = 0.0) -> RunResult:
         jobs=jobs,
         sessions=sessions,
         events=trace.events_frame(sim),
+        spans=trace.spans_frame(sim),
         clients=clients,
         iterations=trace.iterations_frame(sim),
         results=trace.results_frame(sim),
@@ -104,6 +106,15 @@ def run_scenario(scenario: Scenario,
     return collect(sim, time.perf_counter() - t0)
 
 
+def with_spans(tables: dict) -> dict:
+    """A run's tables, with spans worked out from its jobs, sessions and events when it was
+    saved before the engine recorded them."""
+    if tables.get("spans") is None and tables.get("jobs") is not None:
+        tables["spans"] = trace.spans_from_events(tables["jobs"], tables["sessions"],
+                                                  tables["events"])
+    return tables
+
+
 def load_run(folder: str | Path) -> RunResult:
     """A run written by :meth:`RunResult.write` (the CLI, ``service.save_run``), read back.
 
@@ -123,9 +134,11 @@ def load_run(folder: str | Path) -> RunResult:
     for name in TABLE_NAMES:
         path = folder / f"{name}.csv"
         try:
-            tables[name] = pd.read_csv(path) if path.exists() else pd.DataFrame()
+            tables[name] = pd.read_csv(path) if path.exists() else None
         except (OSError, ValueError) as exc:
             raise ScenarioError("(run)", str(path), f"unreadable: {exc}") from None
+    tables = with_spans(tables)
+    tables = {k: pd.DataFrame() if v is None else v for k, v in tables.items()}
     jobs = tables["jobs"]
     end = float(jobs["end_time"].max()) if len(jobs) and jobs["end_time"].notna().any() else 0.0
     return RunResult(scenario=scenario, summary=summary, end_time=end, **tables)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Iterable, Optional, Union
 
 from . import circuits as _circuits
+from . import events as ev
 from .execution import DEFAULT_PRECISION, DEFAULT_SHOTS, make_work
 from .kernel import seconds
 from .model import MIN_PRECISION, Scenario, load_scenario, validate_scenario
@@ -320,9 +321,9 @@ class Session:
             "timestamps": self._timestamps(),
         }
 
-    _STATES = {"session_opened": "open", "session_started": "active",
-               "session_reactivated": "active", "session_deactivated": "inactive",
-               "session_ended": "closed"}
+    _STATES = {ev.SESSION_OPENED: "open", ev.SESSION_STARTED: "active",
+               ev.SESSION_REACTIVATED: "active", ev.SESSION_DEACTIVATED: "inactive",
+               ev.SESSION_ENDED: "closed"}
 
     def _timestamps(self) -> list:
         """Each state the session entered, with when: ``[{"status", "timestamp"}, ...]``."""

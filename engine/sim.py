@@ -1,34 +1,41 @@
-"""The simulation: backends, queues, sessions and clients as a SimPy discrete-event model.
+"""The simulation: the public jobs API (R13) and the wiring of backends, sessions and time.
 
-SimPy keeps time and runs client processes; the queues are the engine's own (per backend: one FIFO
-deque per tenant for fair share, and a heap for started batches), so a scheduling decision costs
-O(tenants) and never scans or re-sorts the backlog.
+A :class:`Simulation` runs one scenario. Where the rules live:
 
-Time is integer ticks inside (engine/kernel.py: exact instants, and the same-instant order of
-R18); the public methods take and give seconds. Every job the simulation knows is registered once
-under a unique id and reaches exactly one terminal status, logged with exactly one terminal event;
-a full run checks that (R16) and fails loudly if it does not hold.
+- engine/kernel.py: exact instants (integer ticks) and the same-instant order (R18);
+- engine/backend.py: ``choose``, which job starts next (R1, R3, R5, R6, R14);
+- engine/sessions.py: the session and batch state machine (R4-R11, R14);
+- engine/policy.py: usage for fair share and the policy that ranks tenants (R3);
+- engine/workloads.py, engine/clients.py: what a scenario submits, and closed-loop clients.
+
+This module carries out what those decide: it starts jobs (R12 stops, R15 compile cache),
+completes them (Aer runs then), applies the ops a session transition returns, keeps the trace
+(events and spans) and checks R16 at the end of a run: every job registered once, ending in
+exactly one terminal status with exactly one terminal event, else :class:`ConservationError`.
+The methods of the jobs API take and give seconds; inside, time is ticks. ~350 lines: the API
+and its wiring are one concern, and each piece it wires lives elsewhere.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from heapq import heappop, heappush
+from heapq import heappush
 from itertools import count
 from typing import Callable, Iterable, Optional
 
 import simpy
 
+from . import clients, events as ev, workloads
+from .backend import DEACTIVATE, HELD, RELEASE, START, WAIT, BackendState, choose
 from .execution import QPU, first_line, job_seed, summarize
-from .job import TERMINAL, Job
+from .job import Job
 from .kernel import (COMPLETE, CONTROL, DISPATCH, SUBMIT, TIMER, SimEnv, maybe_seconds,
                      maybe_ticks, seconds, ticks)
 from .model import IdSpaces, Scenario
 from .payloads import Payloads
-from .policy import UsageMeter, pick_next
-from .sessions import Session
-
-TERMINAL_EVENTS = {status: f"job_{status}" for status in TERMINAL}
+from .policy import FairShare, UsageMeter
+from .sessions import (AHEAD, EVENT, EXPIRE, FINISH, HOLD, IDLE, OPEN_TIMEOUT,
+                       RELEASE as LET_GO, SPAN, TIMER as LATER, Session)
 
 
 class ConservationError(RuntimeError):
@@ -36,83 +43,21 @@ class ConservationError(RuntimeError):
     is a bug in the engine, never a property of the scenario."""
 
 
-class BackendState:
-    """One QPU: what runs, which dedicated session holds it, and its queues."""
-
-    __slots__ = ("name", "running", "holder", "fs", "batch_heap", "dispatch_pending")
-
-    def __init__(self, name: str):
-        self.name = name
-        self.running: Optional[Job] = None
-        self.holder: Optional[Session] = None   # the active dedicated session (R5, R8)
-        self.fs: dict[str, deque] = {}          # tenant -> FIFO of queued jobs (R3)
-        self.batch_heap: list = []              # (submit, seq, job) of started batches (R14)
-        self.dispatch_pending = False
-
-
-class Client:
-    """A closed-loop client's record: when it began, how far it got, when it finished (ticks)."""
-
-    __slots__ = ("id", "workload", "tenant", "backend", "mode", "session_id", "iterations",
-                 "started_at", "finished_at", "completed_iterations", "status", "job_ids",
-                 "target", "reached_at", "best_value", "final_value")
-
-    def __init__(self, id, workload, tenant, backend, mode, iterations):
-        self.id = id
-        self.workload = workload
-        self.tenant = tenant
-        self.backend = backend
-        self.mode = mode
-        self.session_id: Optional[str] = None
-        self.iterations = iterations
-        self.started_at: Optional[int] = None
-        self.finished_at: Optional[int] = None
-        self.completed_iterations = 0
-        self.status = "waiting"
-        self.job_ids: list[str] = []
-        self.target: Optional[float] = None     # an algorithm's known answer, if given
-        self.reached_at: Optional[int] = None   # first result within tolerance of it
-        self.best_value: Optional[float] = None
-        self.final_value: Optional[float] = None
-
-    def record(self, value: float, now: int, tolerance: float) -> None:
-        self.final_value = value
-        if self.best_value is None or value < self.best_value:
-            self.best_value = value
-        if (self.target is not None and self.reached_at is None
-                and abs(value - self.target) <= tolerance):
-            self.reached_at = now
-
-    def time_to_solution(self) -> Optional[int]:
-        """Ticks. With a target: until the first result near it. Otherwise: until the last
-        result of a client that finished its loop."""
-        if self.started_at is None:
-            return None
-        if self.target is not None:
-            return None if self.reached_at is None else self.reached_at - self.started_at
-        if self.status != "done" or self.finished_at is None:
-            return None
-        return self.finished_at - self.started_at
-
-
 class Simulation:
     """A data center running one scenario. Build it, optionally submit more work, then ``run()``.
 
     The jobs API (``submit``, ``open_session``, ``close``, ``cancel``, ``cancel_job``, ``run``,
-    ``now``, ``session_details``) takes and gives seconds. Inside, and in the methods the
-    workload generators use (``new_job``, ``add_client``, ``session_usage_ticks``), time is
-    integer ticks (engine/kernel.py)."""
+    ``now``, ``session_details``) takes and gives seconds. The methods the workloads and
+    clients use (``new_job``, ``submit_now``, ``close_session``) take ticks."""
 
     def __init__(self, scenario: Scenario):
-        from . import workloads  # a workload needs the simulation's API; import late
-
         self.scenario = scenario
-        self.policy = scenario.resolved_policy()
-        p = self.policy
+        self.policy = p = scenario.resolved_policy()
         self._timeout = ticks(p.interactive_timeout)
         self._system_max = ticks(p.system_max_time)
         self._default_limit = maybe_ticks(p.default_max_execution_time)
         self._open_timeout = maybe_ticks(p.open_timeout)
+        self.scheduler = FairShare()
         self.env = SimEnv()
         self.backends = {b.name: BackendState(b.name) for b in scenario.backends}
         self.shares = {t.name: float(t.share) for t in scenario.tenants}
@@ -121,8 +66,11 @@ class Simulation:
                        for t in self.shares}
         self.jobs: dict[str, Job] = {}
         self.sessions: dict[str, Session] = {}
-        self.clients: list[Client] = []
-        self.events: list[tuple] = []
+        self.clients: list = []
+        self.events: list[tuple] = []            # events.EVENT_FIELDS, time in ticks
+        self.spans: list[tuple] = []             # events.SPAN_FIELDS, times in ticks
+        self.iterations: list[tuple] = []        # closed-loop clients: one row per result
+        self._last_span: dict[str, int] = {}
         self._seq = count()
         self._auto_ids = count(1)
         self._pending: deque[Job] = deque()      # open-loop arrivals, by submit time
@@ -130,13 +78,12 @@ class Simulation:
         self.qpus = {b.name: QPU(b, p.timing) for b in scenario.backends}
         self.payloads = Payloads(scenario, self.qpus)
         self.payloads.build_all()   # a circuit that cannot be built refuses the scenario now
-        self.iterations: list[tuple] = []        # closed-loop clients: one row per result
         # Ids made up here (job-N, session-N) keep out of every id taken and every id a
         # workload generates (what validation checks explicit ids against).
         self._spaces = IdSpaces(scenario)
-        workloads.install(self, scenario)
+        self._install(workloads.plan(scenario))
 
-    # ------------------------------------------------------------------ public jobs API (R13)
+    # ------------------------------------------------------------------ the jobs API (R13)
 
     @property
     def now(self) -> float:
@@ -148,23 +95,9 @@ class Simulation:
                      interactive_timeout: Optional[float] = None, open_at: Optional[float] = None,
                      workload: Optional[str] = None) -> Session:
         """Create a session. It opens at ``open_at`` (seconds) if given, else with its first job."""
-        self._check_names(tenant, backend)
-        if mode not in ("dedicated", "batch"):
-            raise ValueError(f"mode must be 'dedicated' or 'batch', not {mode!r}")
-        sid = session_id if session_id is not None else self._new_id("session", self.sessions)
-        if sid in self.sessions:
-            raise ValueError(f"session id {sid!r} is already used")
-        max_ticks = maybe_ticks(max_time)
-        if max_ticks is not None and max_ticks > self._system_max:
-            raise ValueError(f"max_time {max_time:g} s exceeds the system limit "
-                             f"{self.policy.system_max_time:g} s (R9)")
-        timeout = self._timeout if interactive_timeout is None else ticks(interactive_timeout)
-        s = Session(sid, tenant, backend, mode, max_ticks,
-                    timeout if mode == "dedicated" else 0, workload)
-        self.sessions[sid] = s
-        if open_at is not None:
-            self.env.call_at(max(ticks(open_at), self.env._now), CONTROL, self._on_open_at, s)
-        return s
+        return self._open_session(tenant, backend, mode, session_id, maybe_ticks(max_time),
+                                  maybe_ticks(interactive_timeout), maybe_ticks(open_at),
+                                  workload)
 
     def submit(self, tenant: str, backend: str, duration: Optional[float] = None, *,
                work=None, at: Optional[float] = None,
@@ -198,31 +131,19 @@ class Simulation:
         return self._submit(job_id, tenant, backend, when, maybe_ticks(duration), session_id,
                             maybe_ticks(max_execution_time), workload, iteration, work, seed)
 
-    def new_job(self, job_id: str, tenant: str, backend: str, submit: int,
-                duration: Optional[int], session, limit: Optional[int], workload=None,
-                iteration=None, work=None, seed=None) -> Job:
-        """The one way a job with work is made (ticks in; not yet registered): its QPU time is
-        ``duration``, or the timing model's price of ``work`` plus a compile time R15 may skip;
-        its seed, when not given, derives from the scenario seed and its id."""
-        compile_ticks = 0
-        if duration is None:
-            if work.error is not None:
-                duration = 0
-            else:
-                duration = ticks(self.qpus[backend].qpu_seconds(work))
-                compile_ticks = ticks(self.policy.timing.compile_time)
-        return Job(job_id, tenant, backend, submit, duration, session, limit, workload,
-                   iteration, keys=work.keys if work is not None else (),
-                   compile_ticks=compile_ticks, work=work,
-                   seed=self.seed_for(job_id) if seed is None else seed)
-
     def close(self, session_id: str, at: Optional[float] = None) -> None:
         """R10: the session takes no new jobs from ``at`` seconds (default now)."""
-        self._close_at(self._session(session_id), self._when(at))
+        self.close_session(session_id, self._when(at))
 
     def cancel(self, session_id: str, at: Optional[float] = None) -> None:
         """R11: cancel the session's queued jobs and end it at ``at`` seconds (default now)."""
-        self.env.call_at(self._when(at), CONTROL, self._on_cancel, self._session(session_id))
+        self.env.call_at(self._when(at), CONTROL, self._on_control,
+                         (self._session(session_id), Session.cancel))
+
+    def cancel_job(self, job: Job, at: Optional[float] = None) -> None:
+        """Cancel one job (the client's ``job.cancel()``): a queued job is withdrawn, a running
+        one stops now and frees the QPU."""
+        self.env.call_at(self._when(at), CONTROL, self._on_cancel_job, job)
 
     def wait(self, job: Job) -> simpy.Event:
         """An event that fires when ``job`` reaches a terminal status."""
@@ -237,12 +158,8 @@ class Simulation:
         s = self._session(session_id)
         expires = s.expires_at()
         return {
-            "id": s.id,
-            "backend_name": s.backend,
-            "tenant": s.tenant,
-            "mode": s.mode,
-            "state": s.state,
-            "accepting_jobs": s.accepting and not s.ended,
+            "id": s.id, "backend_name": s.backend, "tenant": s.tenant, "mode": s.mode,
+            "state": s.state, "accepting_jobs": s.accepting and not s.ended,
             "interactive_timeout": seconds(s.interactive_timeout) if s.dedicated else None,
             "max_time": maybe_seconds(s.max_time if s.max_time is not None
                                       else s.max_time_given),
@@ -254,7 +171,7 @@ class Simulation:
             "last_job_completed": maybe_seconds(s.last_job_completed),
             "closed_at": maybe_seconds(s.closed_at if s.closed_at is not None else s.ended_at),
             "end_reason": s.end_reason or None,
-            "usage_time": seconds(self.session_usage_ticks(s)),
+            "usage_time": seconds(s.usage_at(self.env._now)),
             "jobs_queued": len(s.queue),
         }
 
@@ -278,7 +195,6 @@ class Simulation:
             env.run_all()
         else:
             env.run_all(lambda: progress(self._finished, self.expected_jobs()), every)
-        if progress is not None:
             progress(self._finished, self.expected_jobs())
         self.check_conservation()
 
@@ -317,7 +233,89 @@ class Simulation:
             self.env.run(until=self.wait(job))
         return job
 
-    # ------------------------------------------------------------------ building blocks
+    # ------------------------------------------------------------------ for workloads, clients
+
+    def new_job(self, job_id: str, tenant: str, backend: str, submit: int,
+                duration: Optional[int], session, limit: Optional[int], workload=None,
+                iteration=None, work=None, seed=None) -> Job:
+        """The one way a job is made (ticks; not yet registered): see :meth:`_give_work`."""
+        job = Job(job_id, tenant, backend, submit, duration, session, limit, workload,
+                  iteration, seed=self.seed_for(job_id) if seed is None else seed)
+        if work is not None:
+            self._give_work(job, work)
+        return job
+
+    def submit_now(self, job_id, tenant, backend, duration: Optional[int], session_id,
+                   limit: Optional[int], workload, iteration, work, seed) -> Job:
+        """A client's submission, now (ticks)."""
+        return self._submit(job_id, tenant, backend, self.env._now, duration, session_id,
+                            limit, workload, iteration, work, seed)
+
+    def close_session(self, session_id: str, at: int) -> None:
+        """R10 at tick ``at``."""
+        self.env.call_at(at, CONTROL, self._on_control, (self._session(session_id),
+                                                         Session.close))
+
+    def register(self, job: Job) -> Job:
+        """The one way a job becomes known: under an id no other job has (R16)."""
+        if job.id in self.jobs:
+            raise ValueError(f"job id {job.id!r} is already used")
+        self.jobs[job.id] = job
+        return job
+
+    # ------------------------------------------------------------------ setting up
+
+    def _install(self, plan: "workloads.Plan") -> None:
+        for step in plan.steps:
+            kind = step[0]
+            if kind == "session":
+                sp = step[1]
+                self._open_session(sp.tenant, sp.backend, sp.mode, sp.id, sp.max_time,
+                                   sp.interactive_timeout, sp.open_at, sp.workload)
+            elif kind == "close":
+                self.close_session(step[1], step[2])
+            elif kind == "cancel":
+                self.env.call_at(step[2], CONTROL, self._on_control,
+                                 (self.sessions[step[1]], Session.cancel))
+            else:
+                clients.start(self, step[1])
+        for job in plan.jobs:
+            item = plan.items.get(job.id)
+            if item is not None:
+                self._give_work(job, self.payloads.work(item, job.backend, item.shots,
+                                                        job.seed))
+        self._add_arrivals(plan.jobs)
+
+    def _give_work(self, job: Job, work) -> None:
+        """What ``job`` runs on Aer; without a duration its QPU time is the timing model's price
+        of ``work``, plus a compile time R15 may skip."""
+        job.work = work
+        job.keys = work.keys
+        if job.duration_ticks is None:
+            job.duration_ticks = 0
+            if work.error is None:
+                job.duration_ticks = ticks(self.qpus[job.backend].qpu_seconds(work))
+                job.compile_ticks = ticks(self.policy.timing.compile_time)
+
+    def _open_session(self, tenant, backend, mode, session_id, max_time: Optional[int],
+                      interactive_timeout: Optional[int], open_at: Optional[int],
+                      workload) -> Session:
+        self._check_names(tenant, backend)
+        if mode not in ("dedicated", "batch"):
+            raise ValueError(f"mode must be 'dedicated' or 'batch', not {mode!r}")
+        sid = session_id if session_id is not None else self._new_id("session", self.sessions)
+        if sid in self.sessions:
+            raise ValueError(f"session id {sid!r} is already used")
+        if max_time is not None and max_time > self._system_max:
+            raise ValueError(f"max_time {seconds(max_time):g} s exceeds the system limit "
+                             f"{self.policy.system_max_time:g} s (R9)")
+        timeout = self._timeout if interactive_timeout is None else interactive_timeout
+        s = Session(sid, tenant, backend, mode, max_time, timeout if mode == "dedicated" else 0,
+                    workload)
+        self.sessions[sid] = s
+        if open_at is not None:
+            self.env.call_at(max(open_at, self.env._now), CONTROL, self._on_open_at, s)
+        return s
 
     def _when(self, at: Optional[float]) -> int:
         return self.env._now if at is None else max(ticks(at), self.env._now)
@@ -343,12 +341,68 @@ class Simulation:
             if candidate not in taken and self._spaces.owner(candidate) is None:
                 return candidate
 
-    def register(self, job: Job) -> Job:
-        """The one way a job becomes known: under an id no other job has (R16)."""
-        if job.id in self.jobs:
-            raise ValueError(f"job id {job.id!r} is already used")
-        self.jobs[job.id] = job
-        return job
+    # ------------------------------------------------------------------ the trace
+
+    def _apply(self, s: Session, ops: list) -> None:
+        """Carry out what a session transition returned (engine/sessions.py), in order."""
+        now = self.env._now
+        for op in ops:
+            code = op[0]
+            if code == EVENT:
+                self.events.append((now, s.backend, op[1], s.id, op[2], s.tenant, op[3]))
+            elif code == SPAN:
+                self._span(s.id, op[1], op[2], op[3])
+            elif code == FINISH:
+                self._finish(op[1], op[2], op[3], op[4])
+            elif code == HOLD:
+                self.backends[s.backend].holder = s
+                self.meters[s.tenant].open(now)   # R3: a dedicated session is charged its hold
+            elif code == LET_GO:
+                b = self.backends[s.backend]
+                b.holder = None
+                self.meters[s.tenant].close(now)
+                self._mark(b)
+            elif code == AHEAD:
+                job = op[1]
+                heappush(self.backends[s.backend].batch_heap, (job.submit_tick, job.seq, job))
+            elif code == LATER:
+                self.env.call_at(op[2], TIMER, self._on_timer, (s, op[1], op[3]))
+
+    def _span(self, sid: str, kind: str, start: int, end: int) -> None:
+        """A session's span; one that continues the session's last span of the same kind
+        (a job ending as the next starts) extends it."""
+        last = self._last_span.get(sid)
+        if last is not None:
+            row = self.spans[last]
+            if row[1] == kind and row[3] == start:
+                self.spans[last] = (sid, kind, row[2], end)
+                return
+        self._last_span[sid] = len(self.spans)
+        self.spans.append((sid, kind, start, end))
+
+    def _mark(self, b: BackendState) -> None:
+        """Ask for a decision on ``b`` at the end of this instant (R18). A busy backend needs
+        none: its job's completion will ask."""
+        if b.running is None and not b.dispatch_pending:
+            b.dispatch_pending = True
+            self.env.call_at(self.env._now, DISPATCH, self._on_dispatch, b)
+
+    def _finish(self, job: Job, status: str, reason: str, detail: str) -> None:
+        """The job's one terminal status and its one terminal event (R16)."""
+        if job.finish_tick is not None:
+            raise ConservationError(f"R16: job {job.id} would end twice ({job.status}, then "
+                                    f"{status})")
+        now = self.env._now
+        self.events.append((now, job.backend, ev.TERMINAL_EVENT[status], job.session, job.id,
+                            job.tenant, detail))
+        job.status = status
+        job.reason = reason
+        job.finish_tick = now
+        self._finished += 1
+        if job.done is not None:
+            job.done.succeed(job)
+
+    # ------------------------------------------------------------------ submissions
 
     def _submit(self, job_id, tenant, backend, when: int, duration: Optional[int], session_id,
                 limit: Optional[int], workload=None, iteration=None, work=None,
@@ -377,33 +431,6 @@ class Simulation:
         if pending:
             self.env.call_at(pending[0].submit_tick, SUBMIT, self._feed)
 
-    def _log(self, event: str, backend: str, session_id, job_id, tenant, detail: str) -> None:
-        self.events.append((self.env._now, backend, event, session_id, job_id, tenant, detail))
-
-    def _mark(self, b: BackendState) -> None:
-        """Ask for a decision on ``b`` at the end of this instant (R18). A busy backend needs
-        none: its job's completion will ask."""
-        if b.running is None and not b.dispatch_pending:
-            b.dispatch_pending = True
-            self.env.call_at(self.env._now, DISPATCH, self._on_dispatch, b)
-
-    def _finish(self, job: Job, status: str, reason: str, detail: str) -> None:
-        """The job's one terminal status and its one terminal event (R16)."""
-        if job.finish_tick is not None:
-            raise ConservationError(f"R16: job {job.id} would end twice ({job.status}, then "
-                                    f"{status})")
-        now = self.env._now
-        self.events.append((now, job.backend, TERMINAL_EVENTS[status], job.session, job.id,
-                            job.tenant, detail))
-        job.status = status
-        job.reason = reason
-        job.finish_tick = now
-        self._finished += 1
-        if job.done is not None:
-            job.done.succeed(job)
-
-    # ------------------------------------------------------------------ submissions
-
     def _on_submit_event(self, event) -> None:
         self._arrive(event._value)
 
@@ -415,14 +442,14 @@ class Simulation:
         sid = job.session
         if job.work is not None and job.work.error is not None:
             # The service validates PUBs on submission: such a job fails before it queues.
-            self._finish(job, "failed", job.work.error, job.work.error)
+            self._finish(job, ev.FAILED, job.work.error, job.work.error)
             return
         if sid is None:
             job.status = "queued"
-            b.fs.setdefault(job.tenant, deque()).append(job)
+            b.enqueue(job)
             # The three per-job records append directly: this is the hot path.
-            self.events.append((self.env._now, b.name, "job_submitted", None, job.id, job.tenant,
-                                "job mode: waits in the fair-share queue (R2)"))
+            self.events.append((self.env._now, b.name, ev.JOB_SUBMITTED, None, job.id,
+                                job.tenant, "job mode: waits in the fair-share queue (R2)"))
             self._mark(b)
             return
         s = self.sessions.get(sid)
@@ -433,94 +460,36 @@ class Simulation:
         why = s.rejection()
         if why is not None:
             return self._reject(job, why + " (R13)")
-        if s.opened_at is None:
-            self._open(s)
-        s.jobs_submitted += 1
         job.status = "queued"
-        s.queue.append(job)
-        b.fs.setdefault(job.tenant, deque()).append(job)
-        kind = "session" if s.dedicated else "batch"
-        if s.state == "active":
-            if s.dedicated:
-                detail = f"session {sid} is active: runs next, ahead of fair share (R5)"
-            else:
-                heappush(b.batch_heap, (job.submit_tick, job.seq, job))
-                detail = f"batch {sid} has started: runs ahead of the fair-share queue (R14)"
-        elif s.state == "inactive":
-            detail = f"session {sid} is inactive: waits in the fair-share queue, no priority (R7)"
-        else:
-            detail = f"{kind} {sid} has not started: waits in the fair-share queue (R4)"
-        self._log("job_submitted", b.name, sid, job.id, job.tenant, detail)
+        ops, detail = s.accept(job, self.env._now)
+        b.enqueue(job)
+        self._apply(s, ops)
+        self.events.append((self.env._now, b.name, ev.JOB_SUBMITTED, sid, job.id, job.tenant,
+                            detail))
         self._mark(b)
 
     def _reject(self, job: Job, reason: str) -> None:
-        self._finish(job, "rejected", reason, reason)
+        self._finish(job, ev.REJECTED, reason, reason)
 
     # ------------------------------------------------------------------ decisions
 
     def _on_dispatch(self, event) -> None:
         b = event._value
         try:
-            self._dispatch(b)
+            now = self.env._now
+            while True:  # a session letting go is followed by fair share, at this instant
+                d = choose(b, now, self.meters, self.shares, self.scheduler)
+                if d is None or d[0] == HELD:
+                    return
+                code, s = d[0], d[1]
+                if code == START:
+                    return self._start(b, d[1], d[2], d[3])
+                if code == WAIT:
+                    return self._apply(s, s.wait(now))
+                self._apply(s, s.deactivate(now, d[2]) if code == DEACTIVATE
+                            else s.release(now) if code == RELEASE else [])
         finally:
             b.dispatch_pending = False
-
-    def _dispatch(self, b: BackendState) -> None:
-        if b.running is not None:
-            return
-        now = self.env._now
-        s = b.holder
-        if s is not None:
-            if s.queue:  # R5
-                job = s.queue[0]
-                return self._start(b, job, "R5",
-                                   f"R5: session {s.id} holds {b.name}; its earliest queued job")
-            if s.ended:
-                self._release(s)
-            elif s.idle_since is None:
-                if s.interactive_timeout > 0:  # R6: hold the backend, reserved
-                    s.idle_since = now
-                    s.idle_token += 1
-                    self._log("session_waiting", b.name, s.id, None, s.tenant,
-                              f"R6: {s.id} has no queued job; {b.name} stays reserved for up to "
-                              f"{seconds(s.interactive_timeout):g} s")
-                    self.env.call_at(now + s.interactive_timeout, TIMER, self._on_idle_timeout,
-                                     (s, s.idle_token))
-                    return
-                self._deactivate(s, "R6: interactive timeout is 0: no wait; fair share resumes")
-            else:
-                return  # inside the reserved window
-        heap = b.batch_heap
-        while heap and heap[0][2].status != "queued":
-            heappop(heap)
-        if heap:  # R14
-            job = heappop(heap)[2]
-            return self._start(b, job, "R14",
-                               f"R14: batch {job.session} has started; its queued jobs run "
-                               f"ahead of fair share")
-        heads = []
-        for tenant, q in b.fs.items():
-            while q and q[0].status != "queued":
-                q.popleft()
-            if q:
-                heads.append((tenant, q[0]))
-        if not heads:
-            return
-        meters = self.meters
-        if len(heads) == 1:  # no contest: FIFO within the tenant
-            job = heads[0][1]
-            used = meters[job.tenant].value(now)
-            ratio = used / self.shares[job.tenant]
-            why = "the only tenant waiting"
-        else:
-            usage = {t: meters[t].value(now) for t, _ in heads}
-            job, ratio = pick_next(heads, usage, self.shares)
-            used = usage[job.tenant]
-            why = f"lowest usage/share of {len(heads)} tenants waiting"
-        b.fs[job.tenant].popleft()
-        self._start(b, job, "R3",
-                    f"R3 fair share: {job.tenant} usage {seconds(used):.6g} s / share "
-                    f"{self.shares[job.tenant]:g} = {seconds(ratio):.6g}, {why}")
 
     def _start(self, b: BackendState, job: Job, rule: str, detail: str) -> None:
         now = self.env._now
@@ -545,54 +514,19 @@ class Simulation:
         job.start_tick = now
         job.rule = rule
         b.running = job
-        self.events.append((now, b.name, "job_started", job.session, job.id, job.tenant, detail))
+        self.events.append((now, b.name, ev.JOB_STARTED, job.session, job.id, job.tenant,
+                            detail))
         self.env.call_at(now + run, COMPLETE, self._on_job_end, (job, stopped))
         if s is None:
             self.meters[job.tenant].open(now)
             return
-        if not s.queue or s.queue[0] is not job:
-            # Every route to a start takes the session's earliest queued job (FIFO).
-            raise RuntimeError(f"{job.id} is not the earliest queued job of {s.id}")
-        s.queue.popleft()
-        s.running = job
-        s.last_job_started = now
-        if s.started_at is None:
-            self._begin(s, job)
+        self._apply(s, s.start(job, now, self._max_time(s, job) if s.started_at is None else 0))
         if not s.dedicated:
             self.meters[s.tenant].open(now)  # R14: a batch is charged QPU time only
-            return
-        if s.idle_since is not None:
-            s.reserved_idle += now - s.idle_since
-            s.idle_since = None
-            s.idle_token += 1
-        if not s.holding:
-            if s.state == "inactive":
-                self._log("session_reactivated", b.name, s.id, job.id, s.tenant,
-                          f"R7: its job {job.id} was picked by fair share; the session "
-                          f"holds {b.name} again")
-            s.state = "active"
-            s.holding = True
-            s.activated_at = now
-            b.holder = s
-            self.meters[s.tenant].open(now)  # R3: a dedicated session is charged its hold
-
-    def _begin(self, s: Session, first: Job) -> None:
-        """R4/R14: the session's first job starts; the max-time clock starts now (R9)."""
-        now = self.env._now
-        s.started_at = now
-        s.max_time = self._max_time(s, first)
-        if not s.dedicated:
-            s.state = "active"
-            b = self.backends[s.backend]
-            for job in s.queue:
-                heappush(b.batch_heap, (job.submit_tick, job.seq, job))
-        kind = "session" if s.dedicated else "batch"
-        self._log("session_started", s.backend, s.id, first.id, s.tenant,
-                  f"R4: first job {first.id} started; {kind} active, max time "
-                  f"{seconds(s.max_time):g} s runs from now (R9)")
-        s.expire_event = self.env.call_at(now + s.max_time, TIMER, self._on_expire, s)
 
     def _max_time(self, s: Session, first: Job) -> int:
+        """R9: the explicit max_time, else (seed rule) the first job's limit, never above the
+        system's."""
         if s.max_time_given is not None:
             return min(s.max_time_given, self._system_max)
         if self.policy.max_time_rule == "first_job":
@@ -603,7 +537,7 @@ class Simulation:
                 return min(limit, self._system_max)
         return self._system_max
 
-    # ------------------------------------------------------------------ completions
+    # ------------------------------------------------------------------ completions, control
 
     def _on_job_end(self, event) -> None:
         job, stopped = event._value
@@ -611,8 +545,8 @@ class Simulation:
             return
         ran = self.env._now - job.start_tick
         if stopped:
-            reason = f"max execution time ({seconds(ran):g} s) reached (R12)"
-            self._off_qpu(job, "failed", "max execution time", reason)
+            self._off_qpu(job, ev.FAILED, "max execution time",
+                          f"max execution time ({seconds(ran):g} s) reached (R12)")
             return
         if job.work is not None and (self.policy.execution == "all" or (
                 self.policy.execution == "interactive" and job.done is not None)):
@@ -620,12 +554,12 @@ class Simulation:
                 self.execute(job)
             except Exception as exc:  # noqa: BLE001 - whatever Aer raises, this job failed
                 why = f"execution failed on Aer: {first_line(exc)}"
-                self._off_qpu(job, "failed", why, why)
+                self._off_qpu(job, ev.FAILED, why, why)
                 return
-        self._off_qpu(job, "completed", "", f"ran {seconds(ran):g} s")
+        self._off_qpu(job, ev.COMPLETED, "", f"ran {seconds(ran):g} s")
 
     def _off_qpu(self, job: Job, status: str, reason: str, detail: str) -> None:
-        """A running job leaves its QPU: charge it, free the backend, tidy its session."""
+        """A running job leaves its QPU: charge it, free the backend, tell its session."""
         now = self.env._now
         b = self.backends[job.backend]
         b.running = None
@@ -633,227 +567,40 @@ class Simulation:
         s = self.sessions[job.session] if job.session is not None else None
         if s is None or not s.dedicated:
             self.meters[job.tenant].close(now)
-            if s is not None:
-                s.usage += now - job.start_tick
         self._finish(job, status, reason, detail)
         if s is not None:
-            s.running = None
-            s.last_job_completed = now
-            if s.ended:
-                if s.holding:
-                    self._release(s)
-            elif not s.accepting and not s.queue:
-                self._end(s, "closed", "R10: closed and its last job is done: ends without an "
-                                       "interactive wait")
+            self._apply(s, s.left(job, now))
         self._mark(b)
-
-    def cancel_job(self, job: Job, at: Optional[float] = None) -> None:
-        """Cancel one job (the client's ``job.cancel()``): a queued job is withdrawn, a running
-        one stops now and frees the QPU."""
-        self.env.call_at(self._when(at), CONTROL, self._on_cancel_job, job)
 
     def _on_cancel_job(self, event) -> None:
         job = event._value
         if job.terminal:
             return
         if job.status == "running":
-            self._off_qpu(job, "cancelled", "cancelled by the user",
+            self._off_qpu(job, ev.CANCELLED, "cancelled by the user",
                           "cancel(): stopped while running")
             return
-        s = self.sessions.get(job.session) if job.session is not None else None
-        if s is not None and job in s.queue:
-            s.queue.remove(job)  # rare and user-driven: a linear removal is fine
-        self._finish(job, "cancelled", "cancelled by the user",
+        self._finish(job, ev.CANCELLED, "cancelled by the user",
                      "cancel(): withdrawn from the queue")
-        if s is not None and not s.ended and not s.accepting and not s.queue and s.running is None:
-            self._end(s, "closed", "R10: closed and its last job is gone: ends at once")
+        if job.session is not None:
+            s = self.sessions.get(job.session)
+            if s is not None:
+                self._apply(s, s.withdraw(job, self.env._now))
 
-    # ------------------------------------------------------------------ session transitions
-
-    def _open(self, s: Session) -> None:
-        s.opened_at = self.env._now
-        self._log("session_opened", s.backend, s.id, None, s.tenant,
-                  f"{'session' if s.dedicated else 'batch'} created")
+    def _on_control(self, event) -> None:
+        s, transition = event._value     # Session.close or Session.cancel
+        self._apply(s, transition(s, self.env._now))
 
     def _on_open_at(self, event) -> None:
         s = event._value
-        if s.opened_at is not None or s.ended:
-            return
-        self._open(s)
-        if self._open_timeout is not None:
-            self.env.call_at(self.env._now + self._open_timeout, TIMER,
-                             self._on_open_timeout, s)
+        self._apply(s, s.open_due(self.env._now, self._open_timeout))
 
-    def _on_open_timeout(self, event) -> None:
-        s = event._value
-        if s.jobs_submitted == 0 and not s.ended:
-            self._end(s, "closed", f"no job within {seconds(self._open_timeout):g} s of opening "
-                                   f"(policy open_timeout)")
-
-    def _on_idle_timeout(self, event) -> None:
-        s, token = event._value
-        # A job that arrived at this very instant keeps the session (the deadline is inclusive).
-        if (token == s.idle_token and s.idle_since is not None and s.holding and not s.ended
-                and not s.queue):
-            self._deactivate(s, f"R6: no job within the interactive timeout "
-                                f"({seconds(s.interactive_timeout):g} s); fair share resumes")
-
-    def _deactivate(self, s: Session, detail: str) -> None:
+    def _on_timer(self, event) -> None:
+        s, kind, value = event._value
         now = self.env._now
-        if s.idle_since is not None:
-            s.reserved_idle += now - s.idle_since
-            s.idle_since = None
-        s.state = "inactive"
-        self._log("session_deactivated", s.backend, s.id, None, s.tenant, detail)
-        self._release(s)
-
-    def _release(self, s: Session) -> None:
-        """A dedicated session stops holding its backend; its hold is charged (R3)."""
-        now = self.env._now
-        b = self.backends[s.backend]
-        s.holding = False
-        b.holder = None
-        held = now - s.activated_at
-        s.active_time += held
-        s.usage += held
-        self.meters[s.tenant].close(now)
-        self._mark(b)
-
-    def _on_expire(self, event) -> None:
-        s = event._value
-        if not s.ended:
-            self._end(s, "expired", f"R9: maximum time {seconds(s.max_time):g} s reached")
-
-    def _close_at(self, s: Session, at: int) -> None:
-        self.env.call_at(at, CONTROL, self._on_close, s)
-
-    def _on_close(self, event) -> None:
-        s = event._value
-        if s.ended or not s.accepting:
-            return
-        s.accepting = False
-        s.closed_at = self.env._now
-        if not s.queue and s.running is None:
-            self._end(s, "closed", "R10: close() with nothing queued or running: ends at once")
-        else:
-            self._log("session_closing", s.backend, s.id, None, s.tenant,
-                      f"R10: close(): no new jobs; {len(s.queue)} queued job(s) still run")
-
-    def _on_cancel(self, event) -> None:
-        s = event._value
-        if not s.ended:
-            self._end(s, "cancelled", "R11: cancel(): queued jobs cancelled, a running job "
-                                      "finishes")
-
-    def _end(self, s: Session, reason: str, detail: str) -> None:
-        """The session ends for good: closed, expired (R9) or cancelled (R11)."""
-        now = self.env._now
-        s.state = "closed"
-        s.accepting = False
-        s.end_reason = reason
-        s.end_detail = detail
-        s.ended_at = now
-        # Only expiry and cancel() can leave jobs queued: close() ends an empty session (R10).
-        if reason == "expired":
-            status, why, rule = "failed", "session expired", "R9"
-        else:
-            status, why, rule = "cancelled", "session cancelled", "R11"
-        while s.queue:
-            job = s.queue.popleft()
-            self._finish(job, status, why, f"{why} ({rule})")
-        if s.idle_since is not None:
-            s.reserved_idle += now - s.idle_since
-            s.idle_since = None
-        self._log("session_ended", s.backend, s.id, None, s.tenant, detail)
-        if s.holding and s.running is None:
-            self._release(s)
-
-    def session_usage_ticks(self, s: Session) -> int:
-        """Ticks charged to a session so far, counting a hold or job still in progress."""
-        now = self.env._now
-        usage = s.usage
-        if s.holding:
-            usage += now - s.activated_at
-        elif not s.dedicated and s.running is not None:
-            usage += now - s.running.start_tick
-        return usage
-
-    # ------------------------------------------------------------------ closed-loop clients
-
-    def add_client(self, client: Client, start: int, durations, think_times,
-                   session: Optional[dict], close: bool, limit=None, item=None,
-                   algorithm=None, seed: int = 0, x0=None):
-        """A client that submits, waits for the result, thinks, and submits again. ``start``,
-        ``durations`` (None: from the timing model) and ``think_times`` are in ticks.
-
-        With ``item`` (a workload naming a circuit) each job carries that circuit's PUB; with an
-        ``algorithm`` the next job's parameters come from an optimizer, started at ``x0``, fed
-        the real result of the previous one.
-        """
-        self.clients.append(client)
-        client.target = algorithm.target if algorithm is not None else None
-        self.env.process(self._client_loop(client, start, durations, think_times, session,
-                                           close, limit, item, algorithm, seed, x0))
-
-    def _client_loop(self, c: Client, start, durations, think_times, session, close, limit,
-                     item, algorithm, seed, x0):
-        from . import algorithms
-
-        env = self.env
-        if start > env._now:
-            yield env.call_at(start, SUBMIT, _noop)
-        c.started_at = env._now
-        c.status = "running"
-        opt = cost = None
-        if algorithm is not None:
-            opt = algorithms.AskTellMinimizer(x0, algorithm.optimizer, algorithm.maxiter)
-            if algorithm.name == "vqe":
-                cost = algorithms.energy
-            else:
-                edges = [tuple(e) for e in self.scenario.circuits[item.circuit].graph]
-                cost = lambda result: algorithms.maxcut_cost(result, edges)  # noqa: E731
-        try:
-            for i in range(c.iterations):
-                x = opt.ask() if opt is not None else None
-                if opt is not None and x is None:
-                    break  # the optimizer has converged
-                jid = f"{c.id}.{i + 1}"
-                # From the client's stream, not its id: equal workload seeds, equal results.
-                jseed = job_seed(seed, str(i + 1))
-                if session is not None and i == 0:
-                    # `with Session(backend)`: the session opens with the client's first job.
-                    c.session_id = self.open_session(c.tenant, c.backend, session_id=c.id,
-                                                     workload=c.workload, **session).id
-                work = None
-                if item is not None:
-                    work = self.payloads.work(item, c.backend, item.shots, jseed, parameters=x)
-                job = self._submit(jid, c.tenant, c.backend, env._now, durations[i],
-                                   c.session_id, limit, c.workload, i + 1, work, jseed)
-                c.job_ids.append(jid)
-                yield self.wait(job)
-                if job.status != "completed":
-                    c.status = f"stopped: {job.id} {job.status}"
-                    break
-                c.completed_iterations += 1
-                c.finished_at = env._now
-                if opt is not None:
-                    value = cost(job.result)
-                    opt.tell(value)
-                    c.record(value, env._now, algorithm.tolerance)
-                    self.iterations.append((c.id, i + 1, job.id, job.submit_tick, env._now,
-                                            value, ",".join(f"{v:.6g}" for v in x)))
-                if i + 1 < c.iterations and think_times[i] > 0:
-                    yield env.call_at(env._now + think_times[i], SUBMIT, _noop)
-            if c.status == "running":
-                c.status = "done"
-        finally:
-            if opt is not None:
-                opt.close()
-        # The context manager's exit: close() as soon as the loop ends (R10).
-        if close and c.session_id is not None:
-            self._close_at(self.sessions[c.session_id], env._now)
-
-
-def _noop(_event) -> None:
-    pass
-
+        if kind == IDLE:
+            self._apply(s, s.idle_timed_out(value, now))
+        elif kind == EXPIRE:
+            self._apply(s, s.expire(now))
+        elif kind == OPEN_TIMEOUT:
+            self._apply(s, s.open_timed_out(now, value))

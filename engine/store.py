@@ -21,8 +21,8 @@ from typing import Optional, Union
 import pandas as pd
 
 from .model import ScenarioError, scenario_to_dict, validate_scenario
-from .run import TABLE_NAMES, RunResult
-from .trace import PathError
+from .run import TABLE_NAMES, RunResult, with_spans
+from .output import PathError
 
 APP = "session-lab"
 SCHEMA_VERSION = 1
@@ -334,7 +334,11 @@ class RunStore:
         if row is None:  # deleted by another process since resolve()
             raise StoreError("run", str(ref), f"no such run in {self.path}")
         try:
-            tables = {t: pd.read_parquet(io.BytesIO(blobs[t])) for t in TABLE_NAMES}
+            tables = with_spans({t: pd.read_parquet(io.BytesIO(blobs[t])) if t in blobs
+                                 else None for t in TABLE_NAMES})
+            missing = [t for t, df in tables.items() if df is None]
+            if missing:
+                raise KeyError(", ".join(missing))
             scenario = validate_scenario(json.loads(row[0]))
             summary = json.loads(row[1])
             end_time, wall = float(row[2]), float(row[3])

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from . import events as ev
+
 
 def _t(x: float) -> str:
     return f"{x:,.1f} s"
@@ -25,10 +27,10 @@ def job_story(jobs: pd.DataFrame, events: pd.DataFrame, job_id: str) -> list[str
     if rows.empty:
         raise KeyError(f"no job {job_id!r} in this run")
     j = rows.iloc[0]
-    ev = events[events["job_id"] == job_id]
+    mine = events[events["job_id"] == job_id]
     out = []
     how = (f"in session {j['session_id']}" if pd.notna(j["session_id"]) else "in job mode")
-    submitted = ev[ev["event"] == "job_submitted"]
+    submitted = mine[mine["event"] == ev.JOB_SUBMITTED]
     why_queued = submitted["detail"].iloc[0] if len(submitted) else ""
     out.append(f"{job_id} ({j['tenant']}) was submitted to {j['backend']} at "
                f"{_t(j['submit_time'])}" + (f"; {why_queued}." if why_queued else f" {how}."))
@@ -47,14 +49,14 @@ def job_story(jobs: pd.DataFrame, events: pd.DataFrame, job_id: str) -> list[str
             out.append(f"It waited {_t(wait)} while {len(ahead)} job(s) ran on {j['backend']} "
                        f"({who}): {_names(list(ahead['job_id']))}.")
             held = events[(events["backend"] == j["backend"])
-                          & (events["event"] == "session_waiting")
+                          & (events["event"] == ev.SESSION_WAITING)
                           & (events["time"] >= float(j["submit_time"])) & (events["time"] < start)]
             held = held[held["session_id"] != j["session_id"]]
             if len(held):
                 sids = list(dict.fromkeys(held["session_id"]))
                 out.append(f"Meanwhile session(s) {_names(sids)} held {j['backend']} idle "
                            f"through an interactive timeout (R6), so nothing else could start.")
-        started = ev[ev["event"] == "job_started"]
+        started = mine[mine["event"] == ev.JOB_STARTED]
         why = f", because {started['detail'].iloc[0]}" if len(started) else ""
         out.append(f"It started {'at once, ' if wait <= 0 else ''}at {_t(start)}{why}.")
     status = j["status"]
@@ -63,7 +65,7 @@ def job_story(jobs: pd.DataFrame, events: pd.DataFrame, job_id: str) -> list[str
                    f" on the QPU" + (" (its circuits were compiled earlier in this session, R15)"
                                      if j.get("compiled") == "hit" else "") + ".")
     else:
-        last = ev[ev["event"].isin(["job_failed", "job_cancelled", "job_rejected"])]
+        last = mine[mine["event"].isin([ev.JOB_FAILED, ev.JOB_CANCELLED, ev.JOB_REJECTED])]
         detail = last["detail"].iloc[-1] if len(last) else (j["reason"] or "")
         when = j["finished_at"] if "finished_at" in j and pd.notna(j["finished_at"]) else None
         out.append(f"It ended {status}" + (f" at {_t(when)}" if when is not None else "")

@@ -1,31 +1,22 @@
-"""Records -> DataFrames -> files. The simulation's state after a run, as tables.
+"""Records -> DataFrames: the simulation's state after a run, as tables (seconds).
 
 ``events``: the ordered trace, one row per thing that happened, with ``detail`` saying why.
-``jobs``: one row per submitted job. ``sessions``: one row per session. ``clients``: one row per
+``jobs``: one row per submitted job. ``sessions``: one row per session. ``spans``: what each
+session was doing when (engine/events.py), as the engine recorded it. ``clients``: one row per
 closed-loop client. Contract columns (SCENARIO_FORMAT.md) come first, in the contract's order;
-extra columns follow. Files are written whole or not at all (temporary name, then rename), and a
-run's folder is replaced whole or not at all (:func:`write_folder`).
+extra columns follow. Writing them is engine/output.py's.
 """
 
 from __future__ import annotations
 
-import ctypes
-import errno
 import json
-import os
-import secrets
-import shutil
-import signal
-import threading
-from contextlib import contextmanager
-from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 import pandas as pd
 
+from . import events as ev
 from .kernel import TICKS_PER_SECOND
-from .model import ScenarioError
 
 if TYPE_CHECKING:
     from .sim import Simulation
@@ -104,18 +95,47 @@ def jobs_frame(sim: "Simulation") -> pd.DataFrame:
 
 
 def sessions_frame(sim: "Simulation") -> pd.DataFrame:
+    held, idle = _span_totals(sim.spans)
+    now = sim.env._now
     rows = []
     for s in sim.sessions.values():
         rows.append((
             s.id, s.tenant, s.backend, s.mode, _sec(s.started_at), _sec(s.ended_at),
             s.end_reason,
             _sec(s.max_time if s.max_time is not None else s.max_time_given),
-            _sec(sim.session_usage_ticks(s)), s.state,
+            _sec(s.usage_at(now)), s.state,
             _sec(s.interactive_timeout) if s.dedicated else np.nan, _sec(s.opened_at),
-            _sec(s.closed_at), s.jobs_submitted, _sec(s.active_time), _sec(s.reserved_idle),
+            _sec(s.closed_at), s.jobs_submitted,
+            _sec(held.get(s.id, 0) if s.dedicated else 0), _sec(idle.get(s.id, 0)),
             s.end_detail, s.workload,
         ))
     return pd.DataFrame(rows, columns=SESSION_COLUMNS)
+
+
+def _span_totals(spans) -> tuple[dict, dict]:
+    """Per session, ticks holding its backend (running or reserved idle) and reserved idle."""
+    held: dict = {}
+    idle: dict = {}
+    for sid, kind, start, end in spans:
+        if kind == ev.RESERVED_IDLE:
+            idle[sid] = idle.get(sid, 0) + end - start
+            held[sid] = held.get(sid, 0) + end - start
+        elif kind == ev.RUNNING:
+            held[sid] = held.get(sid, 0) + end - start
+    return held, idle
+
+
+def spans_frame(sim: "Simulation") -> pd.DataFrame:
+    """Every session's spans (engine/events.py), as the session state machine recorded them:
+    columns session_id, kind, start, end (seconds), by session then start."""
+    df = pd.DataFrame(sim.spans, columns=list(ev.SPAN_FIELDS))
+    for col in ("start", "end"):
+        df[col] = df[col].to_numpy(dtype=np.float64) / TICKS_PER_SECOND
+    return _sort_spans(df)
+
+
+def _sort_spans(df: pd.DataFrame) -> pd.DataFrame:
+    return df.sort_values(["session_id", "start", "kind"], kind="stable").reset_index(drop=True)
 
 
 def clients_frame(sim: "Simulation") -> pd.DataFrame:
@@ -150,245 +170,107 @@ def results_frame(sim: "Simulation") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
 
 
-class PathError(ScenarioError):
-    """A ScenarioError whose value (a file or folder, a run's name) is shown in full: a
-    shortened path does not say which file."""
+# ---------------------------------------------------------------------------- older runs
 
-    def __init__(self, key: str, value, message: str):
-        super().__init__(key, value, message)
-        self.args = (f"{key} = {value!r}: {message}",)
-
-
-class FolderRefused(PathError):
-    """A folder a run's files must not replace (``out = 'DIR': ...``; the CLI says ``--out``)."""
-
-    def __init__(self, folder, message: str):
-        super().__init__("out", str(folder), message)
-        self.folder = str(folder)
+def _union(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    out: list[list[float]] = []
+    for a, b in sorted(intervals):
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
 
 
-def _create(path: Path):
-    """A new file for writing, with the permissions the umask gives (not mkstemp's 0600)."""
-    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-
-
-def _fsync(path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _atomic_write(path: Path, write) -> None:
-    """``write(tmp)`` to a temporary name beside ``path``, flushed to disk, then renamed over it."""
-    for _ in range(100):
-        tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}"
-        try:
-            os.close(_create(tmp))
-            break
-        except FileExistsError:
+def _minus(span: tuple[float, float], holes: list[tuple[float, float]]):
+    """``span`` with ``holes`` removed, as a list of intervals."""
+    a, b = span
+    out = []
+    for h0, h1 in holes:
+        if h1 <= a or h0 >= b:
             continue
-    else:  # pragma: no cover - 100 random names taken
-        raise FileExistsError(errno.EEXIST, "no free temporary name", str(path))
-    try:
-        write(tmp)
-        _fsync(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        if h0 > a:
+            out.append((a, h0))
+        a = max(a, h1)
+    if a < b:
+        out.append((a, b))
+    return out
 
 
-def write_file(path: Path, write) -> Path:
-    """One file written whole or not at all (its folder made if need be)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write(path, write)
-    return path
+def spans_from_events(jobs: pd.DataFrame, sessions: pd.DataFrame,
+                      events: pd.DataFrame) -> pd.DataFrame:
+    """The spans of a run saved before the engine recorded them (no spans table), worked out
+    from its jobs, sessions and events: columns session_id, kind, start, end. A test holds it
+    equal to what the engine records.
 
-
-def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path,
-                 formats: Iterable[str] = ("csv",)) -> list[Path]:
-    """Write each table as ``NAME.csv`` and/or ``NAME.parquet``; returns the paths written."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, df in tables.items():
-        for fmt in formats:
-            path = out_dir / f"{name}.{fmt}"
-            if fmt == "csv":
-                _atomic_write(path, lambda tmp, df=df: df.to_csv(tmp, index=False,
-                                                                 lineterminator="\n"))
-            elif fmt == "parquet":
-                _atomic_write(path, lambda tmp, df=df: df.to_parquet(tmp, index=False))
-            else:
-                raise ValueError(f"unknown format {fmt!r}")
-            written.append(path)
-    return written
-
-
-def write_json(obj, path: Path) -> Path:
-    path = Path(path)
-    text = json.dumps(obj, indent=2, sort_keys=True, default=float) + "\n"
-
-    def write(tmp):
-        Path(tmp).write_text(text, encoding="utf-8")
-
-    _atomic_write(path, write)
-    return path
-
-
-# ---------------------------------------------------------------- a run's folder, whole
-
-def check_folder(folder: Path, allowed: frozenset) -> Path:
-    """The folder a run's files may go to, with symbolic links followed. Raises
-    :class:`FolderRefused` for a file, or a folder holding anything but the files a run writes
-    (so ``--out ~`` can never replace a home folder)."""
-    folder = Path(os.path.realpath(folder))
-    here = Path(os.path.realpath(os.getcwd()))
-    if folder == here or folder in here.parents:  # it would be swapped away from under us
-        raise FolderRefused(folder, "is the current folder or holds it; choose another")
-    if not os.path.lexists(folder):
-        return folder
-    if not folder.is_dir():
-        raise FolderRefused(folder, "exists and is not a folder")
-    for entry in os.scandir(folder):
-        if not (entry.is_file(follow_symlinks=False) and _written_by_a_run(entry.name, allowed)):
-            raise FolderRefused(folder, "holds files that are not a Session Lab run; choose a "
-                                        "new or empty folder")
-    return folder
-
-
-def _written_by_a_run(name: str, allowed: frozenset) -> bool:
-    # ".jobs.csv.1a2b3c4d": a temporary file an interrupted write (of an older version) left.
-    return name in allowed or (name.startswith(".") and
-                               any(name.startswith(f".{a}.") for a in allowed))
-
-
-def write_folder(folder: Path, fill, allowed: frozenset) -> list[Path]:
-    """A run's folder written whole or not at all.
-
-    ``fill(tmp)`` writes every file into a fresh hidden sibling folder, which then takes the
-    place of ``folder`` in one step (``renameat2(RENAME_EXCHANGE)``; where the filesystem refuses
-    it, the old folder is renamed aside first), and the old folder is removed. An error or Ctrl-C
-    before that step leaves ``folder`` exactly as it was and removes the sibling; the step itself
-    and the removal are not interrupted. Only a folder that :func:`check_folder` accepts is
-    replaced. Returns the paths in ``folder``."""
-    target = check_folder(folder, allowed)
-    made = _make_parents(target.parent)
-    try:
-        tmp = _fresh_sibling(target, "new", make=True)
-        try:
-            written = fill(tmp)
-            _fsync(tmp)
-            check_folder(target, allowed)  # again: it may have changed while we wrote
-            with _uninterrupted():
-                old = _put_in_place(tmp, target)
-                if old is not None:
-                    shutil.rmtree(old, ignore_errors=True)
-                _fsync(target.parent)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-    except BaseException:
-        for d in reversed(made):  # parents made for this run only, when it came to nothing
-            try:
-                d.rmdir()
-            except OSError:
-                break
-        raise
-    return [target / Path(p).name for p in written]
-
-
-def _make_parents(folder: Path) -> list[Path]:
-    """mkdir -p, returning the folders it made (outermost first)."""
-    missing = []
-    p = folder
-    while not os.path.lexists(p):
-        missing.append(p)
-        p = p.parent
-    made = []
-    for d in reversed(missing):
-        try:
-            d.mkdir()
-        except FileExistsError:
+    kind is one of SPAN_ORDER. A dedicated session is *active* from its start (or a reactivation)
+    to a deactivation or its end; inside that, spans with one of its jobs on the QPU are
+    ``running`` and the rest ``reserved idle``. From a deactivation to a reactivation (or the end)
+    it is ``inactive``. From opening to the first job's start it is ``open``. A batch is ``batch
+    active`` from start to end, ``running`` while its jobs run.
+    """
+    rows = []
+    if sessions.empty:
+        return pd.DataFrame(columns=["session_id", "kind", "start", "end"])
+    evs = events[events["session_id"].notna()]
+    evs = evs[evs["event"].isin([ev.SESSION_STARTED, ev.SESSION_REACTIVATED, ev.SESSION_DEACTIVATED,
+                              ev.SESSION_ENDED])]
+    by_session: dict = {}
+    for sid, event, t in zip(evs["session_id"], evs["event"], evs["time"]):
+        by_session.setdefault(sid, []).append((event, float(t)))
+    ran = jobs[jobs["session_id"].notna() & jobs["start_time"].notna()]
+    runs: dict = {}
+    for sid, a, b in zip(ran["session_id"], ran["start_time"], ran["end_time"]):
+        runs.setdefault(sid, []).append((float(a), float(b)))
+    for s in sessions[["session_id", "mode", "start_time", "end_time",
+                       "opened_at"]].itertuples(index=False):
+        sid = s.session_id
+        start, end = s.start_time, s.end_time
+        opened = s.opened_at
+        if pd.notna(opened):
+            until = start if pd.notna(start) else end
+            if pd.notna(until) and until > opened:
+                rows.append((sid, "open", float(opened), float(until)))
+        if pd.isna(start):
             continue
-        made.append(d)
-    return made
-
-
-def _fresh_sibling(target: Path, what: str, make: bool = False) -> Path:
-    for _ in range(100):
-        path = target.parent / f".{target.name}.{what}-{secrets.token_hex(4)}"
-        if make:
-            try:
-                path.mkdir(0o777)  # the umask applies, as to any folder the user makes
-            except FileExistsError:
-                continue
-            return path
-        if not os.path.lexists(path):
-            return path
-    raise FileExistsError(errno.EEXIST, "no free temporary name", str(target))  # pragma: no cover
-
-
-_AT_FDCWD = -100
-_RENAME_EXCHANGE = 2
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths atomically (Linux ``renameat2``). False when the system or filesystem
-    does not offer it, or ``b`` does not exist; raises OSError on other errors."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
-                          ctypes.c_uint]
-    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.ENOENT, errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP,
-               errno.EXDEV, errno.EPERM):
-        return False
-    raise OSError(err, os.strerror(err), str(b))
-
-
-def _put_in_place(tmp: Path, target: Path):
-    """``tmp`` becomes ``target``; returns where the old ``target`` now is (None if none)."""
-    if _exchange(tmp, target):
-        return tmp
-    try:
-        os.rename(tmp, target)  # no target, or an empty folder: replaced in one step
-        return None
-    except OSError as exc:
-        if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
-            raise
-    aside = _fresh_sibling(target, "old")
-    os.rename(target, aside)
-    try:
-        os.rename(tmp, target)
-    except BaseException:
-        os.rename(aside, target)
-        raise
-    return aside
-
-
-@contextmanager
-def _uninterrupted():
-    """Hold Ctrl-C until the block is done, then deliver it. (Masking SIGINT in this thread
-    would not do: the kernel may hand it to another thread, pyarrow's say, and Python would
-    still raise KeyboardInterrupt here. Ctrl-C only ever raises in the main thread.)"""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    held = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        if held:
-            signal.raise_signal(signal.SIGINT)  # as the previous handler would have had it
+        job_runs = _union(runs.get(sid, []))
+        for a, b in job_runs:
+            rows.append((sid, "running", a, b))
+        if pd.isna(end):
+            end = max([start] + [b for _, b in job_runs])
+        if s.mode != "dedicated":
+            for a, b in _minus((float(start), float(end)), job_runs):
+                rows.append((sid, "batch active", a, b))
+            continue
+        # Walk the transitions: active/inactive intervals.
+        active_from: Optional[float] = None
+        inactive_from: Optional[float] = None
+        for event, t in by_session.get(sid, ()):
+            if event in (ev.SESSION_STARTED, ev.SESSION_REACTIVATED):
+                if inactive_from is not None and t > inactive_from:
+                    rows.append((sid, "inactive", inactive_from, t))
+                inactive_from = None
+                active_from = t
+            elif event == ev.SESSION_DEACTIVATED:
+                if active_from is not None:
+                    for a, b in _minus((active_from, t), job_runs):
+                        rows.append((sid, "reserved idle", a, b))
+                active_from = None
+                inactive_from = t
+            elif event == ev.SESSION_ENDED:
+                # The hold may outlast the end while its last job finishes (R9/R11).
+                stop = max([t] + [b for a, b in job_runs if a < t])
+                if active_from is not None:
+                    for a, b in _minus((active_from, stop), job_runs):
+                        rows.append((sid, "reserved idle", a, b))
+                if inactive_from is not None and t > inactive_from:
+                    rows.append((sid, "inactive", inactive_from, t))
+                active_from = inactive_from = None
+    rows = sorted((r for r in rows if r[3] > r[2]), key=lambda r: (r[0], r[2]))
+    merged: list = []
+    for r in rows:  # as the engine does: a span continuing the last of its kind extends it
+        if merged and merged[-1][0] == r[0] and merged[-1][1] == r[1] and merged[-1][3] == r[2]:
+            merged[-1] = (r[0], r[1], merged[-1][2], r[3])
+        else:
+            merged.append(r)
+    return _sort_spans(pd.DataFrame(merged, columns=list(ev.SPAN_FIELDS)))

@@ -1,4 +1,9 @@
-"""Turn a scenario into work for the simulation: declared sessions, explicit jobs, generators.
+"""Turn a scenario into a plan for the simulation: declared sessions, explicit jobs, generators.
+
+:func:`plan` gives plain data (:class:`Plan`): the sessions to open and when to close or
+cancel them, the open-loop jobs by submit time (``Job`` records; those running a circuit are
+given their work and price by the simulation, which holds the backends), and the closed-loop
+clients. It knows nothing of the simulation.
 
 Generators are seeded: each workload draws from its own stream, ``SeedSequence([seed, index])``
 (or ``[workload.seed]`` when the workload names one, so two workloads can share identical load),
@@ -14,10 +19,12 @@ trace does not depend on the order in which the simulation asks for them (R17).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from dataclasses import dataclass, field
+from typing import Optional
 
 import numpy as np
 
+from .clients import Client, ClientPlan
 from .execution import job_seed
 from .job import Job
 from .kernel import TICKS_PER_SECOND, maybe_ticks, ticks
@@ -38,8 +45,32 @@ from .model import (
 )
 from .timing import job_duration
 
-if TYPE_CHECKING:
-    from .sim import Simulation
+
+@dataclass
+class SessionPlan:
+    """A session to create (times in ticks; ``open_at`` None: with its first job)."""
+
+    id: str
+    tenant: str
+    backend: str
+    mode: str
+    max_time: Optional[int]
+    interactive_timeout: Optional[int]
+    open_at: Optional[int] = None
+    workload: Optional[str] = None
+
+
+@dataclass
+class Plan:
+    """Everything a scenario asks of the simulation, in the order it is to be set up: ``steps``
+    are ``("session", SessionPlan)``, ``("close", id, tick)``, ``("cancel", id, tick)`` and
+    ``("client", ClientPlan)``; ``jobs`` are the open-loop arrivals sorted by submit time (file
+    order within an instant); ``items`` names, per job id, the scenario item whose circuit the
+    job runs."""
+
+    steps: list = field(default_factory=list)
+    jobs: list = field(default_factory=list)
+    items: dict = field(default_factory=dict)
 
 
 def draw(dist, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -98,62 +129,62 @@ def _stream(scenario: Scenario, index: int, workload) -> np.random.SeedSequence:
     return np.random.SeedSequence([scenario.seed, index])
 
 
-def install(sim: "Simulation", scenario: Scenario) -> None:
-    """Give ``sim`` everything the scenario describes."""
+def plan(scenario: Scenario) -> Plan:
+    """Everything ``scenario`` describes, as a :class:`Plan`."""
+    out = Plan()
     for spec in scenario.sessions:
-        sim.open_session(spec.tenant, spec.backend, mode=spec.mode, session_id=spec.id,
-                         max_time=spec.max_time, interactive_timeout=spec.interactive_timeout,
-                         open_at=spec.open_at)
+        out.steps.append(("session", SessionPlan(
+            spec.id, spec.tenant, spec.backend, spec.mode, maybe_ticks(spec.max_time),
+            maybe_ticks(spec.interactive_timeout), maybe_ticks(spec.open_at))))
         if spec.close_at is not None:
-            sim.close(spec.id, at=spec.close_at)
+            out.steps.append(("close", spec.id, ticks(spec.close_at)))
         if spec.cancel_at is not None:
-            sim.cancel(spec.id, at=spec.cancel_at)
+            out.steps.append(("cancel", spec.id, ticks(spec.cancel_at)))
 
-    arrivals: list[Job] = [_explicit(sim, j) for j in scenario.jobs]
+    jobs: list[Job] = [_explicit(out, scenario, j) for j in scenario.jobs]
     budget = [MAX_JOBS - int(scenario.expected_jobs())]   # what traces may still add
     for index, (w, name) in enumerate(zip(scenario.workloads, scenario.workload_names())):
         seq = _stream(scenario, index, w)
         where = f"workloads[{index}]"
         if isinstance(w, BackgroundWorkload):
-            arrivals.extend(_background(sim, w, name, np.random.default_rng(seq), where))
+            jobs.extend(_background(out, w, name, np.random.default_rng(seq), where))
         elif isinstance(w, BatchWorkload):
-            arrivals.extend(_batch(sim, w, name, np.random.default_rng(seq), where))
+            jobs.extend(_batch(out, w, name, np.random.default_rng(seq), where))
         elif isinstance(w, InteractiveWorkload):
-            _clients(sim, w, name, seq, where)
+            _clients(out, w, name, seq, where)
         elif isinstance(w, ReplayWorkload):
-            arrivals.extend(_replay(sim, scenario, w, name, index, budget))
-    arrivals.sort(key=lambda job: job.submit_tick)  # stable: file order within an instant
-    sim._add_arrivals(arrivals)
+            jobs.extend(_replay(out, scenario, w, name, index, budget))
+    jobs.sort(key=lambda job: job.submit_tick)  # stable: file order within an instant
+    out.jobs = jobs
+    return out
 
 
-def _job(sim: "Simulation", item, job_id: str, tenant: str, backend: str, submit: int,
-         duration: Optional[int], session, limit: Optional[int], workload=None, iteration=None,
-         seed=None) -> Job:
-    """A job (ticks in) with the work of its circuit, when the item names one."""
-    seed = sim.seed_for(job_id) if seed is None else seed
-    work = None
+def _job(out: Plan, item, job_id: str, tenant: str, backend: str, submit: int,
+         duration: Optional[int], session, limit: Optional[int], workload, iteration,
+         seed: int) -> Job:
+    """A job (ticks); when the item names a circuit, the simulation gives it its work and,
+    without a ``duration``, its price."""
     if item is not None and item.circuit is not None:
-        work = sim.payloads.work(item, backend, item.shots, seed)
-    return sim.new_job(job_id, tenant, backend, submit, duration, session, limit, workload,
-                       iteration, work, seed)
+        out.items[job_id] = item
+    return Job(job_id, tenant, backend, submit, duration, session, limit, workload, iteration,
+               seed=seed)
 
 
-def _explicit(sim: "Simulation", j) -> Job:
-    timing = sim.policy.timing
-    duration = j.duration
-    compile_time = None
+def _explicit(out: Plan, scenario: Scenario, j) -> Job:
+    duration, compile_time = j.duration, None
     if duration is None and (j.circuit is None or j.circuit_duration is not None):
         # The shape-only timing model: no circuit, or a circuit duration given by hand.
-        duration, compile_time = job_duration(j, timing)
-    job = _job(sim, j, j.id, j.tenant, j.backend, ticks(j.submit), maybe_ticks(duration),
-               j.session, maybe_ticks(j.max_execution_time))
+        duration, compile_time = job_duration(j, scenario.policy.timing)
+    job = _job(out, j, j.id, j.tenant, j.backend, ticks(j.submit), maybe_ticks(duration),
+               j.session, maybe_ticks(j.max_execution_time), None, None,
+               job_seed(scenario.seed, j.id))
     if compile_time is not None:
         job.compile_ticks = ticks(compile_time)
     return job
 
 
-def _replay(sim: "Simulation", scenario: Scenario, w: ReplayWorkload, name: str,
-            index: int, budget: list) -> list[Job]:
+def _replay(out: Plan, scenario: Scenario, w: ReplayWorkload, name: str, index: int,
+            budget: list) -> list[Job]:
     """A recorded trace's jobs (and its chains as sessions); see engine/replay.py. ``budget``
     holds how many jobs the scenario may still add (MAX_JOBS in all); the trace takes its
     share."""
@@ -172,8 +203,9 @@ def _replay(sim: "Simulation", scenario: Scenario, w: ReplayWorkload, name: str,
         if job.session is not None:
             last[job.session] = max(last.get(job.session, 0), job.submit_tick)
     for sid, (tenant, backend) in trace.sessions.items():
-        s = sim.open_session(tenant, backend, mode=w.session_mode, session_id=sid, workload=name)
-        sim._close_at(s, last[sid])  # the chain's last job ends the session (R10)
+        out.steps.append(("session", SessionPlan(sid, tenant, backend, w.session_mode, None,
+                                                 None, workload=name)))
+        out.steps.append(("close", sid, last[sid]))  # the chain's last job ends it (R10)
     return jobs
 
 
@@ -190,8 +222,8 @@ def _durations(w, rng: np.random.Generator, n: int, where: str) -> list:
     return [None] * n if dist is None else to_ticks(draw(dist, rng, n), f"{where}.duration")
 
 
-def _background(sim: "Simulation", w: BackgroundWorkload, name: str,
-                rng: np.random.Generator, where: str) -> list[Job]:
+def _background(out: Plan, w: BackgroundWorkload, name: str, rng: np.random.Generator,
+                where: str) -> list[Job]:
     times = to_ticks(arrival_times(w.arrivals, rng, w.start, w.count, w.until),
                      f"{where}.arrivals")
     n = len(times)
@@ -199,39 +231,36 @@ def _background(sim: "Simulation", w: BackgroundWorkload, name: str,
     backends = _pick_backends(w, rng, n)
     seeds = rng.integers(0, 2**31, n).tolist()
     limit = maybe_ticks(w.max_execution_time)
-    if w.circuit is None and all(d is not None for d in durations):
-        # Duration-only load (the common bulk case): build the jobs directly.
+    if w.circuit is None:
+        # Duration-only load (the common bulk case): the jobs straight away.
         tenant = w.tenant
         return [Job(f"{name}.{i + 1}", tenant, backends[i], times[i], durations[i],
                     None, limit, name, None, seed=seeds[i]) for i in range(n)]
-    return [_job(sim, w, f"{name}.{i + 1}", w.tenant, backends[i], times[i],
-                 durations[i], None, limit, name, seed=seeds[i])
-            for i in range(n)]
+    return [_job(out, w, f"{name}.{i + 1}", w.tenant, backends[i], times[i], durations[i],
+                 None, limit, name, None, seeds[i]) for i in range(n)]
 
 
-def _batch(sim: "Simulation", w: BatchWorkload, name: str, rng: np.random.Generator,
+def _batch(out: Plan, w: BatchWorkload, name: str, rng: np.random.Generator,
            where: str) -> list[Job]:
     durations = _durations(w, rng, w.jobs, where)
     backend = _pick_backends(w, rng, 1)[0]
     times = to_ticks(w.start + w.interval * np.arange(w.jobs), f"{where}.interval")
     session = None
     if w.mode != "job":
-        s = sim.open_session(w.tenant, backend, mode=w.mode, session_id=name,
-                             max_time=w.max_time, interactive_timeout=w.interactive_timeout,
-                             workload=name)
-        sim._close_at(s, times[-1])  # leaving the `with Batch(...)` block
-        session = s.id
+        out.steps.append(("session", SessionPlan(
+            name, w.tenant, backend, w.mode, maybe_ticks(w.max_time),
+            maybe_ticks(w.interactive_timeout), workload=name)))
+        out.steps.append(("close", name, times[-1]))  # leaving the `with Batch(...)` block
+        session = name
     base = int(rng.integers(0, 2**31))
     limit = maybe_ticks(w.max_execution_time)
-    return [_job(sim, w, f"{name}.{i + 1}", w.tenant, backend, times[i], durations[i],
-                 session, limit, name, i + 1, seed=job_seed(base, str(i + 1)))
+    return [_job(out, w, f"{name}.{i + 1}", w.tenant, backend, times[i], durations[i],
+                 session, limit, name, i + 1, job_seed(base, str(i + 1)))
             for i in range(w.jobs)]
 
 
-def _clients(sim: "Simulation", w: InteractiveWorkload, name: str,
-             seq: np.random.SeedSequence, where: str) -> None:
-    from .sim import Client
-
+def _clients(out: Plan, w: InteractiveWorkload, name: str, seq: np.random.SeedSequence,
+             where: str) -> None:
     rng = np.random.default_rng(seq)
     if w.clients == 1 or w.arrivals is None:
         starts = np.full(w.clients, w.start)
@@ -241,29 +270,19 @@ def _clients(sim: "Simulation", w: InteractiveWorkload, name: str,
     starts = to_ticks(starts, f"{where}.arrivals")
     backends = _pick_backends(w, rng, w.clients)
     iterations = w.algorithm.maxiter if w.algorithm is not None else w.iterations
-    item = w if w.circuit is not None else None
-    num_parameters = None
-    if w.algorithm is not None:
-        num_parameters = sim.payloads.logical(w.circuit, w.primitive or "sampler")[0].num_parameters
     limit = maybe_ticks(w.max_execution_time)
+    session = None
+    if w.mode != "job":
+        session = {"mode": w.mode, "max_time": w.max_time,
+                   "interactive_timeout": w.interactive_timeout}
     for c, child in enumerate(seq.spawn(w.clients)):
         crng = np.random.default_rng(child)
         durations = _durations(w, crng, iterations, where)
         thinks = to_ticks(draw(w.think_time, crng, iterations), f"{where}.think_time")
         cid = name if w.clients == 1 else f"{name}-{c + 1}"
-        client = Client(cid, name, w.tenant, backends[c], w.mode, iterations)
-        session = None
-        if w.mode != "job":
-            session = {"mode": w.mode, "max_time": w.max_time,
-                       "interactive_timeout": w.interactive_timeout}
-        seed = int(child.generate_state(1)[0])
-        x0 = None
-        if w.algorithm is not None:
-            from . import algorithms
-
-            try:
-                x0 = algorithms.initial_point(w.algorithm.x0, num_parameters, seed)
-            except ValueError as exc:
-                raise ScenarioError(f"{where}.algorithm.x0", w.algorithm.x0, str(exc)) from None
-        sim.add_client(client, starts[c], durations, thinks, session, w.close, limit,
-                       item=item, algorithm=w.algorithm, seed=seed, x0=x0)
+        client = Client(cid, name, w.tenant, backends[c], w.mode, iterations,
+                        target=w.algorithm.target if w.algorithm is not None else None)
+        out.steps.append(("client", ClientPlan(
+            client, starts[c], durations, thinks, session, w.close, limit,
+            int(child.generate_state(1)[0]), item=w if w.circuit is not None else None,
+            algorithm=w.algorithm, where=where)))

@@ -37,7 +37,7 @@ def show_side_by_side(labels: list[str], results: list, table: pd.DataFrame, x: 
     st.subheader("Timelines on one time axis")
     end = max(float(r.jobs["end_time"].max()) for r in results if len(r.jobs))
     for label, r in zip(labels, results):
-        fig = figures.timeline(r.jobs, r.sessions, r.events,
+        fig = figures.timeline(r.jobs, r.sessions, r.events, r.spans,
                                tenants=[t.name for t in r.scenario.tenants],
                                backends=[b.name for b in r.scenario.backends], title=label)
         fig.update_xaxes(range=[0, end * 1.02])

@@ -32,10 +32,10 @@ row = steps.loc[step]
 c2.metric("Simulated time", f"{row.time:g} s")
 st.info(lessons.sentence(row))
 
-jobs, sessions, events, t = lessons.trace_until(result, step)
+jobs, sessions, events, spans, t = lessons.trace_until(result, step)
 tenants = [t_.name for t_ in result.scenario.tenants]
 backends = [b.name for b in result.scenario.backends]
-fig = figures.timeline(jobs, sessions, events, tenants=tenants, backends=backends)
+fig = figures.timeline(jobs, sessions, events, spans, tenants=tenants, backends=backends)
 # The whole story fits: the last job's end, or a later last step (a session closed after it).
 end = max(float(result.jobs["end_time"].max()), float(steps["time"].max()))
 fig.update_xaxes(range=[0, end * 1.05])

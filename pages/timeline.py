@@ -25,13 +25,13 @@ with st.expander("Filters", expanded=False):
     sids = list(sessions["session_id"]) if len(sessions) else []
     pick_s = c3.multiselect("Only these sessions' jobs", sids, default=[], key=f"tl_sessions_{gen}",
                             help="Empty: every job. Pick sessions to show only their jobs.")
-fj, fs, fe = figures.filter_run(jobs, sessions, events, backends=pick_b, tenants=pick_t,
-                                session_ids=pick_s or None)
+fj, fs, fe, fsp = figures.filter_run(jobs, sessions, events, run.spans, backends=pick_b,
+                                     tenants=pick_t, session_ids=pick_s or None)
 if fj.empty:
     st.warning("No job matches these filters.")
 else:
-    fig = figures.timeline(fj, fs, fe, tenants=tenants, backends=[b for b in backends
-                                                                   if b in pick_b])
+    fig = figures.timeline(fj, fs, fe, fsp, tenants=tenants,
+                           backends=[b for b in backends if b in pick_b])
     webgl = len(fj) > figures.WEBGL_THRESHOLD
     if webgl:
         st.caption(f"{len(fj):,} jobs: drawn with WebGL segments.")

@@ -283,9 +283,12 @@ def test_lesson_state_and_trace_at_a_step():
     assert before["time"] == 20 and before["queued"] == {"qpu": ["b1"]}
     after = lessons.state_at(result, ask)
     assert after["sessions"]["S"].startswith("active, holding")
-    jobs, sessions, events, t = lessons.trace_until(result, ask)
+    jobs, sessions, events, spans, t = lessons.trace_until(result, ask)
     assert t == 20 and list(jobs["job_id"]) == ["a1", "b1"]
     assert jobs.set_index("job_id").loc["b1", "status"] == "queued"
+    # What is known of the session at 20 s: a1 ran 0-20; nothing of the hold after it yet.
+    assert [tuple(r) for r in spans[["kind", "start", "end"]].itertuples(index=False)] == \
+        [("running", 0, 20)]
     from ui import figures
 
     depth = figures.queue_depth(jobs)

@@ -34,12 +34,25 @@ def trace():
     return run(doc)
 
 
-def test_session_spans_running_reserved_idle_inactive_open(trace):
-    spans = figures.session_spans(trace.jobs, trace.sessions, trace.events)
-    got = [(k, s, e) for k, s, e in spans[["kind", "start", "end"]].itertuples(index=False)]
-    assert got == [("open", 10, 100), ("running", 100, 120), ("reserved idle", 120, 140),
-                   ("running", 140, 150), ("reserved idle", 150, 210), ("inactive", 210, 300),
-                   ("running", 300, 310), ("reserved idle", 310, 370), ("inactive", 370, 400)]
+EXPECTED_SPANS = [("open", 10, 100), ("running", 100, 120), ("reserved idle", 120, 140),
+                  ("running", 140, 150), ("reserved idle", 150, 210), ("inactive", 210, 300),
+                  ("running", 300, 310), ("reserved idle", 310, 370), ("inactive", 370, 400)]
+
+
+def test_the_engine_records_running_reserved_idle_inactive_open_spans(trace):
+    got = [(k, s, e) for k, s, e in trace.spans[["kind", "start", "end"]].itertuples(index=False)]
+    assert got == EXPECTED_SPANS
+    # The session's hold and reserved idle in sessions.csv are the sums of its spans.
+    row = trace.sessions.set_index("session_id").loc["S"]
+    assert (row.reserved_idle, row.active_time) == (60 + 20 + 60, 20 + 20 + 10 + 60 + 10 + 60)
+
+
+def test_spans_of_older_runs_are_worked_out_from_their_events(trace):
+    from engine.trace import spans_from_events
+
+    spans = spans_from_events(trace.jobs, trace.sessions, trace.events)
+    assert [tuple(r) for r in spans[["kind", "start", "end"]].itertuples(index=False)] == \
+        EXPECTED_SPANS
 
 
 def test_session_markers(trace):
@@ -56,7 +69,8 @@ def test_queue_depth_steps(trace):
 
 
 def test_timeline_draws_each_job_bar_band_and_marker_where_the_trace_says(trace):
-    fig = figures.timeline(trace.jobs, trace.sessions, trace.events, tenants=["alice", "bob"])
+    fig = figures.timeline(trace.jobs, trace.sessions, trace.events, trace.spans,
+                           tenants=["alice", "bob"])
     bars = {t.name: t for t in fig.data if t.type == "bar" and t.name in ("alice", "bob")}
     alice, bob = bars["alice"], bars["bob"]
     assert list(alice.base) == [100, 140, 300] and list(alice.x) == [20, 10, 10]
@@ -87,10 +101,13 @@ def test_timeline_draws_each_job_bar_band_and_marker_where_the_trace_says(trace)
 
 
 def test_filters_narrow_every_table(trace):
-    j, s, e = figures.filter_run(trace.jobs, trace.sessions, trace.events, tenants=["bob"])
-    assert list(j["job_id"]) == ["b1", "b2"] and s.empty
-    j, s, e = figures.filter_run(trace.jobs, trace.sessions, trace.events, session_ids=["S"])
+    j, s, e, sp = figures.filter_run(trace.jobs, trace.sessions, trace.events, trace.spans,
+                                     tenants=["bob"])
+    assert list(j["job_id"]) == ["b1", "b2"] and s.empty and sp.empty
+    j, s, e, sp = figures.filter_run(trace.jobs, trace.sessions, trace.events, trace.spans,
+                                     session_ids=["S"])
     assert list(j["job_id"]) == ["a1", "a2", "a3"] and list(s["session_id"]) == ["S"]
+    assert set(sp["session_id"]) == {"S"} and len(sp) == len(trace.spans)
 
 
 def test_large_runs_switch_to_webgl_segments():
@@ -105,7 +122,8 @@ def test_large_runs_switch_to_webgl_segments():
                                     "end_time", "end_reason", "opened_at"])
     empty_e = pd.DataFrame(columns=["time", "backend", "event", "session_id", "job_id",
                                     "detail", "tenant", "seq"])
-    fig = figures.timeline(jobs, empty_s, empty_e)
+    fig = figures.timeline(jobs, empty_s, empty_e,
+                           pd.DataFrame(columns=["session_id", "kind", "start", "end"]))
     gl = [t for t in fig.data if t.type == "scattergl"]
     assert {t.name for t in gl} == {"a", "b"}
     assert not [t for t in fig.data if t.type == "bar"]

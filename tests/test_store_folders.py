@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine import load_scenario, run_scenario, trace
+from engine import load_scenario, output, run_scenario
 from engine.run import RUN_FILES
 from engine.store import RunStore
 from tests.test_store_robust import ENV, cli, file_size_limit
@@ -51,7 +51,7 @@ def test_a_write_interrupted_part_way_leaves_the_earlier_run_exactly(tmp_path, r
     out = tmp_path / "out"
     runs[0].write(out, ("csv", "parquet"))
     before = snapshot(out)
-    real = trace._atomic_write
+    real = output._atomic_write
     calls = []
 
     def fail_after_two(path, write):
@@ -60,7 +60,7 @@ def test_a_write_interrupted_part_way_leaves_the_earlier_run_exactly(tmp_path, r
             raise OSError(28, "No space left on device")
         real(path, write)
 
-    monkeypatch.setattr(trace, "_atomic_write", fail_after_two)
+    monkeypatch.setattr(output, "_atomic_write", fail_after_two)
     with pytest.raises(OSError, match="No space left"):
         runs[1].write(out, ("csv",))
     assert len(calls) == 3
@@ -91,7 +91,7 @@ def test_run_files_get_the_permissions_the_umask_gives(tmp_path, runs):
 def test_the_fallback_without_renameat2_replaces_whole_too(tmp_path, runs, monkeypatch):
     out = tmp_path / "out"
     runs[0].write(out, ("csv", "parquet"))
-    monkeypatch.setattr(trace, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(output, "_exchange", lambda a, b: False)
     runs[1].write(out, ("csv",))
     fresh = tmp_path / "fresh"
     runs[1].write(fresh, ("csv",))

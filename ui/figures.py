@@ -2,8 +2,9 @@
 
 Nothing here reads Streamlit state or touches files; every builder takes DataFrames (the engine's
 trace tables) and returns a ``go.Figure``, so tests check the drawn geometry without a browser.
-The geometry itself (session spans, markers, queue depth) comes from plain functions returning
-DataFrames, tested against hand-worked traces.
+Session bands are drawn from the spans table the engine records (engine/events.py names the
+kinds); markers and queue depth come from plain functions returning DataFrames, tested against
+hand-worked traces.
 
 The timeline has three rows on one time axis: backend lanes with a bar per job (coloured by
 tenant, hatched when the job belongs to a session), a band per session (running, reserved idle,
@@ -19,20 +20,23 @@ from typing import Iterable, Optional
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+
 from plotly.subplots import make_subplots
+
+from engine import events as ev
 
 WEBGL_THRESHOLD = 3000
 
 PALETTE = ["#4C78A8", "#F58518", "#54A24B", "#B279A2", "#E45756", "#72B7B2", "#EECA3B",
            "#9D755D", "#FF9DA6", "#BAB0AC"]
 
-# Session bands: what each span means, and how it is drawn.
+# Session bands: what each span of the engine's spans table means, and how it is drawn.
 SPAN_STYLE = {
-    "running": ("#2E7D32", "running: a session job is on the QPU"),
-    "reserved idle": ("#F9A825", "reserved idle: held for the interactive timeout, no job (R6)"),
-    "inactive": ("#CFD8DC", "inactive: not holding; jobs wait in fair share (R7)"),
-    "open": ("#E3F2FD", "open: waiting for its first job to start (R4)"),
-    "batch active": ("#B3E5FC", "batch active: its jobs jump the queue, nothing held (R14)"),
+    ev.RUNNING: ("#2E7D32", "running: a session job is on the QPU"),
+    ev.RESERVED_IDLE: ("#F9A825", "reserved idle: held for the interactive timeout, no job (R6)"),
+    ev.INACTIVE: ("#CFD8DC", "inactive: not holding; jobs wait in fair share (R7)"),
+    ev.OPEN: ("#E3F2FD", "open: waiting for its first job to start (R4)"),
+    ev.BATCH_ACTIVE: ("#B3E5FC", "batch active: its jobs jump the queue, nothing held (R14)"),
 }
 SPAN_ORDER = list(SPAN_STYLE)
 
@@ -60,113 +64,16 @@ def tenant_colors(tenants: Iterable[str]) -> dict[str, str]:
 
 # --------------------------------------------------------------------------- geometry
 
-def _union(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    out: list[list[float]] = []
-    for a, b in sorted(intervals):
-        if out and a <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], b)
-        else:
-            out.append([a, b])
-    return [(a, b) for a, b in out]
-
-
-def _minus(span: tuple[float, float], holes: list[tuple[float, float]]):
-    """``span`` with ``holes`` removed, as a list of intervals."""
-    a, b = span
-    out = []
-    for h0, h1 in holes:
-        if h1 <= a or h0 >= b:
-            continue
-        if h0 > a:
-            out.append((a, h0))
-        a = max(a, h1)
-    if a < b:
-        out.append((a, b))
-    return out
-
-
-def session_spans(jobs: pd.DataFrame, sessions: pd.DataFrame,
-                  events: pd.DataFrame) -> pd.DataFrame:
-    """Every session's timeline as spans: columns session_id, kind, start, end.
-
-    kind is one of SPAN_ORDER. A dedicated session is *active* from its start (or a reactivation)
-    to a deactivation or its end; inside that, spans with one of its jobs on the QPU are
-    ``running`` and the rest ``reserved idle``. From a deactivation to a reactivation (or the end)
-    it is ``inactive``. From opening to the first job's start it is ``open``. A batch is ``batch
-    active`` from start to end, ``running`` while its jobs run.
-    """
-    rows = []
-    if sessions.empty:
-        return pd.DataFrame(columns=["session_id", "kind", "start", "end"])
-    ev = events[events["session_id"].notna()]
-    ev = ev[ev["event"].isin(["session_started", "session_reactivated", "session_deactivated",
-                              "session_ended"])]
-    by_session: dict = {}
-    for sid, event, t in zip(ev["session_id"], ev["event"], ev["time"]):
-        by_session.setdefault(sid, []).append((event, float(t)))
-    ran = jobs[jobs["session_id"].notna() & jobs["start_time"].notna()]
-    runs: dict = {}
-    for sid, a, b in zip(ran["session_id"], ran["start_time"], ran["end_time"]):
-        runs.setdefault(sid, []).append((float(a), float(b)))
-    for s in sessions[["session_id", "mode", "start_time", "end_time",
-                       "opened_at"]].itertuples(index=False):
-        sid = s.session_id
-        start, end = s.start_time, s.end_time
-        opened = s.opened_at
-        if pd.notna(opened):
-            until = start if pd.notna(start) else end
-            if pd.notna(until) and until > opened:
-                rows.append((sid, "open", float(opened), float(until)))
-        if pd.isna(start):
-            continue
-        job_runs = _union(runs.get(sid, []))
-        for a, b in job_runs:
-            rows.append((sid, "running", a, b))
-        if pd.isna(end):
-            end = max([start] + [b for _, b in job_runs])
-        if s.mode != "dedicated":
-            for a, b in _minus((float(start), float(end)), job_runs):
-                rows.append((sid, "batch active", a, b))
-            continue
-        # Walk the transitions: active/inactive intervals.
-        active_from: Optional[float] = None
-        inactive_from: Optional[float] = None
-        for event, t in by_session.get(sid, ()):
-            if event in ("session_started", "session_reactivated"):
-                if inactive_from is not None and t > inactive_from:
-                    rows.append((sid, "inactive", inactive_from, t))
-                inactive_from = None
-                active_from = t
-            elif event == "session_deactivated":
-                if active_from is not None:
-                    for a, b in _minus((active_from, t), job_runs):
-                        rows.append((sid, "reserved idle", a, b))
-                active_from = None
-                inactive_from = t
-            elif event == "session_ended":
-                # The hold may outlast the end while its last job finishes (R9/R11).
-                stop = max([t] + [b for a, b in job_runs if a < t])
-                if active_from is not None:
-                    for a, b in _minus((active_from, stop), job_runs):
-                        rows.append((sid, "reserved idle", a, b))
-                if inactive_from is not None and t > inactive_from:
-                    rows.append((sid, "inactive", inactive_from, t))
-                active_from = inactive_from = None
-    out = pd.DataFrame(rows, columns=["session_id", "kind", "start", "end"])
-    out = out[out["end"] > out["start"]]
-    return out.sort_values(["session_id", "start", "kind"], kind="stable").reset_index(drop=True)
-
-
 def session_markers(events: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFrame:
     """Markers on session bands: columns session_id, kind, time, detail."""
     ends = dict(zip(sessions["session_id"], sessions["end_reason"])) if len(sessions) else {}
-    kinds = {"session_opened": "open", "session_started": "start",
-             "session_deactivated": "deactivate", "session_reactivated": "reactivate",
-             "session_closing": "close requested"}
+    kinds = {ev.SESSION_OPENED: "open", ev.SESSION_STARTED: "start",
+             ev.SESSION_DEACTIVATED: "deactivate", ev.SESSION_REACTIVATED: "reactivate",
+             ev.SESSION_CLOSING: "close requested"}
     rows = []
-    ev = events[events["session_id"].notna() & events["event"].str.startswith("session_")]
-    for e in ev.itertuples(index=False):
-        if e.event == "session_ended":
+    evs = events[events["session_id"].notna() & events["event"].str.startswith("session_")]
+    for e in evs.itertuples(index=False):
+        if e.event == ev.SESSION_ENDED:
             reason = ends.get(e.session_id) or "closed"
             kind = {"expired": "expired", "cancelled": "cancelled"}.get(reason, "closed")
         else:
@@ -199,10 +106,11 @@ def queue_depth(jobs: pd.DataFrame) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- filters
 
-def filter_run(jobs: pd.DataFrame, sessions: pd.DataFrame, events: pd.DataFrame, *,
-               backends: Optional[Iterable[str]] = None, tenants: Optional[Iterable[str]] = None,
+def filter_run(jobs: pd.DataFrame, sessions: pd.DataFrame, events: pd.DataFrame,
+               spans: pd.DataFrame, *, backends: Optional[Iterable[str]] = None,
+               tenants: Optional[Iterable[str]] = None,
                session_ids: Optional[Iterable[str]] = None):
-    """The three tables narrowed to the chosen backends, tenants and sessions (None: all)."""
+    """The four tables narrowed to the chosen backends, tenants and sessions (None: all)."""
     if backends is not None:
         backends = set(backends)
         jobs = jobs[jobs["backend"].isin(backends)]
@@ -218,7 +126,8 @@ def filter_run(jobs: pd.DataFrame, sessions: pd.DataFrame, events: pd.DataFrame,
         sessions = sessions[sessions["session_id"].isin(keep)]
         jobs = jobs[jobs["session_id"].isin(keep)]
         events = events[events["session_id"].isin(keep)]
-    return jobs, sessions, events
+    spans = spans[spans["session_id"].isin(set(sessions["session_id"]))]
+    return jobs, sessions, events, spans
 
 
 # --------------------------------------------------------------------------- the timeline
@@ -373,12 +282,14 @@ def _downsample_steps(t: np.ndarray, depth: np.ndarray, bins: int = 1500):
     return tt, dd
 
 
-def timeline(jobs: pd.DataFrame, sessions: pd.DataFrame, events: pd.DataFrame, *,
+def timeline(jobs: pd.DataFrame, sessions: pd.DataFrame, events: pd.DataFrame,
+             spans: pd.DataFrame, *,
              tenants: Optional[list[str]] = None, backends: Optional[list[str]] = None,
              webgl: Optional[bool] = None, title: Optional[str] = None) -> go.Figure:
     """The Gantt chart: backend lanes, session bands with markers, queue depth; one time axis.
 
-    ``tenants`` and ``backends`` give colour and lane order (default: as they appear).
+    ``spans`` is the run's spans table (the bands). ``tenants`` and ``backends`` give colour and
+    lane order (default: as they appear).
     ``webgl`` forces the renderer; by default WebGL is used above WEBGL_THRESHOLD jobs.
     """
     tenants = tenants or list(dict.fromkeys(jobs["tenant"]))
@@ -386,7 +297,6 @@ def timeline(jobs: pd.DataFrame, sessions: pd.DataFrame, events: pd.DataFrame, *
     colors = tenant_colors(tenants)
     if webgl is None:
         webgl = len(jobs) > WEBGL_THRESHOLD
-    spans = session_spans(jobs, sessions, events)
     markers = session_markers(events, sessions)
     depth = queue_depth(jobs)
     session_ids = list(sessions["session_id"]) if len(sessions) else []

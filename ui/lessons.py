@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from engine import events as ev
+
 
 def _job(id, tenant, submit, duration, backend="qpu", session=None, **extra):
     return {"id": id, "tenant": tenant, "backend": backend, "submit": submit,
@@ -58,7 +60,7 @@ LESSONS = [
         "b1 (bob has used less)",
         "R3 picks the tenant with the lowest usage divided by share: alice has used 100 s, bob "
         "nothing, so bob's b1 runs first although it was queued later.",
-        ask_before=("b1", "job_started"),
+        ask_before=("b1", ev.JOB_STARTED),
         facts=[("a1", "end_time", 100.0), ("b1", "start_time", 100.0), ("b1", "rule", "R3"),
                ("a2", "start_time", 120.0)]),
     Lesson(
@@ -77,7 +79,7 @@ LESSONS = [
         "a2 arrives at 40 s, inside the window, and starts at once (R5); only when a whole "
         "interactive timeout passes with no job (at 120 s) does the session let go and b1 run. "
         "Alice's close() at 150 s then ends the inactive session at once (R10).",
-        ask_before=("S", "session_waiting"),
+        ask_before=("S", ev.SESSION_WAITING),
         facts=[("a1", "end_time", 20.0), ("b1", "submit_time", 5.0), ("a2", "start_time", 40.0),
                ("a2", "rule", "R5"), ("b1", "start_time", 120.0), ("S", "reserved_idle", 80.0),
                ("S", "closed_at", 150.0), ("S", "end_time", 150.0), ("S", "end_reason", "closed")]),
@@ -98,7 +100,7 @@ LESSONS = [
         "start at 40 s; it ends at 90 s. R7: the jobs of an inactive session wait in the "
         "fair-share queue like any other; when one is picked, the session reactivates and holds "
         "the QPU again. R8: an inactive session never blocks anyone.",
-        ask_before=("a2", "job_started"),
+        ask_before=("a2", ev.JOB_STARTED),
         facts=[("a1", "end_time", 10.0), ("b1", "start_time", 40.0), ("b1", "end_time", 90.0),
                ("a2", "submit_time", 50.0), ("a2", "start_time", 90.0), ("a2", "rule", "R3"),
                ("a2", "end_time", 100.0), ("S", "end_time", 100.0), ("S", "end_reason", "closed")]),
@@ -116,7 +118,7 @@ LESSONS = [
         "it runs to its end",
         "R9: at its maximum time the session ends: its running job finishes, its queued jobs "
         "fail (a3) and later submissions are rejected (a4).",
-        ask_before=("S", "session_ended"),
+        ask_before=("S", ev.SESSION_ENDED),
         facts=[("S", "end_time", 100.0), ("S", "end_reason", "expired"),
                ("a2", "status", "completed"), ("a2", "end_time", 110.0),
                ("a3", "status", "failed"), ("a3", "reason", "session expired"),
@@ -139,7 +141,7 @@ LESSONS = [
         "R11: cancel() cancels the queued jobs and lets the running one finish. R10: close() "
         "takes no new jobs, lets queued ones run, and ends the session when the last is done, "
         "without an interactive wait.",
-        ask_before=("t2", "job_cancelled"),
+        ask_before=("t2", ev.JOB_CANCELLED),
         facts=[("T", "end_time", 30.0), ("T", "end_reason", "cancelled"),
                ("t1", "status", "completed"), ("t1", "end_time", 40.0),
                ("t2", "status", "cancelled"), ("t3", "status", "cancelled"),
@@ -164,7 +166,7 @@ LESSONS = [
         "From then on the batch's queued jobs run ahead of fair share (R14), one after another, "
         "and the QPU is never held idle for it: x2 runs the moment b3 ends. Closing the batch "
         "only refused new jobs: it ends when its last job is done (R10).",
-        ask_before=("b2", "job_started"),
+        ask_before=("b2", ev.JOB_STARTED),
         facts=[("b1", "start_time", 30.0), ("b1", "end_time", 40.0), ("b1", "rule", "R3"),
                ("b2", "start_time", 40.0), ("b2", "rule", "R14"), ("b3", "rule", "R14"),
                ("b3", "end_time", 60.0), ("x2", "start_time", 60.0),
@@ -188,7 +190,7 @@ LESSONS = [
         "no, the session compiled it already",
         "R15: inside a session or batch a circuit already compiled skips the compile overhead; "
         "in job mode (j1, j2) every job pays it. Compare the bar lengths.",
-        ask_before=("a2", "job_started"),
+        ask_before=("a2", ev.JOB_STARTED),
         facts=[("a1", "compiled", "miss"), ("a2", "compiled", "hit"), ("j1", "compiled", "miss"),
                ("j2", "compiled", "miss"), ("S", "closed_at", 5.0),
                ("S", "end_reason", "closed")]),
@@ -233,9 +235,9 @@ def fact_errors(lesson: Lesson, result) -> list[str]:
             errors.append(f"{lesson.key}: {who}.{column} is {got!r} in the trace, not {want!r}")
     return errors
 
-SHOWN_EVENTS = {"job_submitted", "job_started", "job_completed", "job_failed", "job_cancelled",
-                "job_rejected", "session_opened", "session_started", "session_waiting",
-                "session_deactivated", "session_reactivated", "session_closing", "session_ended"}
+SHOWN_EVENTS = {ev.JOB_SUBMITTED, ev.JOB_STARTED, ev.JOB_COMPLETED, ev.JOB_FAILED, ev.JOB_CANCELLED,
+                ev.JOB_REJECTED, ev.SESSION_OPENED, ev.SESSION_STARTED, ev.SESSION_WAITING,
+                ev.SESSION_DEACTIVATED, ev.SESSION_REACTIVATED, ev.SESSION_CLOSING, ev.SESSION_ENDED}
 
 
 def steps(events: pd.DataFrame) -> pd.DataFrame:
@@ -261,34 +263,37 @@ def sentence(row) -> str:
 
 
 def trace_until(result, step: int):
-    """The run's jobs, sessions and events as known after ``step`` (inclusive): jobs not yet
-    started are left out, running ones end at the step's time."""
+    """The run's jobs, sessions, events and spans as known after ``step`` (inclusive): jobs not
+    yet started are left out, running ones end at the step's time, and so does every span."""
     st = steps(result.events)
     step = max(0, min(step, len(st) - 1))
     t = float(st.loc[step, "time"])
     seq = int(st.loc[step, "seq"])
     events = result.events[result.events["seq"] <= seq]
-    submitted = set(events[events["event"] == "job_submitted"]["job_id"])
-    started = set(events[events["event"] == "job_started"]["job_id"])
+    submitted = set(events[events["event"] == ev.JOB_SUBMITTED]["job_id"])
+    started = set(events[events["event"] == ev.JOB_STARTED]["job_id"])
     jobs = result.jobs[result.jobs["job_id"].isin(submitted)].copy()
     waiting = ~jobs["job_id"].isin(started)
     # Not started yet: no bar, but queued until now (the queue-depth row shows it).
     jobs.loc[waiting, ["start_time", "end_time"]] = float("nan")
     jobs["end_time"] = jobs["end_time"].clip(upper=t)
     jobs["finished_at"] = jobs["finished_at"].fillna(t).clip(upper=t)
-    ended = set(events[events["event"].isin(["job_completed", "job_failed", "job_cancelled",
-                                             "job_rejected"])]["job_id"])
+    ended = set(events[events["event"].isin([ev.JOB_COMPLETED, ev.JOB_FAILED, ev.JOB_CANCELLED,
+                                             ev.JOB_REJECTED])]["job_id"])
     jobs.loc[~jobs["job_id"].isin(ended), "status"] = "running"
     jobs.loc[waiting & ~jobs["job_id"].isin(ended), "status"] = "queued"
     sessions = result.sessions.copy()
-    begun = set(events[events["event"] == "session_started"]["session_id"])
-    closed = set(events[events["event"] == "session_ended"]["session_id"])
+    begun = set(events[events["event"] == ev.SESSION_STARTED]["session_id"])
+    closed = set(events[events["event"] == ev.SESSION_ENDED]["session_id"])
     sessions.loc[~sessions["session_id"].isin(begun), "start_time"] = float("nan")
     sessions.loc[~sessions["session_id"].isin(closed), "end_time"] = t
     sessions.loc[~sessions["session_id"].isin(closed), "end_reason"] = ""
     opened = sessions["opened_at"] > t
     sessions = sessions[~opened]
-    return jobs, sessions, events, t
+    spans = result.spans[result.spans["start"] < t].copy()
+    spans["end"] = spans["end"].clip(upper=t)
+    spans = spans[spans["session_id"].isin(set(sessions["session_id"]))]
+    return jobs, sessions, events, spans, t
 
 
 def state_at(result, step: int) -> dict:
@@ -297,29 +302,29 @@ def state_at(result, step: int) -> dict:
     st = steps(result.events)
     step = max(0, min(step, len(st) - 1))
     seq = int(st.loc[step, "seq"])
-    ev = result.events[result.events["seq"] <= seq]
+    seen = result.events[result.events["seq"] <= seq]
     running, queued = {}, {}
-    for e in ev.itertuples(index=False):
-        if e.event == "job_submitted":
+    for e in seen.itertuples(index=False):
+        if e.event == ev.JOB_SUBMITTED:
             queued.setdefault(e.backend, []).append(e.job_id)
-        elif e.event == "job_started":
+        elif e.event == ev.JOB_STARTED:
             if e.job_id in queued.get(e.backend, []):
                 queued[e.backend].remove(e.job_id)
             running[e.backend] = e.job_id
-        elif e.event in ("job_completed", "job_failed", "job_cancelled", "job_rejected"):
+        elif e.event in (ev.JOB_COMPLETED, ev.JOB_FAILED, ev.JOB_CANCELLED, ev.JOB_REJECTED):
             if running.get(e.backend) == e.job_id:
                 running.pop(e.backend)
             if e.job_id in queued.get(e.backend, []):
                 queued[e.backend].remove(e.job_id)
     states = {}
-    names = {"session_opened": "open", "session_started": "active",
-             "session_waiting": "active, holding the QPU idle (reserved)",
-             "session_deactivated": "inactive", "session_reactivated": "active",
-             "session_closing": "closing (no new jobs)", "session_ended": "ended"}
-    for e in ev.itertuples(index=False):
+    names = {ev.SESSION_OPENED: "open", ev.SESSION_STARTED: "active",
+             ev.SESSION_WAITING: "active, holding the QPU idle (reserved)",
+             ev.SESSION_DEACTIVATED: "inactive", ev.SESSION_REACTIVATED: "active",
+             ev.SESSION_CLOSING: "closing (no new jobs)", ev.SESSION_ENDED: "ended"}
+    for e in seen.itertuples(index=False):
         if e.event in names and isinstance(e.session_id, str):
             states[e.session_id] = names[e.event]
-        elif e.event == "job_started" and isinstance(e.session_id, str):
+        elif e.event == ev.JOB_STARTED and isinstance(e.session_id, str):
             if states.get(e.session_id, "").startswith("active"):
                 states[e.session_id] = "active"
     return {"time": float(st.loc[step, "time"]), "running": running,
