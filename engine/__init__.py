@@ -11,8 +11,8 @@ imported pandas, SimPy or qiskit.
 
 from importlib import import_module
 
-_WHERE = {"Scenario": "model", "ScenarioError": "model", "load_scenario": "model",
-          "validate_scenario": "model", "RunResult": "run", "collect": "run",
+_WHERE = {"Scenario": "model", "ScenarioError": "model", "load_scenario": "validation",
+          "validate_scenario": "validation", "RunResult": "run", "collect": "run",
           "run_scenario": "run", "Simulation": "sim"}
 
 __all__ = list(_WHERE)

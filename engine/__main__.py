@@ -6,6 +6,7 @@ whole or not at all, and a run kept in the store (``--save``) is kept whole or n
 two are separate steps, ``--out`` first. Ctrl-C exits with status 130 and ``error:
 interrupted``, leaving each of them whole (an earlier run, or the new one). A sweep with failed
 variants exits with status 1; ``sweep --save`` keeps each variant in a transaction of its own.
+About 340 lines: the parser and the four commands' printing, which share its error handling.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import sys
 import time
 from pathlib import Path
 
-from .model import ScenarioError, load_scenario
+from .model import ScenarioError
+from .validation import load_scenario
 
 EXIT_FAILED = 1          # a sweep ran, but some variants failed
 EXIT_BAD_INPUT = 2

@@ -9,6 +9,8 @@ device, prices a job in QPU seconds from its compiled circuits, and runs a job's
 Seeds derive from the scenario seed and the job id, so a job gives the same result in every run
 and in every execution mode. Identical work (same backend, PUBs, shots or precision, seed) is
 memoised process-wide, so re-running a scenario with another interactive timeout costs no Aer time.
+About 350 lines: a backend's whole real side (build, compile, price, run, summarise) is one
+object, and splitting it would pass its caches between modules.
 """
 
 from __future__ import annotations

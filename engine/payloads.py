@@ -12,7 +12,7 @@ import numpy as np
 
 from . import circuits
 from .execution import DEFAULT_PRECISION, QPU, Work, first_line, make_work
-from .model import ScenarioError, _key
+from .model import ScenarioError, key_path
 
 
 def observable(spec, num_qubits: int):
@@ -49,7 +49,7 @@ class Payloads:
             except circuits.CircuitError as exc:
                 field = "qasm" if spec.qasm is not None else (
                     "qasm_text" if spec.qasm_text is not None else None)
-                key = _key(("circuits", name) + ((field,) if field else ()))
+                key = key_path(("circuits", name) + ((field,) if field else ()))
                 shown = spec.qasm if field == "qasm" else (name if field is None else None)
                 raise ScenarioError(key, shown if shown is not None else "(inline)",
                                     str(exc)) from None

@@ -119,7 +119,8 @@ def load_run(folder: str | Path) -> RunResult:
     """A run written by :meth:`RunResult.write` (the CLI, ``service.save_run``), read back.
 
     Raises ScenarioError naming the file when something is missing or unreadable."""
-    from .model import ScenarioError, validate_scenario
+    from .model import ScenarioError
+    from .validation import validate_scenario
 
     folder = Path(folder)
     if not (folder / "jobs.csv").exists():

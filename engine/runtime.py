@@ -11,6 +11,8 @@ load), sessions take and hold backends by the rules R1-R18, and results come fro
 Time: ``job.result()`` advances the simulated clock until the job is done, with the background
 load running meanwhile. The classical time the script spends between calls advances it too:
 measured wall time times ``think_scale``, or a fixed ``think_time`` per call (for tests).
+About 530 lines: it mirrors the client's service, session, batch, primitive and job classes,
+which call each other as the client's do.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from . import circuits as _circuits
 from . import events as ev
 from .execution import DEFAULT_PRECISION, DEFAULT_SHOTS, make_work
 from .kernel import seconds
-from .model import MIN_PRECISION, Scenario, load_scenario, validate_scenario
+from .model import MIN_PRECISION, Scenario
+from .validation import load_scenario, validate_scenario
 from .run import collect
 from .sim import Simulation
 

@@ -12,8 +12,9 @@ This module carries out what those decide: it starts jobs (R12 stops, R15 compil
 completes them (Aer runs then), applies the ops a session transition returns, keeps the trace
 (events and spans) and checks R16 at the end of a run: every job registered once, ending in
 exactly one terminal status with exactly one terminal event, else :class:`ConservationError`.
-The methods of the jobs API take and give seconds; inside, time is ticks. ~350 lines: the API
-and its wiring are one concern, and each piece it wires lives elsewhere.
+The methods of the jobs API take and give seconds; inside, time is ticks. About 600 lines:
+half is the jobs API (R13: sessions, submissions, close, cancel, details, running the clock),
+the rest carries out what the modules above decide; no rule is decided here.
 """
 
 from __future__ import annotations
@@ -31,9 +32,10 @@ from .execution import QPU, first_line, job_seed, summarize
 from .job import Job
 from .kernel import (COMPLETE, CONTROL, DISPATCH, SUBMIT, TIMER, SimEnv, maybe_seconds,
                      maybe_ticks, seconds, ticks)
-from .model import IdSpaces, Scenario
+from .model import Scenario
 from .payloads import Payloads
 from .policy import FairShare, UsageMeter
+from .validation import IdSpaces
 from .sessions import (AHEAD, EVENT, EXPIRE, FINISH, HOLD, IDLE, OPEN_TIMEOUT,
                        RELEASE as LET_GO, SPAN, TIMER as LATER, Session)
 

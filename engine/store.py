@@ -5,6 +5,7 @@ or not at all. The database lives at ``SESSION_LAB_STORE`` if set, else in the u
 directory (``platformdirs``); the command line's ``--store`` overrides both. Several processes
 may save at once (WAL journal, a busy timeout), and may create the file at once; a corrupt or
 foreign file is reported, never overwritten. Names never read as ids (``runs delete 2`` is run 2).
+About 360 lines: one class, whose every method turns SQLite's errors into one-line messages.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from typing import Optional, Union
 
 import pandas as pd
 
-from .model import ScenarioError, scenario_to_dict, validate_scenario
+from .model import ScenarioError, scenario_to_dict
+from .validation import validate_scenario
 from .run import TABLE_NAMES, RunResult, with_spans
 from .output import PathError
 

@@ -11,6 +11,8 @@ Each variant gets what ``simulate`` would give it, its scenario's folder include
 ``qasm:`` and ``trace:`` paths). A variant that fails is a failed row with its message, the others
 complete; a worker process that dies is survived (see :func:`_run_local`). A factorial of more than
 :data:`MAX_VARIANTS` is refused before anything runs.
+About 460 lines: the fields and variants, and the pool that survives lost workers, which the
+variants' outcomes and the Dask path share.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ from typing import Any, Callable, Iterable, Optional, Union
 import pandas as pd
 
 from .execution import first_line
-from .model import Scenario, ScenarioError, scenario_to_dict, validate_scenario
+from .model import Scenario, ScenarioError, scenario_to_dict
+from .validation import validate_scenario
 from .run import RunResult, run_scenario
 
 # Short names for the fields people sweep most.

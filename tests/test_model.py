@@ -7,8 +7,10 @@ import time
 import pytest
 import yaml
 
-from engine import model
-from engine.model import ScenarioError, parse_text, validate_scenario
+from engine import document, validation
+from engine.document import parse_text
+from engine.model import ScenarioError
+from engine.validation import validate_scenario
 
 MINIMAL = {"name": "x", "backends": [{"name": "a"}], "tenants": [{"name": "t"}],
            "jobs": [{"id": "j", "tenant": "t", "backend": "a", "submit": 0, "duration": 1}]}
@@ -17,7 +19,7 @@ MINIMAL = {"name": "x", "backends": [{"name": "a"}], "tenants": [{"name": "t"}],
 def test_yaml_is_read_by_libyaml_when_it_is_installed():
     # The pure-Python parser took minutes and gigabytes on a 50 MB upload.
     assert yaml.__with_libyaml__
-    assert issubclass(model._Loader, yaml.CSafeLoader)
+    assert issubclass(document._Loader, yaml.CSafeLoader)
 
 
 def test_merge_keys_may_be_overridden_but_a_key_written_twice_may_not():
@@ -72,5 +74,5 @@ def test_the_basis_gate_list_is_qiskits_own():
     from qiskit.circuit.library import get_standard_gate_name_mapping
 
     mapping = get_standard_gate_name_mapping()
-    assert model.BASIS_GATES == {n for n, g in mapping.items()
+    assert validation.BASIS_GATES == {n for n, g in mapping.items()
                                  if g.num_qubits in (1, 2) or n in ("measure", "delay", "reset")}

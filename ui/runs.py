@@ -22,7 +22,8 @@ import yaml
 
 from engine import (RunResult, Scenario, ScenarioError, load_scenario, run_scenario,
                     validate_scenario)
-from engine.model import parse_text, scenario_to_dict
+from engine.document import parse_text
+from engine.model import scenario_to_dict
 from engine.run import load_run
 
 ROOT = Path(__file__).resolve().parent.parent
