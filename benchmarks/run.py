@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import aer_bench  # noqa: E402
+import cli_bench  # noqa: E402
 import ui_bench  # noqa: E402
 import engine_bench  # noqa: E402
 import sweep_bench  # noqa: E402
@@ -69,6 +70,22 @@ def main() -> None:
         print(f"   {label:<30} first visit {b['first_s']:5.2f} s, "
               f"run cached {b['warm_s']:5.2f} s")
     _sweep_section()
+    _cli_section()
+
+
+def _cli_section() -> None:
+    print()
+    print("8. The whole command line vs the minimal SimPy model, each a process fed the same "
+          "100k jobs (best of 3)")
+    c = cli_bench.cli_vs_minimal()
+    print(f"   python -m engine simulate ... --out   {c['cli_s']:6.2f} s")
+    print(f"   benchmarks/fifo_model.py (CSV in/out) {c['model_s']:6.2f} s")
+    print(f"   ratio command line / minimal model    {c['ratio']:6.2f}x   (target <= 1.0x)")
+    print()
+    print("9. One million jobs through the command line")
+    m = cli_bench.million()
+    print(f"   {m['jobs']:,} jobs: {m['seconds']:6.1f} s, peak memory "
+          f"{m['peak_bytes'] / 2**30:5.2f} GiB   (target under 12 s and under 1 GiB)")
 
 
 def _sweep_section() -> None:

@@ -16,10 +16,11 @@ import io
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import TYPE_CHECKING, Iterable, Optional
 
-from qiskit import QuantumCircuit, qpy
-from qiskit.quantum_info import SparsePauliOp
+if TYPE_CHECKING:  # qiskit loads when a circuit is first built: a run without circuits skips it
+    from qiskit import QuantumCircuit
+    from qiskit.quantum_info import SparsePauliOp
 
 
 class CircuitError(ValueError):
@@ -27,6 +28,8 @@ class CircuitError(ValueError):
 
 
 def ghz(num_qubits: int) -> QuantumCircuit:
+    from qiskit import QuantumCircuit
+
     qc = QuantumCircuit(num_qubits, name=f"ghz_{num_qubits}")
     qc.h(0)
     for q in range(num_qubits - 1):
@@ -35,6 +38,7 @@ def ghz(num_qubits: int) -> QuantumCircuit:
 
 
 def qft(num_qubits: int) -> QuantumCircuit:
+    from qiskit import QuantumCircuit
     from qiskit.circuit.library import QFTGate
 
     qc = QuantumCircuit(num_qubits, name=f"qft_{num_qubits}")
@@ -69,6 +73,8 @@ def maxcut_hamiltonian(edges: Iterable[tuple[int, int]], num_qubits: int) -> Spa
         label[num_qubits - 1 - i] = "Z"
         label[num_qubits - 1 - j] = "Z"
         terms.append(("".join(label), 1.0))
+    from qiskit.quantum_info import SparsePauliOp
+
     return SparsePauliOp.from_list(terms)
 
 
@@ -174,6 +180,8 @@ def for_primitive(circuit: QuantumCircuit, primitive: str) -> QuantumCircuit:
 def digest(circuit: QuantumCircuit) -> str:
     """A stable content digest of a circuit (QPY bytes through BLAKE2b)."""
     buf = io.BytesIO()
+    from qiskit import qpy
+
     qpy.dump(circuit, buf)
     return hashlib.blake2b(buf.getvalue(), digest_size=12).hexdigest()
 

@@ -1,0 +1,71 @@
+"""The whole command line against the minimal SimPy model, each a process of its own, fed the
+same jobs; and one million jobs: wall time and peak memory. Prints figures; asserts nothing."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+import engine_bench
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+
+
+def _timed(cmd: list) -> float:
+    """Wall seconds of one child process."""
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT, timeout=3600,
+                   env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return time.perf_counter() - t0
+
+
+def cli_vs_minimal(total_jobs: int = engine_bench.TOTAL_JOBS, repeats: int = 3) -> dict:
+    """Best of ``repeats`` for each, interleaved so both see the same machine."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        scenario = tmp / "bench.yaml"
+        scenario.write_text(yaml.safe_dump(engine_bench.large_scenario(total_jobs)))
+        cli = [PY, "-m", "engine", "simulate", str(scenario), "--out", str(tmp / "out"),
+               "--quiet"]
+        _timed(cli)                             # also gives the jobs the model is fed
+        jobs_in = tmp / "jobs_in.csv"
+        with open(tmp / "out" / "jobs.csv", newline="") as f, open(jobs_in, "w") as g:
+            rows = csv.DictReader(f)
+            out = csv.writer(g, lineterminator="\n")
+            out.writerow(["job_id", "submit_time", "backend", "duration"])
+            out.writerows(sorted(((r["job_id"], float(r["submit_time"]), r["backend"],
+                                   float(r["duration"])) for r in rows), key=lambda r: r[1]))
+        model = [PY, str(ROOT / "benchmarks" / "fifo_model.py"), str(jobs_in),
+                 str(tmp / "model_out.csv")]
+        cli_s, model_s = [], []
+        for _ in range(repeats):
+            cli_s.append(_timed(cli))
+            model_s.append(_timed(model))
+    return {"jobs": total_jobs, "cli_s": min(cli_s), "model_s": min(model_s),
+            "ratio": min(cli_s) / min(model_s)}
+
+
+def million(total_jobs: int = 1_000_000) -> dict:
+    """One million jobs through the command line: wall time and peak memory."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        scenario = tmp / "million.yaml"
+        scenario.write_text(yaml.safe_dump(engine_bench.large_scenario(total_jobs,
+                                                                       sessions=10_000)))
+        code = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+                f"subprocess.run([{PY!r}, '-m', 'engine', 'simulate', {str(scenario)!r}, "
+                f"'--out', {str(tmp / 'out')!r}, '--quiet'], check=True); "
+                "print(time.perf_counter() - t, "
+                "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024)")
+        r = subprocess.run([PY, "-c", code], check=True, capture_output=True, text=True,
+                           cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=7200)
+        seconds, peak = r.stdout.split()
+    return {"jobs": total_jobs, "seconds": float(seconds), "peak_bytes": int(peak)}
