@@ -7,6 +7,8 @@ dedicated sessions (idle interactive waits included).
 
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 import pandas as pd
 
@@ -64,10 +66,12 @@ def contended_usage(jobs: pd.DataFrame, tenants: list[str]) -> tuple[dict[str, f
              for t in tenants}, float(dt[contended].sum()))
 
 
-def tenants_table(jobs: pd.DataFrame, sessions: pd.DataFrame,
-                  shares: dict[str, float]) -> pd.DataFrame:
+def tenants_table(jobs: pd.DataFrame, sessions: pd.DataFrame, shares: dict[str, float],
+                  contended: Optional[tuple] = None) -> pd.DataFrame:
+    """Per tenant: jobs by status, waits, usage (R3), achieved and contended share.
+    ``contended``: :func:`contended_usage`'s answer, when the caller has it already."""
     usage = tenant_usage(jobs, sessions)
-    contended, _ = contended_usage(jobs, list(shares))
+    contended, _ = contended if contended is not None else contended_usage(jobs, list(shares))
     contended_total = sum(contended.values())
     total_usage = float(usage.sum())
     total_share = sum(shares.values())
@@ -141,8 +145,12 @@ def session_metrics(jobs: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def summary(jobs: pd.DataFrame, sessions: pd.DataFrame, clients: pd.DataFrame) -> dict:
-    """A few headline numbers for the terminal and for ``summary.json``."""
+def summary(jobs: pd.DataFrame, sessions: pd.DataFrame, clients: pd.DataFrame,
+            contended_time: Optional[float] = None) -> dict:
+    """A few headline numbers for the terminal and for ``summary.json``. ``contended_time``:
+    the second value of :func:`contended_usage`, when the caller has it already."""
+    if contended_time is None:
+        contended_time = contended_usage(jobs, sorted(set(jobs["tenant"])))[1]
     status = jobs["status"].value_counts()
     w_mean, w_p50, w_p95 = _stats(jobs["wait"])
     ends = sessions["end_reason"].replace("", "open").value_counts()
@@ -154,7 +162,7 @@ def summary(jobs: pd.DataFrame, sessions: pd.DataFrame, clients: pd.DataFrame) -
         "sessions": int(len(sessions)),
         "session_ends": {k: int(v) for k, v in ends.items()},
         "last_job_end": float(jobs["end_time"].max()) if jobs["end_time"].notna().any() else 0.0,
-        "contended_time": contended_usage(jobs, sorted(set(jobs["tenant"])))[1],
+        "contended_time": contended_time,
         "clients": int(len(clients)),
         "clients_done": int((clients["status"] == "done").sum()) if len(clients) else 0,
         "time_to_solution_mean": (float(clients["time_to_solution"].mean())

@@ -16,8 +16,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable
 
-import pandas as pd
-
 from .model import ScenarioError
 
 
@@ -80,19 +78,25 @@ def write_file(path: Path, write) -> Path:
     return path
 
 
-def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path,
-                 formats: Iterable[str] = ("csv",)) -> list[Path]:
-    """Write each table as ``NAME.csv`` and/or ``NAME.parquet``; returns the paths written."""
+def write_tables(tables: dict, out_dir: Path, formats: Iterable[str] = ("csv",)) -> list[Path]:
+    """Write each table (a Table or a DataFrame) as ``NAME.csv`` and/or ``NAME.parquet``;
+    returns the paths written. A Table's CSV is written without pandas, in the bytes pandas
+    writes."""
+    from .tables import Table
+
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, df in tables.items():
+    for name, t in tables.items():
         for fmt in formats:
             path = out_dir / f"{name}.{fmt}"
-            if fmt == "csv":
-                _atomic_write(path, lambda tmp, df=df: df.to_csv(tmp, index=False,
-                                                                 lineterminator="\n"))
+            if fmt == "csv" and isinstance(t, Table):
+                _atomic_write(path, t.write_csv)
+            elif fmt == "csv":
+                _atomic_write(path, lambda tmp, df=t: df.to_csv(tmp, index=False,
+                                                                lineterminator="\n"))
             elif fmt == "parquet":
+                df = t.to_pandas() if isinstance(t, Table) else t
                 _atomic_write(path, lambda tmp, df=df: df.to_parquet(tmp, index=False))
             else:
                 raise ValueError(f"unknown format {fmt!r}")

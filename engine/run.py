@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Optional
-
-import pandas as pd
 
 from . import metrics, output, trace
 from .model import Scenario, scenario_to_dict
 from .sim import Simulation
+from .tables import Table
 
 
 # Every table of a run, by file name; the three contract files first.
@@ -27,26 +25,34 @@ RUN_FILES = frozenset({f"{t}.{fmt}" for t in TABLE_NAMES for fmt in ("csv", "par
                       | {"scenario.json", "summary.json"})
 
 
-@dataclass
 class RunResult:
-    scenario: Scenario
-    jobs: pd.DataFrame
-    sessions: pd.DataFrame
-    events: pd.DataFrame
-    spans: pd.DataFrame
-    clients: pd.DataFrame
-    iterations: pd.DataFrame
-    results: pd.DataFrame
-    tenants: pd.DataFrame
-    backends: pd.DataFrame
-    session_metrics: pd.DataFrame
-    summary: dict
-    end_time: float
-    wall_seconds: float = field(default=0.0, compare=False)
+    """A run: its scenario, every table by file name (engine/tables.py Tables, or DataFrames for
+    a run read back from disk or the store), its summary and when it ended. Each table reads as
+    a DataFrame (``result.jobs``), made on first use: the command line writes the tables
+    without ever importing pandas."""
 
-    def tables(self) -> dict[str, pd.DataFrame]:
-        """Every table by its file name; the three contract files first."""
-        return {name: getattr(self, name) for name in TABLE_NAMES}
+    def __init__(self, scenario: Scenario, tables: dict, summary: dict, end_time: float,
+                 wall_seconds: float = 0.0):
+        self.scenario = scenario
+        self.summary = summary
+        self.end_time = end_time
+        self.wall_seconds = wall_seconds
+        self._tables = dict(tables)
+
+    def table(self, name: str):
+        """The table as it is held: a Table (fresh runs) or a DataFrame."""
+        return self._tables[name]
+
+    def frame(self, name: str):
+        """The table as a DataFrame (converted once)."""
+        t = self._tables[name]
+        if isinstance(t, Table):
+            t = self._tables[name] = t.to_pandas()
+        return t
+
+    def tables(self) -> dict:
+        """Every table by its file name, as DataFrames; the three contract files first."""
+        return {name: self.frame(name) for name in TABLE_NAMES}
 
     def write(self, out_dir: str | Path, formats: Iterable[str] = ("csv",)) -> list[Path]:
         """Write the tables, ``scenario.json`` and ``summary.json`` to ``out_dir``, whole or not
@@ -56,13 +62,28 @@ class RunResult:
         formats = list(formats)
 
         def fill(folder: Path) -> list[Path]:
-            written = output.write_tables(self.tables(), folder, formats)
+            written = output.write_tables({n: self._tables[n] for n in TABLE_NAMES}, folder,
+                                          formats)
             written.append(output.write_json(scenario_to_dict(self.scenario),
                                             folder / "scenario.json"))
             written.append(output.write_json(self.summary, folder / "summary.json"))
             return written
 
         return output.write_folder(Path(out_dir), fill, RUN_FILES)
+
+
+def _table_property(name: str) -> property:
+    def get(self):
+        return self.frame(name)
+
+    def put(self, value):
+        self._tables[name] = value
+
+    return property(get, put, doc=f"The {name} table as a DataFrame.")
+
+
+for _name in TABLE_NAMES:  # result.jobs, result.sessions, ...: DataFrames on first use
+    setattr(RunResult, _name, _table_property(_name))
 
 
 def check_out(out_dir: str | Path) -> None:
@@ -73,26 +94,21 @@ def check_out(out_dir: str | Path) -> None:
 
 def collect(sim: Simulation, wall_seconds: float = 0.0) -> RunResult:
     """Tabulate a simulation's state (usually after ``sim.run()``)."""
-    sc = sim.scenario
-    jobs = trace.jobs_frame(sim)
-    sessions = trace.sessions_frame(sim)
-    clients = trace.clients_frame(sim)
-    return RunResult(
-        scenario=sc,
-        jobs=jobs,
-        sessions=sessions,
-        events=trace.events_frame(sim),
-        spans=trace.spans_frame(sim),
-        clients=clients,
-        iterations=trace.iterations_frame(sim),
-        results=trace.results_frame(sim),
-        tenants=metrics.tenants_table(jobs, sessions, sim.shares),
-        backends=metrics.backends_table(jobs, sessions, list(sim.backends)),
-        session_metrics=metrics.session_metrics(jobs, sessions),
-        summary=metrics.summary(jobs, sessions, clients),
-        end_time=sim.now,
-        wall_seconds=wall_seconds,
-    )
+    tables = {"jobs": trace.jobs_table(sim), "sessions": trace.sessions_table(sim),
+              "events": trace.events_table(sim), "spans": trace.spans_table(sim),
+              "clients": trace.clients_table(sim), "iterations": trace.iterations_table(sim),
+              "results": trace.results_table(sim)}
+    jobs = tables["jobs"].to_pandas()
+    sessions = tables["sessions"].to_pandas()
+    clients = tables["clients"].to_pandas()
+    contended = metrics.contended_usage(jobs, list(sim.shares))   # once, for both uses
+    tables.update(tenants=metrics.tenants_table(jobs, sessions, sim.shares, contended),
+                  backends=metrics.backends_table(jobs, sessions, list(sim.backends)),
+                  session_metrics=metrics.session_metrics(jobs, sessions))
+    summary = metrics.summary(jobs, sessions, clients, contended[1])
+    result = RunResult(sim.scenario, tables, summary, sim.now, wall_seconds)
+    result._tables.update(jobs=jobs, sessions=sessions, clients=clients)
+    return result
 
 
 def run_scenario(scenario: Scenario,
@@ -119,6 +135,8 @@ def load_run(folder: str | Path) -> RunResult:
     """A run written by :meth:`RunResult.write` (the CLI, ``service.save_run``), read back.
 
     Raises ScenarioError naming the file when something is missing or unreadable."""
+    import pandas as pd
+
     from .model import ScenarioError
     from .validation import validate_scenario
 
@@ -142,4 +160,4 @@ def load_run(folder: str | Path) -> RunResult:
     tables = {k: pd.DataFrame() if v is None else v for k, v in tables.items()}
     jobs = tables["jobs"]
     end = float(jobs["end_time"].max()) if len(jobs) and jobs["end_time"].notna().any() else 0.0
-    return RunResult(scenario=scenario, summary=summary, end_time=end, **tables)
+    return RunResult(scenario, tables, summary, end)

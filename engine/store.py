@@ -348,8 +348,7 @@ class RunStore:
             what = f"{type(exc).__name__}: {exc}" if not isinstance(exc, ScenarioError) else exc
             raise StoreError("run", str(ref), f"stored run {run_id} in {self.path} is damaged "
                                               f"({what})") from None
-        return RunResult(scenario=scenario, summary=summary, end_time=end_time,
-                         wall_seconds=wall, **tables)
+        return RunResult(scenario, tables, summary, end_time, wall)
 
     def export(self, ref: Union[int, str], folder: Union[str, Path],
                formats=("csv",)) -> list[Path]:

@@ -1,24 +1,26 @@
-"""Records -> DataFrames: the simulation's state after a run, as tables (seconds).
+"""Records -> tables: the simulation's state after a run, in seconds (engine/tables.py).
 
 ``events``: the ordered trace, one row per thing that happened, with ``detail`` saying why.
 ``jobs``: one row per submitted job. ``sessions``: one row per session. ``spans``: what each
 session was doing when (engine/events.py), as the engine recorded it. ``clients``: one row per
 closed-loop client. Contract columns (SCENARIO_FORMAT.md) come first, in the contract's order;
-extra columns follow. Writing them is engine/output.py's.
+extra columns follow. Tables are built straight from the records, without pandas; writing them
+is engine/output.py's.
 """
 
 from __future__ import annotations
 
 import json
+from operator import itemgetter
 from typing import TYPE_CHECKING, Optional
-
-import numpy as np
-import pandas as pd
 
 from . import events as ev
 from .kernel import TICKS_PER_SECOND
+from .tables import Table
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .sim import Simulation
 
 EVENT_COLUMNS = ["time", "backend", "event", "session_id", "job_id", "detail", "tenant", "seq"]
@@ -26,75 +28,68 @@ JOB_COLUMNS = ["job_id", "tenant", "backend", "session_id", "submit_time", "star
                "end_time", "status", "reason", "mode", "duration", "qpu_time", "wait",
                "turnaround", "rule", "max_execution_time", "compiled", "finished_at", "workload",
                "iteration", "circuit", "primitive", "seed", "executed", "seq"]
+JOB_KINDS = "ssssfffsssffffsfsfsIsssbi"
 SESSION_COLUMNS = ["session_id", "tenant", "backend", "mode", "start_time", "end_time",
                    "end_reason", "max_time", "usage", "state", "interactive_timeout",
                    "opened_at", "closed_at", "jobs", "active_time", "reserved_idle",
                    "end_detail", "workload"]
+SESSION_KINDS = "ssssffsffsfffiffss"
 CLIENT_COLUMNS = ["client_id", "workload", "tenant", "backend", "mode", "session_id",
                   "iterations", "completed_iterations", "started_at", "finished_at",
                   "time_to_solution", "status", "target", "best_value", "final_value"]
+CLIENT_KINDS = "ssssssiifffsfff"
 ITERATION_COLUMNS = ["client_id", "iteration", "job_id", "submit_time", "result_time", "value",
                      "parameters"]
 RESULT_COLUMNS = ["job_id", "backend", "primitive", "pub", "seed", "counts", "evs", "stds"]
 
 
-def _nan(x):
-    return np.nan if x is None else x
-
-
 def _sec(t):
-    return np.nan if t is None else t / TICKS_PER_SECOND
+    return None if t is None else t / TICKS_PER_SECOND
 
 
-def events_frame(sim: "Simulation") -> pd.DataFrame:
-    ev = sim.events
-    df = pd.DataFrame(ev, columns=["time", "backend", "event", "session_id", "job_id", "tenant",
-                                   "detail"])
-    df["time"] = df["time"].to_numpy(dtype=np.float64) / TICKS_PER_SECOND
-    df["seq"] = np.arange(len(df), dtype=np.int64)
-    return df[EVENT_COLUMNS]
+def _secs(ticks: list) -> list:
+    return [None if t is None else t / TICKS_PER_SECOND for t in ticks]
 
 
-def jobs_frame(sim: "Simulation") -> pd.DataFrame:
-    """One row per job, in submission order (jobs never submitted last)."""
+def _span(a: list, b: list) -> list:
+    """``b - a`` in seconds, per row, where both are known."""
+    return [None if x is None or y is None else (y - x) / TICKS_PER_SECOND for x, y in zip(a, b)]
+
+
+def events_table(sim: "Simulation") -> Table:
+    evs = sim.events
+    cols = [list(map(itemgetter(k), evs)) for k in range(7)]
+    time, backend, event, session, job, tenant, detail = cols
+    return Table(EVENT_COLUMNS, "fssssssi",
+                 [[t / TICKS_PER_SECOND for t in time], backend, event, session, job, detail,
+                  tenant, list(range(len(evs)))])
+
+
+def jobs_table(sim: "Simulation") -> Table:
+    """One row per job, in submission order (jobs never submitted last). Spans are differences
+    of ticks, converted once, never differences of rounded seconds."""
     jobs = sorted(sim.jobs.values(), key=lambda j: (j.seq < 0, j.seq))
+    sessions = [j.session for j in jobs]
+    submit = [j.submit_tick for j in jobs]
+    start = [j.start_tick for j in jobs]
+    end = [j.end_tick for j in jobs]
+    work = [j.work for j in jobs]
     modes = {sid: s.mode for sid, s in sim.sessions.items()}
-    # Ticks as float64 (exact below 2**53 us, 285 years; None becomes NaN), one pass; spans are
-    # differences of ticks, converted once, never differences of rounded seconds.
-    t = np.array([(j.submit_tick, j.start_tick, j.end_tick, j.finish_tick, j.duration_ticks,
-                   j.limit_ticks) for j in jobs], dtype=np.float64).reshape(-1, 6)
-    submit, start, end, finish, duration, limit = t.T
-    df = pd.DataFrame({
-        "job_id": [j.id for j in jobs],
-        "tenant": [j.tenant for j in jobs],
-        "backend": [j.backend for j in jobs],
-        "session_id": [j.session for j in jobs],
-        "submit_time": submit / TICKS_PER_SECOND,
-        "start_time": start / TICKS_PER_SECOND,
-        "end_time": end / TICKS_PER_SECOND,
-        "status": [j.status for j in jobs],
-        "reason": [j.reason for j in jobs],
-        "mode": ["job" if j.session is None else modes.get(j.session, "unknown") for j in jobs],
-        "duration": duration / TICKS_PER_SECOND,
-        "qpu_time": (end - start) / TICKS_PER_SECOND,
-        "wait": (start - submit) / TICKS_PER_SECOND,
-        "turnaround": (end - submit) / TICKS_PER_SECOND,
-        "rule": [j.rule for j in jobs],
-        "max_execution_time": limit / TICKS_PER_SECOND,
-        "compiled": [j.compiled for j in jobs],
-        "finished_at": finish / TICKS_PER_SECOND,
-        "workload": [j.workload for j in jobs],
-        "iteration": pd.array([j.iteration for j in jobs], dtype="Int64"),
-        "circuit": [j.work.meta.get("circuit", "") if j.work is not None else "" for j in jobs],
-        "primitive": [j.work.primitive if j.work is not None else "" for j in jobs],
-        "seed": np.array([j.seed for j in jobs], dtype=np.int64),
-        "executed": [j.summary is not None for j in jobs],
-        "seq": np.array([j.seq for j in jobs], dtype=np.int64),
-    })
-    return df[JOB_COLUMNS]
+    return Table(JOB_COLUMNS, JOB_KINDS, [
+        [j.id for j in jobs], [j.tenant for j in jobs], [j.backend for j in jobs], sessions,
+        _secs(submit), _secs(start), _secs(end), [j.status for j in jobs],
+        [j.reason for j in jobs],
+        ["job" if s is None else modes.get(s, "unknown") for s in sessions],
+        _secs([j.duration_ticks for j in jobs]), _span(start, end), _span(submit, start),
+        _span(submit, end), [j.rule for j in jobs], _secs([j.limit_ticks for j in jobs]),
+        [j.compiled for j in jobs], _secs([j.finish_tick for j in jobs]),
+        [j.workload for j in jobs], [j.iteration for j in jobs],
+        ["" if w is None else w.meta.get("circuit", "") for w in work],
+        ["" if w is None else w.primitive for w in work], [j.seed for j in jobs],
+        [j.summary is not None for j in jobs], [j.seq for j in jobs]])
 
 
-def sessions_frame(sim: "Simulation") -> pd.DataFrame:
+def sessions_table(sim: "Simulation") -> Table:
     held, idle = _span_totals(sim.spans)
     now = sim.env._now
     rows = []
@@ -104,12 +99,12 @@ def sessions_frame(sim: "Simulation") -> pd.DataFrame:
             s.end_reason,
             _sec(s.max_time if s.max_time is not None else s.max_time_given),
             _sec(s.usage_at(now)), s.state,
-            _sec(s.interactive_timeout) if s.dedicated else np.nan, _sec(s.opened_at),
+            _sec(s.interactive_timeout) if s.dedicated else None, _sec(s.opened_at),
             _sec(s.closed_at), s.jobs_submitted,
             _sec(held.get(s.id, 0) if s.dedicated else 0), _sec(idle.get(s.id, 0)),
             s.end_detail, s.workload,
         ))
-    return pd.DataFrame(rows, columns=SESSION_COLUMNS)
+    return Table.from_rows(SESSION_COLUMNS, SESSION_KINDS, rows)
 
 
 def _span_totals(spans) -> tuple[dict, dict]:
@@ -125,38 +120,31 @@ def _span_totals(spans) -> tuple[dict, dict]:
     return held, idle
 
 
-def spans_frame(sim: "Simulation") -> pd.DataFrame:
+def spans_table(sim: "Simulation") -> Table:
     """Every session's spans (engine/events.py), as the session state machine recorded them:
     columns session_id, kind, start, end (seconds), by session then start."""
-    df = pd.DataFrame(sim.spans, columns=list(ev.SPAN_FIELDS))
-    for col in ("start", "end"):
-        df[col] = df[col].to_numpy(dtype=np.float64) / TICKS_PER_SECOND
-    return _sort_spans(df)
+    rows = sorted(sim.spans, key=lambda r: (r[0], r[2], r[1]))
+    return Table.from_rows(list(ev.SPAN_FIELDS), "ssff",
+                           ((sid, kind, a / TICKS_PER_SECOND, b / TICKS_PER_SECOND)
+                            for sid, kind, a, b in rows))
 
 
-def _sort_spans(df: pd.DataFrame) -> pd.DataFrame:
-    return df.sort_values(["session_id", "start", "kind"], kind="stable").reset_index(drop=True)
+def clients_table(sim: "Simulation") -> Table:
+    return Table.from_rows(CLIENT_COLUMNS, CLIENT_KINDS, (
+        (c.id, c.workload, c.tenant, c.backend, c.mode, c.session_id, c.iterations,
+         c.completed_iterations, _sec(c.started_at), _sec(c.finished_at),
+         _sec(c.time_to_solution()), c.status, c.target, c.best_value, c.final_value)
+        for c in sim.clients))
 
 
-def clients_frame(sim: "Simulation") -> pd.DataFrame:
-    rows = []
-    for c in sim.clients:
-        rows.append((c.id, c.workload, c.tenant, c.backend, c.mode, c.session_id, c.iterations,
-                     c.completed_iterations, _sec(c.started_at), _sec(c.finished_at),
-                     _sec(c.time_to_solution()), c.status, _nan(c.target), _nan(c.best_value),
-                     _nan(c.final_value)))
-    return pd.DataFrame(rows, columns=CLIENT_COLUMNS)
-
-
-def iterations_frame(sim: "Simulation") -> pd.DataFrame:
+def iterations_table(sim: "Simulation") -> Table:
     """Closed-loop clients: the value each result gave, when, for which parameters."""
-    df = pd.DataFrame(sim.iterations, columns=ITERATION_COLUMNS)
-    for col in ("submit_time", "result_time"):
-        df[col] = df[col].to_numpy(dtype=np.float64) / TICKS_PER_SECOND
-    return df
+    return Table.from_rows(ITERATION_COLUMNS, "sisfffs", (
+        (cid, i, jid, submit / TICKS_PER_SECOND, at / TICKS_PER_SECOND, value, params)
+        for cid, i, jid, submit, at, value, params in sim.iterations))
 
 
-def results_frame(sim: "Simulation") -> pd.DataFrame:
+def results_table(sim: "Simulation") -> Table:
     """One row per executed PUB: counts (Sampler) or expectation values (Estimator), as JSON."""
     rows = []
     for job in sorted(sim.jobs.values(), key=lambda j: j.seq):
@@ -167,7 +155,11 @@ def results_frame(sim: "Simulation") -> pd.DataFrame:
                          json.dumps(pub["counts"]) if "counts" in pub else None,
                          json.dumps(pub["evs"]) if "evs" in pub else None,
                          json.dumps(pub["stds"]) if "stds" in pub else None))
-    return pd.DataFrame(rows, columns=RESULT_COLUMNS)
+    return Table.from_rows(RESULT_COLUMNS, "sssiisss", rows)
+
+
+def _sort_spans(df: "pd.DataFrame") -> "pd.DataFrame":
+    return df.sort_values(["session_id", "start", "kind"], kind="stable").reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------------- older runs
@@ -197,8 +189,8 @@ def _minus(span: tuple[float, float], holes: list[tuple[float, float]]):
     return out
 
 
-def spans_from_events(jobs: pd.DataFrame, sessions: pd.DataFrame,
-                      events: pd.DataFrame) -> pd.DataFrame:
+def spans_from_events(jobs: "pd.DataFrame", sessions: "pd.DataFrame",
+                      events: "pd.DataFrame") -> "pd.DataFrame":
     """The spans of a run saved before the engine recorded them (no spans table), worked out
     from its jobs, sessions and events: columns session_id, kind, start, end. A test holds it
     equal to what the engine records.
@@ -209,6 +201,8 @@ def spans_from_events(jobs: pd.DataFrame, sessions: pd.DataFrame,
     it is ``inactive``. From opening to the first job's start it is ``open``. A batch is ``batch
     active`` from start to end, ``running`` while its jobs run.
     """
+    import pandas as pd
+
     rows = []
     if sessions.empty:
         return pd.DataFrame(columns=["session_id", "kind", "start", "end"])
