@@ -1,26 +1,31 @@
-"""One backend's queues and the scheduling decision: which job starts next (R1, R3, R5, R6, R14).
+"""One backend's lanes, QPU and queues, and the scheduling decision: which job starts next (R1,
+R3, R5, R6, R14, R19, R21, R22).
 
-A :class:`BackendState` holds what runs on the QPU, which dedicated session holds it, one FIFO
-per tenant of queued jobs (fair share looks only at their heads, so a decision costs O(tenants)
-whatever the backlog) and a heap of started batches' queued jobs. :func:`choose` is the whole
-decision as a function of that state: no SimPy, no clock but the ``now`` it is given, no event
-written. It answers one of:
+A :class:`BackendState` holds its lanes (R19: a started job holds one until its QPU stage ends),
+what is on the QPU (a user job's QPU stage or system work, R20), the ready jobs waiting for the
+QPU in the order they became ready, the due system jobs, the active reservation (R21), which
+dedicated session holds it, one FIFO per tenant of queued jobs (fair share looks only at their
+heads, so a decision costs O(tenants) whatever the backlog) and a heap of started batches'
+queued jobs. :func:`choose` is the whole decision to fill one free lane as a function of that
+state: no SimPy, no clock but the ``now`` it is given, no event written. ``blocked`` is the set
+of tenants whose jobs may not start now (a usage limit, R22; another tenant's reservation,
+R21), or None. It answers one of:
 
-- ``(START, job, rule, detail)``: ``job`` takes the QPU (taken out of the queues);
+- ``(START, job, rule, detail)``: ``job`` takes a free lane (taken out of the queues);
 - ``(WAIT, session)``: the holding session has nothing queued; hold the QPU for it (R6);
 - ``(DEACTIVATE, session, detail)``: the holding session lets go now (interactive timeout 0);
 - ``(RELEASE, session)``: the holding session has ended; it lets go;
 - ``(HELD, session)``: inside the holding session's reserved wait: nothing starts (R5);
-- ``None``: the QPU is busy, or nothing waits.
+- ``None``: no lane is free, the holding session's jobs are still running, or nothing waits.
 
-After a DEACTIVATE or RELEASE the caller carries it out and asks again (fair share resumes at
-that same instant).
+After a START, DEACTIVATE or RELEASE the caller carries it out and asks again (R19: a decision
+is repeated at one instant until no lane is free or no job may start).
 """
 
 from __future__ import annotations
 
 from collections import deque
-from heapq import heappop
+from heapq import heapify, heappop
 from .kernel import seconds
 from .policy import SchedulingPolicy
 
@@ -30,15 +35,22 @@ START, WAIT, DEACTIVATE, RELEASE, HELD = range(5)
 class BackendState:
     """One QPU: what runs, which dedicated session holds it, and its queues."""
 
-    __slots__ = ("name", "running", "holder", "fs", "batch_heap", "dispatch_pending")
+    __slots__ = ("name", "lanes", "busy", "qpu", "ready", "system_due", "reservation",
+                 "holder", "fs", "batch_heap", "dispatch_pending", "staged")
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, lanes: int = 1, staged: bool = False):
         self.name = name
-        self.running = None                     # the job on the QPU (R1)
+        self.lanes = lanes                      # R19
+        self.busy = 0                           # lanes held by started jobs
+        self.qpu = None                         # the job (or system job) on the QPU (R1)
+        self.ready: deque = deque()             # jobs done with their classical stage (R19)
+        self.system_due: list = []              # due system jobs, in the order they fell due
+        self.reservation = None                 # the reservation in force (R21)
         self.holder = None                      # the active dedicated session (R5, R8)
         self.fs: dict[str, deque] = {}          # tenant -> FIFO of queued jobs (R3)
-        self.batch_heap: list = []              # (submit, seq, job) of started batches (R14)
+        self.batch_heap: list = []              # (submit, seq, job, session) of started batches
         self.dispatch_pending = False           # a decision is asked for at this instant
+        self.staged = staged                    # log each job's two stages (R19)
 
     def enqueue(self, job) -> None:
         """A job joins its tenant's FIFO (every queued job does, session jobs included: an
@@ -49,20 +61,23 @@ class BackendState:
         q.append(job)
 
 
-def choose(b: BackendState, now: int, meters: dict, shares: dict, policy: SchedulingPolicy):
-    """The decision for ``b`` at tick ``now`` (see the module's description).
+def choose(b: BackendState, now: int, meters: dict, shares: dict, policy: SchedulingPolicy,
+           blocked=None):
+    """The decision for one free lane of ``b`` at tick ``now`` (see the module's description).
 
     ``meters[tenant].value(now)`` is a tenant's usage for fair share (engine/policy.py);
-    ``policy`` picks among the heads of the tenants' queues. Entries of jobs no longer queued (started, cancelled,
-    failed with their session) are dropped from the queues on the way.
+    ``policy`` picks among the heads of the tenants' queues. Entries of jobs no longer queued
+    (started, cancelled, failed with their session) are dropped from the queues on the way.
     """
-    if b.running is not None:
+    if b.busy >= b.lanes:
         return None
     s = b.holder
     if s is not None:
-        if s.queue:  # R5
+        if s.queue and not (blocked and s.tenant in blocked):  # R5 (R22: a held job waits)
             return (START, s.queue[0], "R5",
                     f"R5: session {s.id} holds {b.name}; its earliest queued job")
+        if s.running:  # R19: its running jobs go on; nothing else starts meanwhile
+            return None
         if s.ended:
             return (RELEASE, s)
         if s.idle_since is None:
@@ -71,17 +86,27 @@ def choose(b: BackendState, now: int, meters: dict, shares: dict, policy: Schedu
             return (DEACTIVATE, s, "R6: interactive timeout is 0: no wait; fair share resumes")
         return (HELD, s)
     heap = b.batch_heap
-    while heap and heap[0][2].status != "queued":
+    while heap and (heap[0][2].status != "queued" or heap[0][3].state != "active"):
         heappop(heap)
     if heap:  # R14
-        job = heappop(heap)[2]
-        return (START, job, "R14",
-                f"R14: batch {job.session} has started; its queued jobs run ahead of fair share")
+        entry = heap[0]
+        if blocked and entry[2].tenant in blocked:
+            entry = min((e for e in heap if e[2].status == "queued" and e[3].state == "active"
+                         and e[2].tenant not in blocked), default=None)
+            if entry is not None:
+                heap.remove(entry)   # rare (a limit or a reservation): linear is fine
+                heapify(heap)
+        else:
+            heappop(heap)
+        if entry is not None:
+            job = entry[2]
+            return (START, job, "R14", f"R14: batch {job.session} has started; its queued jobs "
+                                       f"run ahead of fair share")
     heads = []
     for tenant, q in b.fs.items():
         while q and q[0].status != "queued":
             q.popleft()
-        if q:
+        if q and not (blocked and tenant in blocked):
             heads.append((tenant, q[0]))
     if not heads:
         return None

@@ -79,6 +79,7 @@ class ClientPlan:
     item: Any = None                   # the workload, when its jobs run a circuit
     algorithm: Any = None              # model.Algorithm, when a closed loop on real results
     where: str = ""                    # the workload's key, for messages
+    classical: Optional[list] = None   # each job's classical stage (ticks, R19), or None: 0
 
 
 def start(sim: "Simulation", plan: ClientPlan) -> None:
@@ -132,6 +133,8 @@ def _loop(sim: "Simulation", plan: ClientPlan, x0):
                 work = sim.payloads.work(item, c.backend, item.shots, jseed, parameters=x)
             job = sim.submit_now(jid, c.tenant, c.backend, plan.durations[i], c.session_id,
                                  plan.limit, c.workload, i + 1, work, jseed)
+            if plan.classical is not None:
+                job.classical_ticks = plan.classical[i]
             c.job_ids.append(jid)
             yield sim.wait(job)
             if job.status != "completed":

@@ -16,6 +16,12 @@ JOB_COMPLETED = "job_completed"
 JOB_FAILED = "job_failed"
 JOB_CANCELLED = "job_cancelled"
 JOB_REJECTED = "job_rejected"
+JOB_READY = "job_ready"                    # R19: its classical stage is done; waits for the QPU
+JOB_QPU_STARTED = "job_qpu_started"        # R19: its QPU stage began
+SYSTEM_STARTED = "system_started"          # R20: a calibration or maintenance took the QPU
+SYSTEM_COMPLETED = "system_completed"
+RESERVATION_STARTED = "reservation_started"  # R21
+RESERVATION_ENDED = "reservation_ended"
 SESSION_OPENED = "session_opened"          # created, no job yet (Session() before a run)
 SESSION_STARTED = "session_started"        # R4: its first job started
 SESSION_WAITING = "session_waiting"        # R6: holding its backend idle for its next job
@@ -24,8 +30,9 @@ SESSION_REACTIVATED = "session_reactivated"  # R7: one of its jobs started again
 SESSION_CLOSING = "session_closing"        # R10: close() with work left
 SESSION_ENDED = "session_ended"            # closed, expired (R9) or cancelled (R11)
 
-JOB_EVENTS = (JOB_SUBMITTED, JOB_STARTED, JOB_COMPLETED, JOB_FAILED, JOB_CANCELLED,
-              JOB_REJECTED)
+JOB_EVENTS = (JOB_SUBMITTED, JOB_STARTED, JOB_READY, JOB_QPU_STARTED, JOB_COMPLETED,
+              JOB_FAILED, JOB_CANCELLED, JOB_REJECTED)
+BACKEND_EVENTS = (SYSTEM_STARTED, SYSTEM_COMPLETED, RESERVATION_STARTED, RESERVATION_ENDED)
 SESSION_EVENTS = (SESSION_OPENED, SESSION_STARTED, SESSION_WAITING, SESSION_DEACTIVATED,
                   SESSION_REACTIVATED, SESSION_CLOSING, SESSION_ENDED)
 
@@ -53,3 +60,9 @@ OPEN, RUNNING, RESERVED_IDLE, INACTIVE, BATCH_ACTIVE = (
     "open", "running", "reserved idle", "inactive", "batch active")
 SESSION_SPANS = (OPEN, RUNNING, RESERVED_IDLE, INACTIVE, BATCH_ACTIVE)
 SPAN_FIELDS = ("session_id", "kind", "start", "end")
+
+# ---------------------------------------------------------------------------- backend work
+# What a backend does besides users' jobs (system.csv): system work (R20) and reservations (R21).
+CALIBRATION, MAINTENANCE, RESERVATION = "calibration", "maintenance", "reservation"
+SYSTEM_KINDS = (CALIBRATION, MAINTENANCE)
+SYSTEM_FIELDS = ("backend", "kind", "id", "tenant", "start", "end")

@@ -66,42 +66,99 @@ class Call:
     A process may ``yield`` it like any event.
     """
 
-    __slots__ = ("env", "callbacks", "_ok", "_value")
+    __slots__ = ("env", "callbacks", "_ok", "_value", "bg")
 
-    def __init__(self, env, callback, value):
+    def __init__(self, env, callback, value, bg=False):
         self.env = env
         self.callbacks = [callback]
         self._ok = True
         self._value = value
+        self.bg = bg     # background: does not by itself keep a run going (R20)
 
     @property
     def value(self):
         return self._value
 
 
+def _noop(_event) -> None:
+    pass
+
+
 class SimEnv(simpy.Environment):
     """A SimPy environment on integer ticks that schedules at an absolute instant with a chosen
-    priority (the R18 phase)."""
+    priority (the R18 phase).
 
-    def call_at(self, at: int, priority: int, callback: Callable, value=None) -> Call:
+    Some scheduled calls are *background* (``bg=True``): system work (R20) and reservations
+    (R21) go on for ever, but a run ends when no user work is left, so :meth:`run_all` stops
+    when only background calls remain and ``done()`` agrees. ``bg`` counts them in the heap.
+    """
+
+    def __init__(self, initial_time=0):
+        super().__init__(initial_time)
+        self.bg = 0
+
+    def call_at(self, at: int, priority: int, callback: Callable, value=None,
+                bg: bool = False) -> Call:
         """Run ``callback(event)`` at tick ``at`` in phase ``priority``; ``event._value`` is
         ``value``."""
         if at < self._now:
             raise ValueError(f"cannot schedule at {at}, before now ({self._now})")
         if at > MAX_TICKS:
             raise ClockOverflow(f"the simulated clock would pass {seconds(MAX_TICKS):.3g} s")
-        ev = Call(self, callback, value)
+        ev = Call(self, callback, value, bg)
+        if bg:
+            self.bg += 1
         heappush(self._queue, (at, priority, next(self._eid), ev))
         return ev
 
-    def run_all(self, tick: Optional[Callable[[], None]] = None, every: int = 4096) -> None:
+    def defuse(self, call: Optional[Call]) -> None:
+        """A scheduled call that no longer matters (a stale timer): it does nothing and counts
+        as background."""
+        if call is not None and call.callbacks is not None:
+            call.callbacks = [_noop]
+            if not call.bg:
+                call.bg = True
+                self.bg += 1
+
+    def step(self) -> None:
+        head = self._queue[0][3] if self._queue else None
+        if head.__class__ is Call and head.bg:
+            self.bg -= 1
+        super().step()
+
+    def run_all(self, tick: Optional[Callable[[], None]] = None, every: int = 4096,
+                done: Optional[Callable[[], bool]] = None) -> None:
         """Process every scheduled event: ``step()`` in a loop, inlined (one method call less
         per event on the hot path), with the same semantics; ``tick()`` every ``every`` events.
+        With ``done``, stop as soon as only background calls are left and ``done()`` is true.
         """
+        if done is not None:
+            return self._run_until_done(tick, every, done)
         queue = self._queue
         n = 0
         while queue:
             self._now, _, _, event = heappop(queue)
+            callbacks, event.callbacks = event.callbacks, None
+            for callback in callbacks:
+                callback(event)
+            if not event._ok and not hasattr(event, "_defused"):
+                exc = type(event._value)(*event._value.args)
+                exc.__cause__ = event._value
+                raise exc
+            if tick is not None:
+                n += 1
+                if n % every == 0:
+                    tick()
+
+    def _run_until_done(self, tick, every: int, done: Callable[[], bool]) -> None:
+        queue = self._queue
+        n = 0
+        while queue:
+            if len(queue) == self.bg and done():
+                return
+            self._now, _, _, event = heappop(queue)
+            if event.__class__ is Call and event.bg:
+                self.bg -= 1
             callbacks, event.callbacks = event.callbacks, None
             for callback in callbacks:
                 callback(event)

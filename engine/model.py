@@ -216,10 +216,16 @@ class Timing(_Model):
     circuit_duration: Time = 5e-6
     # Compiling a job's circuit; skipped when the session or batch compiled it before (R15).
     compile_time: Time = 1.0
+    # R19: the compile time is part of the QPU time ("qpu") or the job's classical stage
+    # ("classical"); null: the preset's (classical in ibm-2026).
+    compile_stage: Optional[Literal["qpu", "classical"]] = None
+
+
+Lanes = Int(ge=1, le=1000)
 
 
 class Policy(_Model):
-    preset: Literal["ibm-2022", "ibm-2024"] = "ibm-2022"
+    preset: Literal["ibm-2022", "ibm-2024", "ibm-2026"] = "ibm-2022"
     interactive_timeout: Optional[Time] = None
     system_max_time: Optional[Positive] = None
     # R9 without an explicit max_time: "first_job" (seed) or "system" (ibm-2024).
@@ -233,6 +239,19 @@ class Policy(_Model):
     execution: Literal["all", "interactive", "none"] = "all"
     fair_share: FairShare = FairShare()
     timing: Timing = Timing()
+    # R14: seconds a started batch may have nothing queued or running before it deactivates.
+    # The next three: absent = the preset's value; an explicit null = none (never, no cap).
+    batch_interactive_timeout: Optional[Time] = None
+    # R12: a job's QPU usage cap (seconds).
+    job_max_usage: Optional[Positive] = None
+    # R22: an Open-plan batch's maximum time (seconds).
+    open_batch_max_time: Optional[Positive] = None
+    # R19: lanes of a backend that does not say (the preset's: 1, or 5 in ibm-2026).
+    lanes: Optional[Lanes] = None
+
+    def given(self, name: str) -> bool:
+        """Whether the file set ``name`` (an explicit null included)."""
+        return name in self.model_fields_set
 
 
 @dataclass(frozen=True)
@@ -248,6 +267,12 @@ class ResolvedPolicy:
     fair_share: FairShare
     timing: Timing
     execution: str = "all"
+    batch_interactive_timeout: Optional[float] = None   # R14; None: a batch never deactivates
+    job_max_usage: Optional[float] = None               # R12 cap; None: none
+    open_batch_max_time: Optional[float] = None         # R22
+    open_usage_limit: Optional[tuple] = None            # R22: (seconds, window) for plan open
+    lanes: int = 1                                      # R19
+    compile_stage: str = "qpu"                          # R19: "qpu" or "classical"
 
 
 PRESETS: dict[str, dict[str, Any]] = {
@@ -256,12 +281,36 @@ PRESETS: dict[str, dict[str, Any]] = {
         "system_max_time": 8 * 3600.0,
         "max_time_rule": "first_job",
         "open_timeout": None,
+        "batch_interactive_timeout": None,
+        "job_max_usage": None,
+        "open_batch_max_time": None,
+        "open_usage_limit": None,
+        "lanes": 1,
+        "compile_stage": "qpu",
     },
     "ibm-2024": {
         "interactive_timeout": 60.0,
         "system_max_time": 8 * 3600.0,
         "max_time_rule": "system",
         "open_timeout": 1800.0,
+        "batch_interactive_timeout": 1.0,
+        "job_max_usage": None,
+        "open_batch_max_time": None,
+        "open_usage_limit": None,
+        "lanes": 1,
+        "compile_stage": "qpu",
+    },
+    "ibm-2026": {
+        "interactive_timeout": 60.0,
+        "system_max_time": 8 * 3600.0,
+        "max_time_rule": "system",
+        "open_timeout": 1800.0,
+        "batch_interactive_timeout": 1.0,
+        "job_max_usage": 10800.0,
+        "open_batch_max_time": 600.0,
+        "open_usage_limit": (600.0, 28 * DAY),
+        "lanes": 5,
+        "compile_stage": "classical",
     },
 }
 
@@ -273,6 +322,10 @@ def resolve_policy(policy: Policy) -> ResolvedPolicy:
         own = getattr(policy, name)
         return preset[name] if own is None else own
 
+    def nullable(name: str):
+        # An explicit null means "none"; only an absent key takes the preset's value.
+        return getattr(policy, name) if policy.given(name) else preset[name]
+
     return ResolvedPolicy(
         preset=policy.preset,
         interactive_timeout=float(pick("interactive_timeout")),
@@ -283,6 +336,12 @@ def resolve_policy(policy: Policy) -> ResolvedPolicy:
         fair_share=policy.fair_share,
         timing=policy.timing,
         execution=policy.execution,
+        batch_interactive_timeout=nullable("batch_interactive_timeout"),
+        job_max_usage=nullable("job_max_usage"),
+        open_batch_max_time=nullable("open_batch_max_time"),
+        open_usage_limit=preset["open_usage_limit"],
+        lanes=pick("lanes"),
+        compile_stage=policy.timing.compile_stage or preset["compile_stage"],
     )
 
 
@@ -293,6 +352,22 @@ Qubits = Int(ge=1, le=156)
 Seed31 = Int(ge=0, lt=2**31)
 Seed63 = Int(ge=0, lt=2**63)
 Shots = Int(ge=1, le=10_000_000)
+
+
+class Calibration(_Model):
+    """R20: a calibration of ``duration`` QPU seconds due at ``first`` (default ``every``), then
+    ``every`` seconds after each one ended."""
+
+    every: Positive
+    duration: Positive
+    first: Optional[Time] = None
+
+
+class Maintenance(_Model):
+    """R20: a maintenance window: a system job of ``duration`` seconds due at ``start``."""
+
+    start: Time
+    duration: Positive
 
 
 class Backend(_Model):
@@ -310,6 +385,9 @@ class Backend(_Model):
     # A real device snapshot from qiskit-ibm-runtime's fake provider, e.g. "fake_manila".
     device: Optional[Annotated[str, Field(pattern=r"^fake_[a-z0-9_]+$")]] = None
     seed: Seed31 = 0   # GenericBackendV2's random properties
+    lanes: Optional[Lanes] = None               # R19; null: the policy's
+    calibration: Optional[Calibration] = None   # R20
+    maintenance: Annotated[list[Maintenance], Field(max_length=10_000)] = []   # R20
 
 
 Family = Literal["ghz", "qft", "random", "hea", "qaoa"]
@@ -362,9 +440,42 @@ class _Payload(_Model):
                                   Field(ge=MIN_PRECISION, le=1, allow_inf_nan=False)]] = None
 
 
+class UsageLimit(_Model):
+    """R22: none of the tenant's jobs starts while its usage in ``window`` exceeds ``seconds``.
+    ``window`` absent: 28 days; an explicit null: all usage ever (the Flex plan's)."""
+
+    seconds: Time
+    window: Optional[LongSpan] = 28 * DAY
+
+    @property
+    def ever(self) -> bool:
+        return self.window is None
+
+
+Plan = Literal["premium", "flex", "pay_as_you_go", "open"]
+
+
 class Tenant(_Model):
     name: Name
     share: Positive = 1.0
+    plan: Plan = "premium"                       # R22
+    usage_limit: Optional[UsageLimit] = None     # R22; null: the plan's (Open in ibm-2026)
+
+
+class Reservation(_Model):
+    """R21: from ``start`` to ``end`` only ``tenant``'s jobs start on ``backend``."""
+
+    id: Name
+    tenant: Name
+    backend: Name
+    start: Time
+    end: Time
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        return self
 
 
 Mode = Literal["dedicated", "batch"]
@@ -391,6 +502,7 @@ class JobSpec(_Payload):
     duration: Optional[Time] = None
     session: Optional[Name] = None
     max_execution_time: Optional[Positive] = None
+    classical_time: Time = 0.0        # R19: the classical stage, in its lane
     # Extensions for the timing model when `duration` is absent.
     shots: Shots = 4000
     num_circuits: Int(ge=1, le=100_000) = 1
@@ -414,6 +526,8 @@ class _Workload(_Payload):
     duration: Optional[Dist] = None
     shots: Shots = 4000
     max_execution_time: Optional[Positive] = None
+    # R19: each job's classical stage (seconds; a number or a distribution); default none.
+    classical_time: Optional[Dist] = None
     # Extension: the random stream; workloads with equal seeds draw identical numbers.
     seed: Optional[Seed63] = None
 
@@ -555,6 +669,7 @@ class Scenario(_Model):
     jobs: list[JobSpec] = []
     workloads: list[Workload] = []
     circuits: dict[Name, CircuitSpec] = {}
+    reservations: Annotated[list[Reservation], Field(max_length=100_000)] = []   # R21
     # The folder of the file it was loaded from: relative QASM and trace paths start there, and
     # no file outside it (or outside ``_roots``, folders a command line may add) is read.
     _base_dir: Optional[str] = PrivateAttr(default=None)

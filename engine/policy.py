@@ -68,7 +68,50 @@ class UsageMeter:
         self.open(start)
         self.close(end)
 
+    def change(self, t: float, delta: int) -> None:
+        """``delta`` charging spans open (positive) or close (negative) at ``t``."""
+        self._change(t, delta)
+
+    def time_to_fall(self, limit: int, now: int):
+        """R22: the first tick ``t >= now`` at which :meth:`value` is at most ``limit`` if the
+        spans open now stay open (a window's old usage falling out), or None if it never is.
+        Exact: ticks are integers and the usage is piecewise linear in them."""
+        if self.kind != "window":
+            raise ValueError("a usage limit counts usage over a window")
+        f = self.value(now)
+        if f <= limit:
+            return now
+        if self.window >= 2 ** 62:             # all usage ever: it never falls
+            return None
+        r = self._rate
+        bt, bf, br = self._bt, self._bf, self._br
+        x = now - self.window                  # the window's trailing edge, moving with t
+        if x < 0:                              # nothing falls out before the edge reaches 0
+            t, x = now - x, 0
+            f += r * (t - now)
+        else:
+            t = now
+        i = max(0, bisect_right(bt, x) - 1)
+        while True:
+            seg_end = bt[i + 1] if i + 1 < len(bt) else None
+            slope = r - br[i]                  # d usage / dt while the edge is in segment i
+            if slope < 0:
+                # f + slope * dt <= limit  <=>  dt >= (f - limit) / -slope, rounded up
+                dt = -(-(f - limit) // -slope)
+                if seg_end is None or x + dt <= seg_end:
+                    return t + dt
+            if seg_end is None:
+                return None
+            dt = seg_end - x
+            f += slope * dt
+            t += dt
+            x = seg_end
+            i += 1
+            if f <= limit:
+                return t
+
     def _change(self, t: float, delta: int) -> None:
+
         if t < self._t:
             raise ValueError(f"usage change at {t} before the last one at {self._t}")
         dt = t - self._t

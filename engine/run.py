@@ -18,8 +18,8 @@ from .tables import Table
 
 
 # Every table of a run, by file name; the three contract files first.
-TABLE_NAMES = ("jobs", "sessions", "events", "spans", "clients", "iterations", "results",
-               "tenants", "backends", "session_metrics")
+TABLE_NAMES = ("jobs", "sessions", "events", "spans", "system", "clients", "iterations",
+               "results", "tenants", "backends", "session_metrics")
 # Every file a run's folder may hold: the only names a folder may have for a run to replace it.
 RUN_FILES = frozenset({f"{t}.{fmt}" for t in TABLE_NAMES for fmt in ("csv", "parquet")}
                       | {"scenario.json", "summary.json"})
@@ -96,7 +96,7 @@ def collect(sim: Simulation, wall_seconds: float = 0.0) -> RunResult:
     """Tabulate a simulation's state (usually after ``sim.run()``)."""
     tables = {"jobs": trace.jobs_table(sim), "sessions": trace.sessions_table(sim),
               "events": trace.events_table(sim), "spans": trace.spans_table(sim),
-              "clients": trace.clients_table(sim), "iterations": trace.iterations_table(sim),
+              "system": trace.system_table(sim), "clients": trace.clients_table(sim), "iterations": trace.iterations_table(sim),
               "results": trace.results_table(sim)}
     jobs = tables["jobs"].to_pandas()
     sessions = tables["sessions"].to_pandas()
@@ -128,6 +128,12 @@ def with_spans(tables: dict) -> dict:
     if tables.get("spans") is None and tables.get("jobs") is not None:
         tables["spans"] = trace.spans_from_events(tables["jobs"], tables["sessions"],
                                                   tables["events"])
+    if tables.get("system") is None:   # saved before system work (R20, R21) was modelled
+        import pandas as pd
+
+        from .events import SYSTEM_FIELDS
+        tables["system"] = pd.DataFrame({c: pd.Series(dtype=float if c in ("start", "end")
+                                                      else object) for c in SYSTEM_FIELDS})
     return tables
 
 

@@ -18,7 +18,9 @@ in order, for the simulation to carry out; it never calls the simulation:
   ``at`` with ``value``;
 - ``(SPAN, kind, start, end)``: a stretch of time spent in one state (engine/events.py).
 
-Every time and span is in integer ticks (engine/kernel.py).
+Every time and span is in integer ticks (engine/kernel.py). About 380 lines: one transition per
+thing that can happen to a session (a job queued, started, done or withdrawn; a wait begun or
+run out; a reservation displacing it; close, cancel, expiry), each with the words of its event.
 """
 
 from __future__ import annotations
@@ -39,12 +41,12 @@ class Session:
         "accepting", "end_reason", "end_detail", "opened_at", "started_at", "ended_at",
         "closed_at", "activated_at", "max_time", "queue", "running", "idle_since", "idle_token",
         "holding", "usage", "jobs_submitted", "last_job_started", "last_job_completed",
-        "workload", "compiled", "phase", "phase_since",
+        "workload", "compiled", "phase", "phase_since", "batch_timeout", "on_qpu",
     )
 
     def __init__(self, id: str, tenant: str, backend: str, mode: str = "dedicated",
                  max_time: Optional[int] = None, interactive_timeout: int = 0,
-                 workload: Optional[str] = None):
+                 workload: Optional[str] = None, batch_timeout: Optional[int] = None):
         self.id = id
         self.tenant = tenant
         self.backend = backend
@@ -62,7 +64,9 @@ class Session:
         self.activated_at: Optional[int] = None  # the latest (re)activation
         self.max_time: Optional[int] = None     # decided at start (R9)
         self.queue: deque = deque()           # its queued jobs, in submission order
-        self.running = None                   # its job on the QPU, if any
+        self.running = 0                      # its jobs holding lanes (R19), either stage
+        self.on_qpu = None                    # its job in its QPU stage, if any
+        self.batch_timeout = batch_timeout    # R14: a batch's wait before it deactivates
         self.idle_since: Optional[int] = None   # start of the current reserved wait (R6)
         self.idle_token = 0                   # invalidates stale interactive-timeout timers
         self.holding = False                  # a dedicated session holding its backend
@@ -106,8 +110,8 @@ class Session:
         """Ticks charged so far, counting a hold or a batch job still in progress (R3)."""
         if self.holding:
             return self.usage + now - self.activated_at
-        if not self.dedicated and self.running is not None:
-            return self.usage + now - self.running.start_tick
+        if not self.dedicated and self.on_qpu is not None:
+            return self.usage + now - self.on_qpu.qpu_start_tick
         return self.usage
 
     def _to(self, phase: Optional[str], now: int, ops: list) -> None:
@@ -151,6 +155,7 @@ class Session:
         if self.state == "active":
             if self.dedicated:
                 return ops, f"session {self.id} is active: runs next, ahead of fair share (R5)"
+            self.idle_token += 1   # R14: it has a job queued again
             ops.append((AHEAD, job))
             return ops, f"batch {self.id} has started: runs ahead of the fair-share queue (R14)"
         if self.state == "inactive":
@@ -165,7 +170,7 @@ class Session:
         if not self.queue or self.queue[0] is not job:
             raise RuntimeError(f"{job.id} is not the earliest queued job of {self.id}")
         self.queue.popleft()
-        self.running = job
+        self.running += 1
         self.last_job_started = now
         ops: list = []
         if self.started_at is None:
@@ -178,8 +183,15 @@ class Session:
                         f"R4: first job {job.id} started; {self.kind} active, max time "
                         f"{seconds(max_time):g} s runs from now (R9)"))
             ops.append((TIMER, EXPIRE, now + max_time, None))
+        elif not self.dedicated and self.state == "inactive":
+            self.state = "active"
+            ops.append((EVENT, ev.SESSION_REACTIVATED, job.id,
+                        f"R14: its job {job.id} was picked by fair share; the batch's queued "
+                        f"jobs run ahead of fair share again"))
+            ops.extend((AHEAD, queued) for queued in self.queue)
         self._to(ev.RUNNING, now, ops)
         if not self.dedicated:
+            self.idle_token += 1
             return ops
         if self.idle_since is not None:
             self.idle_since = None
@@ -195,15 +207,25 @@ class Session:
             ops.append((HOLD,))
         return ops
 
-    def left(self, job, now: int) -> list:
-        """Its running job left the QPU (done, failed or cancelled). An ended session lets go
-        of its backend; a closed one with nothing queued ends (R10); a dedicated one holding its
-        backend is reserved idle until its next job or a decision (R6)."""
-        self.running = None
+    def qpu(self, job) -> None:
+        """One of its jobs began its QPU stage (R19)."""
+        self.on_qpu = job
+
+    def left(self, job, now: int, blocked: bool = False) -> list:
+        """One of its running jobs is done (completed, failed or cancelled, in either stage).
+        When none is left running: an ended session lets go of its backend; a closed one with
+        nothing queued ends (R10); a dedicated one holding its backend is reserved idle until
+        its next job or a decision (R6); a batch with nothing queued (or only jobs its tenant's
+        usage limit holds, ``blocked``, R22) starts its wait (R14)."""
+        self.running -= 1
         self.last_job_completed = now
+        if self.on_qpu is job:
+            self.on_qpu = None
         if not self.dedicated:
-            self.usage += now - job.start_tick   # R14: a batch is charged QPU time only
+            self.usage += job.usage_ticks   # R14, R19: a batch is charged QPU time only
         ops: list = []
+        if self.running:
+            return ops
         if self.ended:
             self._to(None, now, ops)
             if self.holding:
@@ -212,16 +234,28 @@ class Session:
             self._to(ev.RESERVED_IDLE if self.dedicated else ev.BATCH_ACTIVE, now, ops)
             ops.extend(self.end(now, ev.CLOSED, "R10: closed and its last job is done: ends "
                                                 "without an interactive wait"))
+        elif self.state == "inactive":
+            self._to(ev.INACTIVE, now, ops)
         else:
             self._to(ev.RESERVED_IDLE if self.dedicated else ev.BATCH_ACTIVE, now, ops)
+            if not self.dedicated:
+                ops.extend(self.batch_wait(now, blocked))
         return ops
+
+    def batch_wait(self, now: int, blocked: bool = False) -> list:
+        """R14: a started batch with nothing it can run starts its ``batch_timeout`` wait."""
+        if (self.dedicated or self.batch_timeout is None or self.state != "active"
+                or self.running or (self.queue and not blocked)):
+            return []
+        self.idle_token += 1
+        return [(TIMER, IDLE, now + self.batch_timeout, self.idle_token)]
 
     def withdraw(self, job, now: int) -> list:
         """A queued job of it was cancelled (``job.cancel()``); a closed session left empty
         ends at once (R10)."""
         if job in self.queue:
             self.queue.remove(job)  # rare and user-driven: a linear removal is fine
-        if not self.ended and not self.accepting and not self.queue and self.running is None:
+        if not self.ended and not self.accepting and not self.queue and not self.running:
             return self.end(now, ev.CLOSED, "R10: closed and its last job is gone: ends at once")
         return []
 
@@ -236,20 +270,50 @@ class Session:
                  f"{seconds(self.interactive_timeout):g} s"),
                 (TIMER, IDLE, now + self.interactive_timeout, self.idle_token)]
 
-    def idle_timed_out(self, token: int, now: int) -> list:
-        # A job that arrived at this very instant keeps the session (the deadline is inclusive).
-        if (token == self.idle_token and self.idle_since is not None and self.holding
-                and not self.ended and not self.queue):
+    def idle_timed_out(self, token: int, now: int, blocked: bool = False) -> list:
+        """The R6 (or, for a batch, R14) wait ran out. A job that arrived at this very instant
+        keeps the session (the deadline is inclusive), unless its tenant's usage limit holds
+        it (``blocked``, R22)."""
+        if token != self.idle_token or self.ended or (self.queue and not blocked):
+            return []
+        if not self.dedicated:
+            if self.state != "active" or self.running:
+                return []
+            self.state = "inactive"
+            ops = [(EVENT, ev.SESSION_DEACTIVATED, None,
+                    f"R14: nothing queued or running for {seconds(self.batch_timeout):g} s; its "
+                    f"later jobs wait in fair share")]
+            self._to(ev.INACTIVE, now, ops)
+            return ops
+        if self.idle_since is not None and self.holding:
             return self.deactivate(now, f"R6: no job within the interactive timeout "
                                         f"({seconds(self.interactive_timeout):g} s); fair share "
                                         f"resumes")
         return []
 
+    def displace(self, now: int, detail: str) -> list:
+        """R21: another tenant's reservation begins: an active session or batch becomes
+        inactive at once; its running jobs finish, its queued jobs wait without priority."""
+        if self.ended or self.state != "active":
+            return []
+        if self.dedicated:
+            if not self.holding:
+                return []
+            return self.deactivate(now, detail)
+        self.state = "inactive"
+        self.idle_token += 1
+        ops = [(EVENT, ev.SESSION_DEACTIVATED, None, detail)]
+        if not self.running:
+            self._to(ev.INACTIVE, now, ops)
+        return ops
+
     def deactivate(self, now: int, detail: str) -> list:
         self.idle_since = None
+        self.idle_token += 1
         self.state = "inactive"
         ops = [(EVENT, ev.SESSION_DEACTIVATED, None, detail)]
-        self._to(ev.INACTIVE, now, ops)
+        if not self.running:   # R21 displaces a session with jobs running: they go on
+            self._to(ev.INACTIVE, now, ops)
         ops.extend(self.release(now))
         return ops
 
@@ -272,7 +336,7 @@ class Session:
             return []
         self.accepting = False
         self.closed_at = now
-        if not self.queue and self.running is None:
+        if not self.queue and not self.running:
             return self.end(now, ev.CLOSED, "R10: close() with nothing queued or running: ends "
                                             "at once")
         return [(EVENT, ev.SESSION_CLOSING, None,
@@ -302,7 +366,7 @@ class Session:
             ops.append((FINISH, self.queue.popleft(), status, why, f"{why} ({rule})"))
         self.idle_since = None
         ops.append((EVENT, ev.SESSION_ENDED, None, detail))
-        if self.running is None:
+        if not self.running:
             self._to(None, now, ops)
             if self.holding:
                 ops.extend(self.release(now))

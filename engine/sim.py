@@ -12,15 +12,17 @@ This module carries out what those decide: it starts jobs (R12 stops, R15 compil
 completes them (Aer runs then), applies the ops a session transition returns, keeps the trace
 (events and spans) and checks R16 at the end of a run: every job registered once, ending in
 exactly one terminal status with exactly one terminal event, else :class:`ConservationError`.
-The methods of the jobs API take and give seconds; inside, time is ticks. About 600 lines:
-half is the jobs API (R13: sessions, submissions, close, cancel, details, running the clock),
-the rest carries out what the modules above decide; no rule is decided here.
+The methods of the jobs API take and give seconds; inside, time is ticks. About 950 lines:
+a third is the jobs API (R13: sessions, submissions, close, cancel, details, running the clock),
+the rest carries out what the modules above decide, on a clock: a job's two stages in its lane
+and on the QPU (R19), system work (R20), reservations (R21) and usage limits (R22), each with
+its own timers. The decisions themselves are taken in backend.py and sessions.py.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from heapq import heappush
+from heapq import heappop, heappush
 from itertools import count
 from typing import Callable, Iterable, Optional
 
@@ -28,6 +30,7 @@ import simpy
 
 from . import clients, events as ev, workloads
 from .backend import DEACTIVATE, HELD, RELEASE, START, WAIT, BackendState, choose
+from .kernel import MAX_TICKS
 from .execution import QPU, first_line, job_seed, summarize
 from .job import Job
 from .kernel import (COMPLETE, CONTROL, DISPATCH, SUBMIT, TIMER, SimEnv, maybe_seconds,
@@ -61,11 +64,50 @@ class Simulation:
         self._open_timeout = maybe_ticks(p.open_timeout)
         self.scheduler = FairShare()
         self.env = SimEnv()
-        self.backends = {b.name: BackendState(b.name) for b in scenario.backends}
+        self._job_cap = maybe_ticks(p.job_max_usage)                   # R12, R22
+        self._batch_timeout = maybe_ticks(p.batch_interactive_timeout)  # R14
+        self._open_batch_max = maybe_ticks(p.open_batch_max_time)      # R22
+        self._compile_classical = p.compile_stage == "classical"       # R19
+        classical = self._compile_classical or any(j.classical_time for j in scenario.jobs) or any(
+            w.classical_time is not None for w in scenario.workloads)
+        self.backends = {}
+        for spec in scenario.backends:
+            lanes = spec.lanes or p.lanes
+            self.backends[spec.name] = BackendState(
+                spec.name, lanes, staged=bool(lanes > 1 or classical or spec.calibration
+                                              or spec.maintenance))
         self.shares = {t.name: float(t.share) for t in scenario.tenants}
+        self.plans = {t.name: t.plan for t in scenario.tenants}
         fs = p.fair_share
         self.meters = {t: UsageMeter(fs.usage, ticks(fs.window), ticks(fs.half_life))
                        for t in self.shares}
+        # R22: tenant -> (limit in ticks, a meter over the limit's window, ever if None).
+        self.limits: dict[str, tuple] = {}
+        for t in scenario.tenants:
+            lim = t.usage_limit
+            if lim is not None:
+                seconds_, window = lim.seconds, lim.window
+            elif t.plan == "open" and p.open_usage_limit is not None:
+                seconds_, window = p.open_usage_limit
+            else:
+                continue
+            self.limits[t.name] = (ticks(seconds_), UsageMeter(
+                "window", 2 * MAX_TICKS if window is None else ticks(window)), window is None)
+        self._wake: dict[str, object] = {}       # R22: tenant -> its pending limit wake-up
+        self._held_since: dict[str, int] = {}    # R22: tenant -> held by its limit since
+        self.limit_held: dict[str, int] = {}     # R22: tenant -> ticks held in all
+        self._reserved: set = set()              # R21: (tenant, backend) reserved now
+        self._open_spans: dict = {}              # R21: (tenant, backend) -> charging spans
+        self.system: list[tuple] = []            # events.SYSTEM_FIELDS, times in ticks
+        self._sys_seq = count()
+        self._sys_ids: dict = {}                 # (backend, kind) -> system jobs so far
+        # System work and reservations go on for ever: with them a run ends when no user work
+        # is left (R20), so decisions and their timers count as background.
+        self._bg = bool(scenario.reservations or any(b.calibration or b.maintenance
+                                                    for b in scenario.backends))
+        self._queued = 0                         # jobs queued now (all backends)
+        self._busy = 0                           # lanes held now (all backends)
+        self._timers: dict = {}                  # (session id, kind) -> its pending timer
         self.jobs: dict[str, Job] = {}
         self.sessions: dict[str, Session] = {}
         self.clients: list = []
@@ -84,6 +126,7 @@ class Simulation:
         # workload generates (what validation checks explicit ids against).
         self._spaces = IdSpaces(scenario)
         self._install(workloads.plan(scenario))
+        self._install_backend_work(scenario)
 
     # ------------------------------------------------------------------ the jobs API (R13)
 
@@ -193,12 +236,51 @@ class Simulation:
             if target > env._now:   # until "now" (to the microsecond) there is nothing to do
                 env.run(until=target)
             return
+        done = self._no_user_work if self._bg else None
         if progress is None:
-            env.run_all()
+            env.run_all(done=done)
         else:
-            env.run_all(lambda: progress(self._finished, self.expected_jobs()), every)
+            env.run_all(lambda: progress(self._finished, self.expected_jobs()), every, done)
             progress(self._finished, self.expected_jobs())
+        self._end_of_run()
         self.check_conservation()
+
+    def _end_of_run(self) -> None:
+        """R22: a job whose tenant is over a limit on all usage ever can never start: it fails
+        at the instant of the run's last event. Spans still open close now."""
+        now = self.env._now
+        for tenant, since in self._held_since.items():
+            self.limit_held[tenant] = self.limit_held.get(tenant, 0) + now - since
+        self._held_since.clear()
+        if not self._queued:
+            return
+        for job in [j for j in self.jobs.values() if j.status == "queued"]:
+            if self._stuck(job.tenant, now):
+                self._finish(job, ev.FAILED, "usage limit reached",
+                             f"R22: {job.tenant} is over its usage limit on all usage ever; "
+                             f"the job can never start")
+                if job.session is not None:
+                    s = self.sessions[job.session]
+                    self._apply(s, s.withdraw(job, now))
+
+    def _stuck(self, tenant: str, now: int) -> bool:
+        lim = self.limits.get(tenant)
+        return lim is not None and lim[2] and lim[1].value(now) > lim[0]
+
+    def _no_user_work(self) -> bool:
+        """R20: no job queued (that can ever start) or running; the kernel asks only when
+        nothing but background calls (system work, reservations, decisions) is scheduled."""
+        if self._busy:
+            return False
+        if not self._queued:
+            return True
+        now = self.env._now
+        return all(self._stuck(j.tenant, now) for j in self.jobs.values()
+                   if j.status == "queued")
+
+    def _user_work_left(self) -> bool:
+        env = self.env
+        return len(env._queue) > env.bg or not self._no_user_work()
 
     def check_conservation(self) -> None:
         """R16 at the end of a run: every job registered once and finished exactly once, with one
@@ -288,6 +370,27 @@ class Simulation:
                                                         job.seed))
         self._add_arrivals(plan.jobs)
 
+    def _install_backend_work(self, scenario: Scenario) -> None:
+        """R20's system work and R21's reservations, as background calls."""
+        for spec in scenario.backends:
+            b = self.backends[spec.name]
+            cal = spec.calibration
+            if cal is not None:
+                first = cal.every if cal.first is None else cal.first
+                self.env.call_at(ticks(first), TIMER, self._on_system_due,
+                                 (b, ev.CALIBRATION, ticks(cal.duration), ticks(cal.every)),
+                                 bg=True)
+            for m in spec.maintenance:
+                self.env.call_at(ticks(m.start), TIMER, self._on_system_due,
+                                 (b, ev.MAINTENANCE, ticks(m.duration), None), bg=True)
+        marks = []
+        for r in scenario.reservations:
+            marks.append((ticks(r.end), 0, r))      # an end before a start at one instant
+            marks.append((ticks(r.start), 1, r))
+        for at, is_start, r in sorted(marks, key=lambda m: (m[0], m[1])):
+            self.env.call_at(at, TIMER, self._on_reservation_start if is_start
+                             else self._on_reservation_end, r, bg=True)
+
     def _give_work(self, job: Job, work) -> None:
         """What ``job`` runs on Aer; without a duration its QPU time is the timing model's price
         of ``work``, plus a compile time R15 may skip."""
@@ -313,7 +416,7 @@ class Simulation:
                              f"{self.policy.system_max_time:g} s (R9)")
         timeout = self._timeout if interactive_timeout is None else interactive_timeout
         s = Session(sid, tenant, backend, mode, max_time, timeout if mode == "dedicated" else 0,
-                    workload)
+                    workload, None if mode == "dedicated" else self._batch_timeout)
         self.sessions[sid] = s
         if open_at is not None:
             self.env.call_at(max(open_at, self.env._now), CONTROL, self._on_open_at, s)
@@ -358,17 +461,23 @@ class Simulation:
                 self._finish(op[1], op[2], op[3], op[4])
             elif code == HOLD:
                 self.backends[s.backend].holder = s
-                self.meters[s.tenant].open(now)   # R3: a dedicated session is charged its hold
+                self._charge(s.tenant, s.backend, 1)   # R3: a dedicated session: its hold
             elif code == LET_GO:
                 b = self.backends[s.backend]
                 b.holder = None
-                self.meters[s.tenant].close(now)
+                self._charge(s.tenant, s.backend, -1)
                 self._mark(b)
             elif code == AHEAD:
                 job = op[1]
-                heappush(self.backends[s.backend].batch_heap, (job.submit_tick, job.seq, job))
+                heappush(self.backends[s.backend].batch_heap, (job.submit_tick, job.seq, job, s))
             elif code == LATER:
-                self.env.call_at(op[2], TIMER, self._on_timer, (s, op[1], op[3]))
+                key = (s.id, op[1])
+                self.env.defuse(self._timers.get(key))   # a newer timer of the kind replaces it
+                self._timers[key] = self.env.call_at(op[2], TIMER, self._on_timer,
+                                                     (s, op[1], op[3]), bg=False)
+        if s.ended and self._bg:
+            for kind in (IDLE, EXPIRE, OPEN_TIMEOUT):   # an ended session's timers are stale
+                self.env.defuse(self._timers.pop((s.id, kind), None))
 
     def _span(self, sid: str, kind: str, start: int, end: int) -> None:
         """A session's span; one that continues the session's last span of the same kind
@@ -382,12 +491,30 @@ class Simulation:
         self._last_span[sid] = len(self.spans)
         self.spans.append((sid, kind, start, end))
 
+    def _charge(self, tenant: str, backend: str, delta: int) -> None:
+        """A charging span of ``tenant`` on ``backend`` opens (+1) or closes (-1) now (R3):
+        a job-mode or batch job's QPU stage, a dedicated session's hold. Inside the tenant's
+        own reservation of that backend nothing more is charged (R21)."""
+        now = self.env._now
+        if self._bg:
+            key = (tenant, backend)
+            self._open_spans[key] = self._open_spans.get(key, 0) + delta
+            if key in self._reserved:
+                return
+        self.meters[tenant].change(now, delta)
+        lim = self.limits.get(tenant)
+        if lim is not None:
+            lim[1].change(now, delta)
+            if delta < 0 and tenant in self._wake:
+                self._limit_wake(tenant)   # usage may now fall back sooner
+
     def _mark(self, b: BackendState) -> None:
-        """Ask for a decision on ``b`` at the end of this instant (R18). A busy backend needs
-        none: its job's completion will ask."""
-        if b.running is None and not b.dispatch_pending:
+        """Ask for a decision on ``b`` at the end of this instant (R18), when a lane is free or
+        the QPU is free with something to run; otherwise a completion will ask."""
+        if not b.dispatch_pending and (b.busy < b.lanes or (b.qpu is None and (
+                b.ready or b.system_due))):
             b.dispatch_pending = True
-            self.env.call_at(self.env._now, DISPATCH, self._on_dispatch, b)
+            self.env.call_at(self.env._now, DISPATCH, self._on_dispatch, b, bg=self._bg)
 
     def _finish(self, job: Job, status: str, reason: str, detail: str) -> None:
         """The job's one terminal status and its one terminal event (R16)."""
@@ -397,6 +524,8 @@ class Simulation:
         now = self.env._now
         self.events.append((now, job.backend, ev.TERMINAL_EVENT[status], job.session, job.id,
                             job.tenant, detail))
+        if job.status == "queued":
+            self._queued -= 1
         job.status = status
         job.reason = reason
         job.finish_tick = now
@@ -448,6 +577,7 @@ class Simulation:
             return
         if sid is None:
             job.status = "queued"
+            self._queued += 1
             b.enqueue(job)
             # The three per-job records append directly: this is the hot path.
             self.events.append((self.env._now, b.name, ev.JOB_SUBMITTED, None, job.id,
@@ -459,10 +589,15 @@ class Simulation:
             return self._reject(job, f"unknown session {sid} (R13)")
         if s.backend != job.backend or s.tenant != job.tenant:
             return self._reject(job, f"session {sid} belongs to {s.tenant} on {s.backend} (R13)")
+        if s.dedicated and self.plans[s.tenant] == "open":
+            return self._reject(job, "sessions are not available on the Open plan (R22)")
         why = s.rejection()
         if why is not None:
             return self._reject(job, why + " (R13)")
+        if self._bg:   # a job came: the open timeout is stale
+            self.env.defuse(self._timers.pop((s.id, OPEN_TIMEOUT), None))
         job.status = "queued"
+        self._queued += 1
         ops, detail = s.accept(job, self.env._now)
         b.enqueue(job)
         self._apply(s, ops)
@@ -479,76 +614,302 @@ class Simulation:
         b = event._value
         try:
             now = self.env._now
-            while True:  # a session letting go is followed by fair share, at this instant
-                d = choose(b, now, self.meters, self.shares, self.scheduler)
+            self._qpu(b)   # R20: a due system job takes a free QPU before lanes are filled
+            blocked = self._blocked(b, now) if (self.limits or b.reservation) else None
+            while True:   # R19: fill free lanes until none is free or no job may start
+                d = choose(b, now, self.meters, self.shares, self.scheduler, blocked)
                 if d is None or d[0] == HELD:
-                    return
+                    break
                 code, s = d[0], d[1]
                 if code == START:
-                    return self._start(b, d[1], d[2], d[3])
+                    self._start(b, d[1], d[2], d[3])
+                    continue
                 if code == WAIT:
-                    return self._apply(s, s.wait(now))
+                    self._apply(s, s.wait(now))
+                    break
                 self._apply(s, s.deactivate(now, d[2]) if code == DEACTIVATE
                             else s.release(now) if code == RELEASE else [])
+                self._qpu(b)   # the session let go: system work first
+            self._qpu(b)
+            if self.limits:
+                self._watch_limits(b, now, blocked)
         finally:
             b.dispatch_pending = False
 
+    def _blocked(self, b: BackendState, now: int) -> Optional[set]:
+        """Tenants whose jobs may not start on ``b`` now: another tenant's reservation (R21),
+        a usage limit exceeded (R22)."""
+        out = set()
+        r = b.reservation
+        if r is not None:
+            out.update(t for t in self.shares if t != r.tenant)
+        for tenant, (limit, meter, _) in self.limits.items():
+            if meter.value(now) > limit:
+                out.add(tenant)
+        return out or None
+
+    def _limited(self, tenant: str, now: int) -> bool:
+        lim = self.limits.get(tenant)
+        return lim is not None and lim[1].value(now) > lim[0]
+
     def _start(self, b: BackendState, job: Job, rule: str, detail: str) -> None:
+        """``job`` takes a free lane (R19): it is running from now; its classical stage runs in
+        the lane, then it waits for the QPU. Its QPU stage's length is decided now: its
+        duration, plus the compile time unless R15 reuses it or it is classical, cut at its
+        limit (R12)."""
         now = self.env._now
         s = self.sessions[job.session] if job.session is not None else None
         run = job.duration_ticks
+        classical = job.classical_ticks
         if job.compile_ticks:
             if s is not None and job.keys and s.compiled.issuperset(job.keys):
                 job.compiled = "hit"
                 detail += f"; R15: its circuits were compiled earlier in {s.id}"
             else:
                 job.compiled = "miss"
-                run += job.compile_ticks
+                if self._compile_classical:
+                    classical += job.compile_ticks
+                else:
+                    run += job.compile_ticks
                 if s is not None:
                     s.compiled.update(job.keys)
         limit = job.limit_ticks
         if limit is None:
             limit = self._default_limit
-        stopped = limit is not None and run > limit  # R12
-        if stopped:
-            run = limit
+        if self._job_cap is not None and (limit is None or self._job_cap < limit):
+            limit = self._job_cap
+        job.stopped = limit is not None and run > limit  # R12
+        job.run_ticks = limit if job.stopped else run
         job.status = "running"
         job.start_tick = now
         job.rule = rule
-        b.running = job
+        b.busy += 1
+        self._busy += 1
+        self._queued -= 1
+        if b.staged:
+            detail += f"; R19: {b.busy} of {b.lanes} lanes busy"
+        held = self._held_since.get(job.tenant) if self.limits else None
+        if held is not None and held < now:
+            detail += (f"; R22: held by {job.tenant}'s usage limit since {seconds(held):g} s, "
+                       f"until its usage in the window fell back to the limit")
         self.events.append((now, b.name, ev.JOB_STARTED, job.session, job.id, job.tenant,
                             detail))
-        self.env.call_at(now + run, COMPLETE, self._on_job_end, (job, stopped))
-        if s is None:
-            self.meters[job.tenant].open(now)
+        if s is not None:
+            self._apply(s, s.start(job, now, self._max_time(s, job) if s.started_at is None
+                                   else 0))
+        if classical:
+            job.classical_ticks = classical
+            self.env.call_at(now + classical, COMPLETE, self._on_ready, job)
+        else:
+            self._ready(b, job, now)
+
+    def _ready(self, b: BackendState, job: Job, now: int) -> None:
+        """Its classical stage is done: it waits for the QPU, in the order jobs became ready."""
+        job.ready_tick = now
+        b.ready.append(job)
+        if b.staged:
+            what = (f"classical stage done ({seconds(job.classical_ticks):g} s)"
+                    if job.classical_ticks else "no classical stage")
+            busy = b.qpu
+            why = ("the QPU is free" if busy is None and len(b.ready) == 1 else
+                   f"waits for the QPU behind {self._qpu_label(busy)}" if busy is not None else
+                   f"waits for the QPU behind {len(b.ready) - 1} ready job(s)")
+            self.events.append((now, b.name, ev.JOB_READY, job.session, job.id, job.tenant,
+                                f"R19: {what}; {why}"))
+
+    def _on_ready(self, event) -> None:
+        job = event._value
+        if job.status != "running":   # cancelled in its classical stage
             return
-        self._apply(s, s.start(job, now, self._max_time(s, job) if s.started_at is None else 0))
-        if not s.dedicated:
-            self.meters[s.tenant].open(now)  # R14: a batch is charged QPU time only
+        b = self.backends[job.backend]
+        self._ready(b, job, self.env._now)
+        self._mark(b)
+
+    @staticmethod
+    def _qpu_label(occupant) -> str:
+        if isinstance(occupant, tuple):
+            return f"{occupant[2]} (R20)"
+        return f"job {occupant.id}"
+
+    def _qpu(self, b: BackendState) -> None:
+        """Give a free QPU its next work (R1): a due system job when no dedicated session is
+        active, no reservation is in force and user work is left (R20, R21); else the job that
+        became ready first (R19)."""
+        if b.qpu is not None:
+            return
+        now = self.env._now
+        if (b.system_due and b.holder is None and b.reservation is None
+                and self._user_work_left()):
+            self._start_system(b, now)
+            return
+        if not b.ready:
+            return
+        job = b.ready.popleft()
+        job.qpu_start_tick = now
+        b.qpu = job
+        s = self.sessions[job.session] if job.session is not None else None
+        if b.staged:
+            waited = now - job.ready_tick
+            self.events.append((
+                now, b.name, ev.JOB_QPU_STARTED, job.session, job.id, job.tenant,
+                f"R19: QPU stage of {seconds(job.run_ticks):g} s"
+                + (f" after {seconds(waited):g} s ready, waiting for the QPU (QPU contention)"
+                   if waited else "") + (" (to be stopped at its limit, R12)"
+                                         if job.stopped else "")))
+        if s is None or not s.dedicated:
+            self._charge(job.tenant, b.name, 1)   # R3, R14: QPU time
+        if s is not None:
+            s.qpu(job)
+        self.env.call_at(now + job.run_ticks, COMPLETE, self._on_job_end, job)
 
     def _max_time(self, s: Session, first: Job) -> int:
         """R9: the explicit max_time, else (seed rule) the first job's limit, never above the
-        system's."""
+        system's; an Open-plan batch's is at most ``open_batch_max_time`` (R22)."""
+        out = self._system_max
         if s.max_time_given is not None:
-            return min(s.max_time_given, self._system_max)
-        if self.policy.max_time_rule == "first_job":
+            out = min(s.max_time_given, self._system_max)
+        elif self.policy.max_time_rule == "first_job":
             limit = first.limit_ticks
             if limit is None:
                 limit = self._default_limit
             if limit is not None:
-                return min(limit, self._system_max)
-        return self._system_max
+                out = min(limit, self._system_max)
+        if (not s.dedicated and self._open_batch_max is not None
+                and self.plans[s.tenant] == "open"):
+            out = min(out, self._open_batch_max)
+        return out
+
+    # ------------------------------------------------------------------ system work (R20)
+
+    def _on_system_due(self, event) -> None:
+        b, kind, duration, every = event._value
+        rank = 0 if kind == ev.CALIBRATION else 1   # at one instant, calibration first
+        n = self._sys_ids[b.name, kind] = self._sys_ids.get((b.name, kind), 0) + 1
+        heappush(b.system_due, (self.env._now, rank, next(self._sys_seq), f"{kind}-{n}", kind,
+                                duration, every))
+        self._mark(b)
+
+    def _start_system(self, b: BackendState, now: int) -> None:
+        due, _, _, sid, kind, duration, every = heappop(b.system_due)
+        b.qpu = (now, kind, sid, every, duration)
+        waited = now - due
+        self.events.append((now, b.name, ev.SYSTEM_STARTED, None, None, None,
+                            f"R20: {sid} takes the QPU for {seconds(duration):g} s"
+                            + (f"; due {seconds(waited):g} s ago" if waited else "")))
+        self.env.call_at(now + duration, COMPLETE, self._on_system_end, b, bg=True)
+
+    def _on_system_end(self, event) -> None:
+        b = event._value
+        start, kind, sid, every, duration = b.qpu
+        now = self.env._now
+        b.qpu = None
+        self.events.append((now, b.name, ev.SYSTEM_COMPLETED, None, None, None,
+                            f"R20: {sid} done"))
+        self.system.append((b.name, kind, sid, None, start, now))
+        if every is not None:   # the next calibration is due ``every`` after this one ended
+            self.env.call_at(now + every, TIMER, self._on_system_due,
+                             (b, kind, duration, every), bg=True)
+        self._mark(b)
+
+    # ------------------------------------------------------------------ reservations (R21)
+
+    def _on_reservation_start(self, event) -> None:
+        r = event._value
+        b = self.backends[r.backend]
+        now = self.env._now
+        b.reservation = r
+        self.events.append((now, b.name, ev.RESERVATION_STARTED, None, None, r.tenant,
+                            f"R21: reservation {r.id}: only {r.tenant}'s jobs start on "
+                            f"{b.name} until {r.end:g} s; {r.tenant} is charged the window"))
+        key = (r.tenant, b.name)
+        self._reserved.add(key)
+        n = self._open_spans.get(key, 0)
+        self._charge_raw(r.tenant, now, 1 - n)   # the window instead of what it incurs there
+        for s in list(self.sessions.values()):
+            if s.backend == b.name and s.tenant != r.tenant:
+                self._apply(s, s.displace(now, f"R21: reservation {r.id} of {r.tenant} "
+                                               f"begins; the {s.kind} waits without priority"))
+        self._mark(b)
+
+    def _on_reservation_end(self, event) -> None:
+        r = event._value
+        b = self.backends[r.backend]
+        now = self.env._now
+        if b.reservation is not r:
+            return
+        b.reservation = None
+        self.events.append((now, b.name, ev.RESERVATION_ENDED, None, None, r.tenant,
+                            f"R21: reservation {r.id} ends; fair share resumes"))
+        key = (r.tenant, b.name)
+        self._reserved.discard(key)
+        self._charge_raw(r.tenant, now, self._open_spans.get(key, 0) - 1)
+        self.system.append((b.name, ev.RESERVATION, r.id, r.tenant, ticks(r.start), now))
+        self._mark(b)
+
+    def _charge_raw(self, tenant: str, now: int, delta: int) -> None:
+        if delta:
+            self.meters[tenant].change(now, delta)
+            lim = self.limits.get(tenant)
+            if lim is not None:
+                lim[1].change(now, delta)
+
+    # ------------------------------------------------------------------ usage limits (R22)
+
+    def _watch_limits(self, b: BackendState, now: int, blocked: Optional[set]) -> None:
+        """A tenant its limit holds back with jobs queued here: time it, and ask for a
+        decision at the instant its usage in the window is back down to the limit."""
+        for tenant in self.limits:
+            q = b.fs.get(tenant)
+            waiting = False
+            if q:
+                while q and q[0].status != "queued":
+                    q.popleft()
+                waiting = bool(q)
+            held = waiting and blocked is not None and tenant in blocked and self._limited(
+                tenant, now)
+            if held:
+                self._held_since.setdefault(tenant, now)
+                self._limit_wake(tenant)
+            elif tenant in self._held_since and not any(
+                    self._limited(tenant, now) and x.fs.get(tenant) for x in
+                    self.backends.values()):
+                self.limit_held[tenant] = (self.limit_held.get(tenant, 0) + now
+                                           - self._held_since.pop(tenant))
+
+    def _limit_wake(self, tenant: str) -> None:
+        limit, meter, _ = self.limits[tenant]
+        now = self.env._now
+        at = meter.time_to_fall(limit, now)
+        old = self._wake.get(tenant)
+        if old is not None and old[0] == at:
+            return
+        if old is not None:
+            self.env.defuse(old[1])
+            del self._wake[tenant]
+        if at is not None:
+            self._wake[tenant] = (at, self.env.call_at(max(at, now), TIMER,
+                                                       self._on_limit_wake, tenant))
+
+    def _on_limit_wake(self, event) -> None:
+        tenant = event._value
+        self._wake.pop(tenant, None)
+        for b in self.backends.values():
+            if b.fs.get(tenant):
+                self._mark(b)
 
     # ------------------------------------------------------------------ completions, control
 
     def _on_job_end(self, event) -> None:
-        job, stopped = event._value
+        job = event._value
         if job.status != "running":  # cancelled while running: it already left the QPU
             return
-        ran = self.env._now - job.start_tick
-        if stopped:
+        ran = self.env._now - job.qpu_start_tick
+        if job.stopped:
+            cap = " (the policy's job_max_usage)" if (
+                self._job_cap == job.run_ticks and (job.limit_ticks is None
+                                                    or job.limit_ticks > self._job_cap)) else ""
             self._off_qpu(job, ev.FAILED, "max execution time",
-                          f"max execution time ({seconds(ran):g} s) reached (R12)")
+                          f"max execution time ({seconds(ran):g} s){cap} reached (R12)")
             return
         if job.work is not None and (self.policy.execution == "all" or (
                 self.policy.execution == "interactive" and job.done is not None)):
@@ -561,17 +922,23 @@ class Simulation:
         self._off_qpu(job, ev.COMPLETED, "", f"ran {seconds(ran):g} s")
 
     def _off_qpu(self, job: Job, status: str, reason: str, detail: str) -> None:
-        """A running job leaves its QPU: charge it, free the backend, tell its session."""
+        """A running job ends (its QPU stage done, or cancelled in either stage): charge it,
+        free its lane and the QPU, tell its session."""
         now = self.env._now
         b = self.backends[job.backend]
-        b.running = None
+        if b.qpu is job:
+            b.qpu = None
+        elif job.qpu_start_tick is None and job.ready_tick is not None:
+            b.ready.remove(job)   # cancelled while waiting for the QPU: rare, linear is fine
+        b.busy -= 1
+        self._busy -= 1
         job.end_tick = now
         s = self.sessions[job.session] if job.session is not None else None
-        if s is None or not s.dedicated:
-            self.meters[job.tenant].close(now)
+        if job.qpu_start_tick is not None and (s is None or not s.dedicated):
+            self._charge(job.tenant, b.name, -1)
         self._finish(job, status, reason, detail)
         if s is not None:
-            self._apply(s, s.left(job, now))
+            self._apply(s, s.left(job, now, bool(self.limits) and self._limited(s.tenant, now)))
         self._mark(b)
 
     def _on_cancel_job(self, event) -> None:
@@ -600,8 +967,10 @@ class Simulation:
     def _on_timer(self, event) -> None:
         s, kind, value = event._value
         now = self.env._now
+        self._timers.pop((s.id, kind), None)
         if kind == IDLE:
-            self._apply(s, s.idle_timed_out(value, now))
+            self._apply(s, s.idle_timed_out(value, now, bool(self.limits)
+                                            and self._limited(s.tenant, now)))
         elif kind == EXPIRE:
             self._apply(s, s.expire(now))
         elif kind == OPEN_TIMEOUT:

@@ -25,10 +25,12 @@ if TYPE_CHECKING:
 
 EVENT_COLUMNS = ["time", "backend", "event", "session_id", "job_id", "detail", "tenant", "seq"]
 JOB_COLUMNS = ["job_id", "tenant", "backend", "session_id", "submit_time", "start_time",
-               "end_time", "status", "reason", "mode", "duration", "qpu_time", "wait",
-               "turnaround", "rule", "max_execution_time", "compiled", "finished_at", "workload",
-               "iteration", "circuit", "primitive", "seed", "executed", "seq"]
-JOB_KINDS = "ssssfffsssffffsfsfsIsssbi"
+               "end_time", "status", "reason", "qpu_start_time", "qpu_end_time", "usage",
+               "mode", "duration", "qpu_time", "wait", "turnaround", "rule",
+               "max_execution_time", "compiled", "finished_at", "workload", "iteration",
+               "circuit", "primitive", "seed", "executed", "classical_time", "ready_time",
+               "qpu_wait", "in_progress", "seq"]
+JOB_KINDS = "ssssfffssfffsffffsfsfsIsssbffffi"
 SESSION_COLUMNS = ["session_id", "tenant", "backend", "mode", "start_time", "end_time",
                    "end_reason", "max_time", "usage", "state", "interactive_timeout",
                    "opened_at", "closed_at", "jobs", "active_time", "reserved_idle",
@@ -73,20 +75,28 @@ def jobs_table(sim: "Simulation") -> Table:
     submit = [j.submit_tick for j in jobs]
     start = [j.start_tick for j in jobs]
     end = [j.end_tick for j in jobs]
+    qpu = [j.qpu_start_tick for j in jobs]
+    qpu_end = [None if q is None else e for q, e in zip(qpu, end)]
+    ready = [j.ready_tick for j in jobs]
     work = [j.work for j in jobs]
     modes = {sid: s.mode for sid, s in sim.sessions.items()}
     return Table(JOB_COLUMNS, JOB_KINDS, [
         [j.id for j in jobs], [j.tenant for j in jobs], [j.backend for j in jobs], sessions,
         _secs(submit), _secs(start), _secs(end), [j.status for j in jobs],
-        [j.reason for j in jobs],
+        [j.reason for j in jobs], _secs(qpu), _secs(qpu_end),
+        [0.0 if q is None or e is None else (e - q) / TICKS_PER_SECOND
+         for q, e in zip(qpu, end)],
         ["job" if s is None else modes.get(s, "unknown") for s in sessions],
-        _secs([j.duration_ticks for j in jobs]), _span(start, end), _span(submit, start),
+        _secs([j.duration_ticks for j in jobs]), _span(qpu, qpu_end), _span(submit, start),
         _span(submit, end), [j.rule for j in jobs], _secs([j.limit_ticks for j in jobs]),
         [j.compiled for j in jobs], _secs([j.finish_tick for j in jobs]),
         [j.workload for j in jobs], [j.iteration for j in jobs],
         ["" if w is None else w.meta.get("circuit", "") for w in work],
         ["" if w is None else w.primitive for w in work], [j.seed for j in jobs],
-        [j.summary is not None for j in jobs], [j.seq for j in jobs]])
+        [j.summary is not None for j in jobs],
+        [None if a is None else j.classical_ticks / TICKS_PER_SECOND
+         for j, a in zip(jobs, start)], _secs(ready), _span(ready, qpu), _span(start, end),
+        [j.seq for j in jobs]])
 
 
 def sessions_table(sim: "Simulation") -> Table:
@@ -127,6 +137,15 @@ def spans_table(sim: "Simulation") -> Table:
     return Table.from_rows(list(ev.SPAN_FIELDS), "ssff",
                            ((sid, kind, a / TICKS_PER_SECOND, b / TICKS_PER_SECOND)
                             for sid, kind, a, b in rows))
+
+
+def system_table(sim: "Simulation") -> Table:
+    """What each backend did besides users' jobs (engine/events.py SYSTEM_FIELDS): system work
+    (R20) and reservations (R21), by backend then start; seconds."""
+    rows = sorted(sim.system, key=lambda r: (r[0], r[4], r[2]))
+    return Table.from_rows(list(ev.SYSTEM_FIELDS), "ssssff",
+                           ((b, k, i, t, a / TICKS_PER_SECOND, e / TICKS_PER_SECOND)
+                            for b, k, i, t, a, e in rows))
 
 
 def clients_table(sim: "Simulation") -> Table:

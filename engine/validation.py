@@ -181,6 +181,7 @@ def _check_references(sc: Scenario) -> None:
                     f"jobs[{i}].tenant", j.tenant, f"session {s.id} belongs to {s.tenant}"
                 )
 
+    _check_reservations(sc, tenants, backends)
     _check_ids(sc)
     names = sc.workload_names()
     total = len(sc.jobs)
@@ -214,6 +215,29 @@ def _check_references(sc: Scenario) -> None:
                 raise ScenarioError(f"{section}[{i}].max_time", max_time,
                                     f"exceeds policy.system_max_time "
                                     f"({policy.system_max_time:g} s)")
+
+
+def _check_reservations(sc: Scenario, tenants: set, backends: set) -> None:
+    """R21: names exist, ids are unique, and two reservations of one backend never overlap
+    (which tenant would have it is then undefined)."""
+    seen: set = set()
+    by_backend: dict = {}
+    for i, r in enumerate(sc.reservations):
+        if r.id in seen:
+            raise ScenarioError(f"reservations[{i}].id", r.id, "duplicate id")
+        seen.add(r.id)
+        if r.tenant not in tenants:
+            raise ScenarioError(f"reservations[{i}].tenant", r.tenant, "unknown tenant")
+        if r.backend not in backends:
+            raise ScenarioError(f"reservations[{i}].backend", r.backend, "unknown backend")
+        by_backend.setdefault(r.backend, []).append((r.start, r.end, i))
+    for spans in by_backend.values():
+        spans.sort()
+        for (s0, e0, i0), (s1, _, i1) in zip(spans, spans[1:]):
+            if s1 < e0:
+                raise ScenarioError(f"reservations[{i1}].start", s1,
+                                    f"overlaps reservations[{i0}] ({s0:g} to {e0:g} s) on the "
+                                    f"same backend")
 
 
 def _check_payload(sc: Scenario, item, where: str) -> None:

@@ -178,6 +178,7 @@ def _explicit(out: Plan, scenario: Scenario, j) -> Job:
     job = _job(out, j, j.id, j.tenant, j.backend, ticks(j.submit), maybe_ticks(duration),
                j.session, maybe_ticks(j.max_execution_time), None, None,
                job_seed(scenario.seed, j.id))
+    job.classical_ticks = ticks(j.classical_time)
     if compile_time is not None:
         job.compile_ticks = ticks(compile_time)
     return job
@@ -222,6 +223,16 @@ def _durations(w, rng: np.random.Generator, n: int, where: str) -> list:
     return [None] * n if dist is None else to_ticks(draw(dist, rng, n), f"{where}.duration")
 
 
+def _classical(jobs: list, w, rng: np.random.Generator, where: str) -> list:
+    """R19: each job's classical stage, drawn after everything else the workload draws (so a
+    workload without ``classical_time`` draws exactly what it drew before)."""
+    if w.classical_time is not None and jobs:
+        for job, c in zip(jobs, to_ticks(draw(w.classical_time, rng, len(jobs)),
+                                         f"{where}.classical_time")):
+            job.classical_ticks = c
+    return jobs
+
+
 def _background(out: Plan, w: BackgroundWorkload, name: str, rng: np.random.Generator,
                 where: str) -> list[Job]:
     times = to_ticks(arrival_times(w.arrivals, rng, w.start, w.count, w.until),
@@ -234,10 +245,12 @@ def _background(out: Plan, w: BackgroundWorkload, name: str, rng: np.random.Gene
     if w.circuit is None:
         # Duration-only load (the common bulk case): the jobs straight away.
         tenant = w.tenant
-        return [Job(f"{name}.{i + 1}", tenant, backends[i], times[i], durations[i],
-                    None, limit, name, None, seed=seeds[i]) for i in range(n)]
-    return [_job(out, w, f"{name}.{i + 1}", w.tenant, backends[i], times[i], durations[i],
-                 None, limit, name, None, seeds[i]) for i in range(n)]
+        return _classical([Job(f"{name}.{i + 1}", tenant, backends[i], times[i],
+                               durations[i], None, limit, name, None, seed=seeds[i])
+                           for i in range(n)], w, rng, where)
+    return _classical([_job(out, w, f"{name}.{i + 1}", w.tenant, backends[i], times[i],
+                            durations[i], None, limit, name, None, seeds[i])
+                       for i in range(n)], w, rng, where)
 
 
 def _batch(out: Plan, w: BatchWorkload, name: str, rng: np.random.Generator,
@@ -254,9 +267,9 @@ def _batch(out: Plan, w: BatchWorkload, name: str, rng: np.random.Generator,
         session = name
     base = int(rng.integers(0, 2**31))
     limit = maybe_ticks(w.max_execution_time)
-    return [_job(out, w, f"{name}.{i + 1}", w.tenant, backend, times[i], durations[i],
-                 session, limit, name, i + 1, job_seed(base, str(i + 1)))
-            for i in range(w.jobs)]
+    return _classical([_job(out, w, f"{name}.{i + 1}", w.tenant, backend, times[i],
+                            durations[i], session, limit, name, i + 1, job_seed(base, str(i + 1)))
+                       for i in range(w.jobs)], w, rng, where)
 
 
 def _clients(out: Plan, w: InteractiveWorkload, name: str, seq: np.random.SeedSequence,
@@ -279,10 +292,12 @@ def _clients(out: Plan, w: InteractiveWorkload, name: str, seq: np.random.SeedSe
         crng = np.random.default_rng(child)
         durations = _durations(w, crng, iterations, where)
         thinks = to_ticks(draw(w.think_time, crng, iterations), f"{where}.think_time")
+        classical = (None if w.classical_time is None else
+                     to_ticks(draw(w.classical_time, crng, iterations), f"{where}.classical_time"))
         cid = name if w.clients == 1 else f"{name}-{c + 1}"
         client = Client(cid, name, w.tenant, backends[c], w.mode, iterations,
                         target=w.algorithm.target if w.algorithm is not None else None)
         out.steps.append(("client", ClientPlan(
             client, starts[c], durations, thinks, session, w.close, limit,
             int(child.generate_state(1)[0]), item=w if w.circuit is not None else None,
-            algorithm=w.algorithm, where=where)))
+            algorithm=w.algorithm, where=where, classical=classical)))

@@ -36,9 +36,29 @@ def meters(**used):
 def test_a_busy_backend_or_nothing_queued_decides_nothing():
     b = state()
     assert choose(b, 0, meters(), {}, FairShare()) is None
-    b.running = queued("x", "alice")
+    b.busy = 1   # its one lane is held (R19)
     b.enqueue(queued("y", "alice"))
     assert choose(b, 0, meters(alice=0), {"alice": 1}, FairShare()) is None
+
+
+def test_r19_a_free_lane_starts_a_job_while_another_holds_the_qpu():
+    b = BackendState("q", lanes=2)
+    b.busy = 1
+    b.enqueue(queued("y", "alice"))
+    d = choose(b, 0, meters(alice=0), {"alice": 1}, FairShare())
+    assert d[0] == START and d[1].id == "y"
+
+
+def test_r21_r22_a_blocked_tenant_is_passed_over():
+    # alice (ratio 0) would win, but her usage limit (or bob's reservation) blocks her: bob's.
+    b = state()
+    b.enqueue(queued("a1", "alice"))
+    b.enqueue(queued("b1", "bob"))
+    d = choose(b, 0, meters(alice=0, bob=50), {"alice": 1, "bob": 1}, FairShare(),
+               blocked={"alice"})
+    assert d[1].id == "b1"
+    assert choose(b, 0, meters(alice=0, bob=50), {"alice": 1, "bob": 1}, FairShare(),
+                  blocked={"alice"}) is None
 
 
 def test_r3_the_lowest_usage_over_share_goes_and_is_taken_out_of_its_queue():
@@ -67,7 +87,9 @@ def test_r14_a_started_batchs_jobs_go_ahead_of_fair_share():
 
     x, b2 = queued("x", "alice", seq=0), queued("b2", "bob", submit=5, seq=1, session="B")
     b = state(x, b2)
-    heappush(b.batch_heap, (b2.submit_tick, b2.seq, b2))
+    batch = Session("B", "bob", "q", mode="batch")
+    batch.state = "active"
+    heappush(b.batch_heap, (b2.submit_tick, b2.seq, b2, batch))
     d = choose(b, 0, meters(alice=0, bob=100), {"alice": 1, "bob": 1}, FairShare())
     assert d[:3] == (START, b2, "R14")
 

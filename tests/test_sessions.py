@@ -27,7 +27,13 @@ def spans_of(ops):
 
 def started(s, j, now):
     j.start_tick = now
+    j.qpu_start_tick = now   # one lane, no classical stage: its QPU stage starts with it
     return s.start(j, now, max_time=100 * S)
+
+
+def left(s, j, now, **kw):
+    j.end_tick = now
+    return s.left(j, now, **kw)
 
 
 def test_r4_the_first_job_opens_starts_and_arms_the_max_time():
@@ -47,7 +53,7 @@ def test_r6_the_wait_times_out_and_r7_a_later_job_reactivates():
     j1 = job("j1")
     s.accept(j1, 0)
     started(s, j1, 0)
-    assert s.left(j1, 10 * S) == [(SPAN, ev.RUNNING, 0, 10 * S)]
+    assert left(s, j1, 10 * S) == [(SPAN, ev.RUNNING, 0, 10 * S)]
     ops = s.wait(10 * S)
     assert events_of(ops) == [ev.SESSION_WAITING] and (TIMER, IDLE, 70 * S, s.idle_token) in ops
     assert s.idle_timed_out(s.idle_token - 1, 70 * S) == []      # a stale timer does nothing
@@ -68,7 +74,7 @@ def test_r6_a_job_at_the_deadline_keeps_the_session():
     j1, j2 = job("j1"), job("j2", 70)
     s.accept(j1, 0)
     started(s, j1, 0)
-    s.left(j1, 10 * S)
+    left(s, j1, 10 * S)
     s.wait(10 * S)
     s.accept(j2, 70 * S)                   # submitted at 70, exactly the deadline
     assert s.idle_timed_out(s.idle_token, 70 * S) == []
@@ -83,7 +89,7 @@ def test_r9_expiry_fails_queued_jobs_and_holds_until_the_running_one_ends():
     ops = s.expire(100 * S)
     assert (FINISH, j2, ev.FAILED, "session expired", "session expired (R9)") in ops
     assert events_of(ops) == [ev.SESSION_ENDED] and (RELEASE,) not in ops
-    ops = s.left(j1, 110 * S)
+    ops = left(s, j1, 110 * S)
     assert ops[-1] == (RELEASE,) and spans_of(ops) == [(ev.RUNNING, 0, 110)]
     assert s.rejection() == "session S has ended (expired)"
 
@@ -95,7 +101,7 @@ def test_r10_close_with_work_left_ends_when_it_is_done():
     started(s, j1, 0)
     assert events_of(s.close(5 * S)) == [ev.SESSION_CLOSING]
     assert s.rejection() == "session S is closed to new jobs"
-    ops = s.left(j1, 10 * S)
+    ops = left(s, j1, 10 * S)
     assert events_of(ops) == [ev.SESSION_ENDED] and ops[-1] == (RELEASE,)
     assert s.end_reason == ev.CLOSED
 
@@ -121,5 +127,5 @@ def test_r14_a_batch_puts_its_queued_jobs_ahead_and_is_charged_qpu_time_only():
     j3 = job("j3", 2, session="B")
     ops, detail = s.accept(j3, 2 * S)
     assert ops == [(AHEAD, j3)] and "R14" in detail
-    s.left(j1, 10 * S)
+    left(s, j1, 10 * S)
     assert s.usage == 10 * S and s.usage_at(15 * S) == 10 * S
