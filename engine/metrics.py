@@ -67,9 +67,13 @@ def contended_usage(jobs: pd.DataFrame, tenants: list[str]) -> tuple[dict[str, f
 
 
 def tenants_table(jobs: pd.DataFrame, sessions: pd.DataFrame, shares: dict[str, float],
-                  contended: Optional[tuple] = None) -> pd.DataFrame:
+                  contended: Optional[tuple] = None, charged: Optional[dict] = None,
+                  limit_held: Optional[dict] = None) -> pd.DataFrame:
     """Per tenant: jobs by status, waits, usage (R3), achieved and contended share.
-    ``contended``: :func:`contended_usage`'s answer, when the caller has it already."""
+    ``contended``: :func:`contended_usage`'s answer, when the caller has it already.
+    ``charged``: seconds the engine charged each tenant by R3's rules (QPU time of job-mode and
+    batch jobs, a dedicated session's hold, a reservation's window in place of what was incurred
+    inside it, R21); ``limit_held``: seconds its usage limit held its queued jobs (R22)."""
     usage = tenant_usage(jobs, sessions)
     contended, _ = contended if contended is not None else contended_usage(jobs, list(shares))
     contended_total = sum(contended.values())
@@ -94,11 +98,18 @@ def tenants_table(jobs: pd.DataFrame, sessions: pd.DataFrame, shares: dict[str, 
             "contended_share": (contended[tenant] / contended_total if contended_total > 0
                                 else np.nan),
         })
+        if charged is not None:
+            rows[-1]["charged"] = float(charged.get(tenant, 0.0))
+            rows[-1]["limit_held"] = float((limit_held or {}).get(tenant, 0.0))
     return pd.DataFrame(rows)
 
 
-def backends_table(jobs: pd.DataFrame, sessions: pd.DataFrame,
-                   backends: list[str]) -> pd.DataFrame:
+def backends_table(jobs: pd.DataFrame, sessions: pd.DataFrame, backends: list[str],
+                   system: Optional[pd.DataFrame] = None,
+                   lanes: Optional[dict] = None) -> pd.DataFrame:
+    """Per backend: jobs run, QPU busy time and utilisation, sessions' holds and reserved idle
+    time, waits. With ``system`` (the system table) and ``lanes``: the share of the run in
+    system work (R20) and in reservations (R21), and the mean number of lanes busy (R19)."""
     horizon = float(jobs["end_time"].max()) if jobs["end_time"].notna().any() else 0.0
     rows = []
     for b in backends:
@@ -116,6 +127,18 @@ def backends_table(jobs: pd.DataFrame, sessions: pd.DataFrame,
             "wait_mean": w_mean, "wait_p50": w_p50, "wait_p95": w_p95,
             "horizon": horizon,
         })
+        if lanes is not None:
+            sysb = system[system["backend"] == b] if system is not None else system
+            span = (sysb["end"] - sysb["start"]) if sysb is not None else pd.Series(dtype=float)
+            work = float(span[sysb["kind"] != "reservation"].sum()) if len(span) else 0.0
+            held = float(span[sysb["kind"] == "reservation"].sum()) if len(span) else 0.0
+            lanes_busy = float((mine["end_time"] - mine["start_time"]).sum())
+            rows[-1].update({
+                "lanes": int(lanes[b]),
+                "system_share": work / horizon if horizon > 0 else np.nan,
+                "reserved_share": held / horizon if horizon > 0 else np.nan,
+                "mean_lanes_busy": lanes_busy / horizon if horizon > 0 else np.nan,
+            })
     return pd.DataFrame(rows)
 
 

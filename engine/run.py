@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 from . import metrics, output, trace
+from .kernel import TICKS_PER_SECOND
 from .model import Scenario, scenario_to_dict
 from .sim import Simulation
 from .tables import Table
@@ -102,8 +103,14 @@ def collect(sim: Simulation, wall_seconds: float = 0.0) -> RunResult:
     sessions = tables["sessions"].to_pandas()
     clients = tables["clients"].to_pandas()
     contended = metrics.contended_usage(jobs, list(sim.shares))   # once, for both uses
-    tables.update(tenants=metrics.tenants_table(jobs, sessions, sim.shares, contended),
-                  backends=metrics.backends_table(jobs, sessions, list(sim.backends)),
+    now = sim.env._now
+    charged = {t: m.total(now) / TICKS_PER_SECOND for t, m in sim.meters.items()}
+    held = {t: v / TICKS_PER_SECOND for t, v in sim.limit_held.items()}
+    tables.update(tenants=metrics.tenants_table(jobs, sessions, sim.shares, contended,
+                                                charged, held),
+                  backends=metrics.backends_table(
+                      jobs, sessions, list(sim.backends), tables["system"].to_pandas(),
+                      {n: b.lanes for n, b in sim.backends.items()}),
                   session_metrics=metrics.session_metrics(jobs, sessions))
     summary = metrics.summary(jobs, sessions, clients, contended[1])
     result = RunResult(sim.scenario, tables, summary, sim.now, wall_seconds)

@@ -312,8 +312,9 @@ class Session:
         self.idle_token += 1
         self.state = "inactive"
         ops = [(EVENT, ev.SESSION_DEACTIVATED, None, detail)]
-        if not self.running:   # R21 displaces a session with jobs running: they go on
-            self._to(ev.INACTIVE, now, ops)
+        # Inactive from now, even with jobs still running (R21 displaces a session mid-job):
+        # it no longer holds its backend.
+        self._to(ev.INACTIVE, now, ops)
         ops.extend(self.release(now))
         return ops
 
