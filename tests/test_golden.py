@@ -8,8 +8,7 @@ import json
 import pandas as pd
 import pytest
 
-from engine import run_scenario, validate_scenario
-from engine.model import scenario_to_dict
+from engine import run_scenario
 from engine.trace import spans_from_events
 
 from . import golden
@@ -22,18 +21,9 @@ def test_every_scenario_is_recorded():
     assert set(RECORDED) == set(SCENARIOS)
 
 
-def as_before(sc):
-    """The scenario under the rules as they were recorded: R14's batch timeout (1 s in
-    ``ibm-2024`` since IBM documented it) unset, so a batch never deactivates. Nothing else
-    changed for a scenario that uses none of R19-R22's keys."""
-    doc = scenario_to_dict(sc)
-    doc.setdefault("policy", {})["batch_interactive_timeout"] = None
-    return validate_scenario(doc, base_dir=sc.base_dir)
-
-
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_outputs_equal_the_recorded_ones(name):
-    result = run_scenario(as_before(SCENARIOS[name]))
+    result = run_scenario(golden.as_before(SCENARIOS[name]))
     got = golden.digest(result)
     differs = sorted(t for t in RECORDED[name] if got.get(t) != RECORDED[name][t])
     assert not differs, f"{name}: tables {differs} differ from the recording"
