@@ -73,6 +73,10 @@ class IBMInputValueError(ValueError):
     """A submission that the client refuses before it reaches the service."""
 
 
+class IBMRuntimeError(Exception):
+    """The service refused a request (as the client's ``IBMRuntimeError``)."""
+
+
 def _as_scenario(scenario, tenant: str) -> Scenario:
     """The data center to simulate, with ``tenant`` added if the scenario lacks it. A scenario
     file keeps its folder (its ``qasm:`` and ``trace:`` files are read from there)."""
@@ -279,6 +283,11 @@ class Session:
         if _session_id is not None:
             self._id = _session_id
             return
+        if self._mode == "dedicated" and sim.plans.get(self._service.tenant) == "open":
+            # R22: the service refuses the session itself, as it does for an Open-plan instance.
+            raise IBMRuntimeError("Failed to create session: You are not authorized to run a "
+                                  "session when using the open plan (R22). Use a Batch or job "
+                                  "mode.")
         self._service._advance()
         s = sim.open_session(self._service.tenant, backend.name, mode=self._mode,
                              max_time=_parse_max_time(max_time), open_at=sim.now)
@@ -440,10 +449,8 @@ class RuntimeJobV2:
         self._service._returned()
 
     def usage(self) -> float:
-        """Quantum seconds the job ran."""
-        j = self._job
-        return 0.0 if j.start_tick is None or j.end_tick is None else seconds(j.end_tick -
-                                                                              j.start_tick)
+        """Quantum seconds the job used: its QPU stage (R19), not its time "In progress"."""
+        return seconds(self._job.usage_ticks)
 
     def metrics(self) -> dict:
         j = self._job

@@ -326,3 +326,44 @@ def test_an_aer_failure_fails_the_job_and_result_says_why(service, monkeypatch):
     assert SamplerV2(mode=backend).run([bell(backend)]).result()[0].data.meas.num_shots > 0
     service.finish()
     assert service.simulation.jobs["lab3"].status == "completed"
+
+
+# ------------------------------------------------------------------ today's service (R19, R22)
+
+TODAY = {
+    "name": "runtime-today", "seed": 1,
+    "policy": {"preset": "ibm-2026", "execution": "interactive"},
+    "backends": [{"name": "qpu_a", "lanes": 2}],
+    "tenants": [{"name": "you", "share": 1, "plan": "open"}, {"name": "lab", "share": 1}],
+    "jobs": [{"id": "lab1", "tenant": "lab", "backend": "qpu_a", "submit": 0, "duration": 100}],
+}
+
+
+def test_r22_an_open_plan_session_fails_as_the_service_fails_and_a_batch_runs():
+    from engine.runtime import IBMRuntimeError
+
+    service = QiskitRuntimeService(scenario=TODAY, think_time=10)
+    backend = service.backend("qpu_a")
+    with pytest.raises(IBMRuntimeError, match="open plan"):
+        Session(backend=backend)
+    with Batch(backend=backend) as batch:
+        job = SamplerV2(mode=batch).run([bell(backend)])
+    job.result()
+    assert job.status() == "DONE"
+
+
+def test_r19_running_from_the_lane_and_usage_is_the_qpu_stage():
+    # Two lanes: lab1 holds the QPU 0-100. Your job, submitted at 10 (one 10 s think), takes the
+    # free lane at once: RUNNING ("In progress") from 10, but its QPU stage waits for lab1 and
+    # starts at 100. usage() is the QPU stage only, not the 90 s of QPU contention.
+    service = QiskitRuntimeService(scenario=TODAY, think_time=10)
+    backend = service.backend("qpu_a")
+    job = SamplerV2(mode=backend).run([bell(backend)])
+    sim = service.simulation
+    assert sim.now == 10 and job.status() == "RUNNING"
+    job.result()
+    j = sim.jobs[job.job_id()]
+    assert (j.start_time, j.qpu_start_time) == (10, 100)
+    assert job.usage() == pytest.approx(j.end_time - 100)
+    stamps = job.metrics()["timestamps"]
+    assert stamps["running"] < stamps["finished"]
