@@ -69,3 +69,29 @@ def million(total_jobs: int = 1_000_000) -> dict:
                            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=7200)
         seconds, peak = r.stdout.split()
     return {"jobs": total_jobs, "seconds": float(seconds), "peak_bytes": int(peak)}
+
+
+def lanes_vs_one(total_jobs: int = engine_bench.TOTAL_JOBS, repeats: int = 2) -> dict:
+    """The 100k-job scenario as it is (one lane, no classical stage) and with today's service:
+    5 lanes per backend and a 5-30 s classical stage per job (R19). Best of ``repeats`` each,
+    interleaved, through the whole command line."""
+    plain = engine_bench.large_scenario(total_jobs)
+    lanes = engine_bench.large_scenario(total_jobs)
+    for b in lanes["backends"]:
+        b["lanes"] = 5
+    for w in lanes["workloads"]:
+        w["classical_time"] = {"dist": "uniform", "low": 5, "high": 30}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        runs = {}
+        for name, doc in (("plain", plain), ("lanes", lanes)):
+            (tmp / f"{name}.yaml").write_text(yaml.safe_dump(doc))
+            runs[name] = [PY, "-m", "engine", "simulate", str(tmp / f"{name}.yaml"), "--out",
+                          str(tmp / f"out_{name}"), "--quiet"]
+        times = {name: [] for name in runs}
+        for _ in range(repeats):
+            for name, cmd in runs.items():
+                times[name].append(_timed(cmd))
+    plain_s, lanes_s = min(times["plain"]), min(times["lanes"])
+    return {"jobs": total_jobs, "plain_s": plain_s, "lanes_s": lanes_s,
+            "ratio": lanes_s / plain_s}

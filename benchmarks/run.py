@@ -86,6 +86,13 @@ def _cli_section() -> None:
     m = cli_bench.million()
     print(f"   {m['jobs']:,} jobs: {m['seconds']:6.1f} s, peak memory "
           f"{m['peak_bytes'] / 2**30:5.2f} GiB   (target under 12 s and under 1 GiB)")
+    print()
+    print("10. Today's service: the 100k-job scenario with 5 lanes and a classical stage (R19)")
+    t = cli_bench.lanes_vs_one()
+    print(f"   one lane, no classical stage      {t['plain_s']:6.2f} s")
+    print(f"   5 lanes, 5-30 s classical stage   {t['lanes_s']:6.2f} s")
+    print(f"   ratio lanes / one lane            {t['ratio']:6.2f}x   (two events more per job, "
+          f"logged)")
 
 
 def _sweep_section() -> None:

@@ -326,6 +326,9 @@ def _pool_pass(queue: deque, workers: int, jobs, finish, runner, handover: str,
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init,
                                mp_context=multiprocessing.get_context("spawn"))
     inflight: dict = {}
+    # The pool's worker processes, kept as they start: when the pool breaks, its management
+    # thread may clear its own list before we ask how they died.
+    workers_seen: dict = {}
     broken = False
     try:
         while (queue or inflight) and not broken:
@@ -334,6 +337,7 @@ def _pool_pass(queue: deque, workers: int, jobs, finish, runner, handover: str,
                 try:
                     path = os.path.join(handover, f"{i}.pickle")
                     inflight[pool.submit(_attempt_to_file, runner, *jobs[i], path)] = i
+                    workers_seen.update(getattr(pool, "_processes", None) or {})
                 except BrokenProcessPool:
                     queue.appendleft(i)
                     broken = True
@@ -349,7 +353,8 @@ def _pool_pass(queue: deque, workers: int, jobs, finish, runner, handover: str,
         if not broken:
             return []
         if deaths is not None:
-            deaths.append(_how_workers_died(pool))
+            workers_seen.update(getattr(pool, "_processes", None) or {})
+            deaths.append(_how_workers_died(workers_seen.values()))
         lost = []
         for fut, i in inflight.items():  # a result that arrived before the break is kept
             if fut.done() and fut.exception() is None:
@@ -372,10 +377,10 @@ def _finish(finish, i: int, fut) -> None:
     finish(i, outcome)
 
 
-def _how_workers_died(pool: ProcessPoolExecutor) -> str:
+def _how_workers_died(processes) -> str:
     codes = []
-    for p in list((getattr(pool, "_processes", None) or {}).values()):
-        p.join(2)  # dead already (its pipe closed), but perhaps not yet reaped
+    for p in list(processes):
+        p.join(10)  # dead already (its pipe closed), but perhaps not yet reaped
         if p.exitcode not in (None, 0, -signal.SIGTERM):  # SIGTERM: the pool ending the rest
             codes.append(p.exitcode)
     for code in codes:

@@ -248,7 +248,10 @@ def test_a_variant_that_kills_its_worker_twice_is_a_failed_row():
     results = sweep.run_variants([sc for _, sc in plan], workers=2, runner=kill_seed_2)
     assert [isinstance(r, RunResult) for r in results] == [True, False, True, True]
     assert results[1].message.startswith("its worker process died twice")
-    assert "SIGKILL" in results[1].message
+    # How it died is named when the pool still knows its worker's exit code; when the pool's
+    # own thread has reaped it first (seen under load) the message says so plainly instead.
+    assert ("SIGKILL" in results[1].message
+            or "(it ended without a result)" in results[1].message)
     for (_, sc), r in zip(plan, results):
         if isinstance(r, RunResult):
             assert r.summary == run_scenario(sc).summary
