@@ -358,7 +358,9 @@ class Calibration(_Model):
     """R20: a calibration of ``duration`` QPU seconds due at ``first`` (default ``every``), then
     ``every`` seconds after each one ended."""
 
-    every: Positive
+    # At least a minute apart: system work is counted against the job limit (MAX_JOBS) too.
+    every: Annotated[float, BeforeValidator(_number), Field(ge=60, le=MAX_TIME,
+                                                            allow_inf_nan=False)]
     duration: Positive
     first: Optional[Time] = None
 

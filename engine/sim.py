@@ -35,7 +35,7 @@ from .execution import QPU, first_line, job_seed, summarize
 from .job import Job
 from .kernel import (COMPLETE, CONTROL, DISPATCH, SUBMIT, TIMER, SimEnv, maybe_seconds,
                      maybe_ticks, seconds, ticks)
-from .model import Scenario
+from .model import MAX_JOBS, Scenario, ScenarioError
 from .payloads import Payloads
 from .policy import FairShare, UsageMeter
 from .validation import IdSpaces
@@ -100,6 +100,7 @@ class Simulation:
         self._open_spans: dict = {}              # R21: (tenant, backend) -> charging spans
         self.system: list[tuple] = []            # events.SYSTEM_FIELDS, times in ticks
         self._sys_seq = count()
+        self._sys_count = count()
         self._sys_ids: dict = {}                 # (backend, kind) -> system jobs so far
         # System work and reservations go on for ever: with them a run ends when no user work
         # is left (R20), so decisions and their timers count as background.
@@ -783,6 +784,10 @@ class Simulation:
 
     def _on_system_due(self, event) -> None:
         b, kind, duration, every = event._value
+        if next(self._sys_count) >= MAX_JOBS:   # bounded work, whatever the horizon
+            i = next(k for k, spec in enumerate(self.scenario.backends) if spec.name == b.name)
+            raise ScenarioError(f"backends[{i}].calibration.every", seconds(every or 0),
+                                f"the run would need more than {MAX_JOBS:,} system jobs")
         rank = 0 if kind == ev.CALIBRATION else 1   # at one instant, calibration first
         n = self._sys_ids[b.name, kind] = self._sys_ids.get((b.name, kind), 0) + 1
         heappush(b.system_due, (self.env._now, rank, next(self._sys_seq), f"{kind}-{n}", kind,

@@ -397,3 +397,25 @@ def test_r1_r16_r17_r19_properties_hold_on_generated_scenarios(seed):
     assert (ded.status == "rejected").all()
     # R17: the same scenario, the same trace.
     assert digest(run(doc)) == digest(r)
+
+
+# ------------------------------------------------------------------------------- refused input
+
+@pytest.mark.parametrize("patch, key", [
+    ({"backends": [{"name": "q", "calibration": {"every": 0.001, "duration": 1}}]},
+     "backends[0].calibration.every"),
+    ({"backends": [{"name": "q", "lanes": 0}]}, "backends[0].lanes"),
+    ({"tenants": [{"name": "a", "plan": "gold"}]}, "tenants[0].plan"),
+    ({"tenants": [{"name": "a", "usage_limit": {"seconds": -1}}]}, "tenants[0].usage_limit.seconds"),
+    ({"reservations": [{"id": "r", "tenant": "zz", "backend": "q", "start": 0, "end": 5}]},
+     "reservations[0].tenant"),
+    ({"reservations": [{"id": "r", "tenant": "a", "backend": "q", "start": 5, "end": 5}]},
+     "reservations[0]"),
+    ({"jobs": [{"id": "j", "tenant": "a", "backend": "q", "submit": 0, "duration": 1,
+                "classical_time": -3}]}, "jobs[0].classical_time"),
+])
+def test_today_keys_out_of_range_are_refused_naming_the_key(patch, key):
+    doc = {"backends": [{"name": "q"}], "tenants": [{"name": "a"}], **patch}
+    with pytest.raises(ScenarioError) as err:
+        validate_scenario(doc)
+    assert err.value.key == key
