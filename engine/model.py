@@ -358,8 +358,8 @@ class Calibration(_Model):
     """R20: a calibration of ``duration`` QPU seconds due at ``first`` (default ``every``), then
     ``every`` seconds after each one ended."""
 
-    # At least a minute apart: system work is counted against the job limit (MAX_JOBS) too.
-    every: Annotated[float, BeforeValidator(_number), Field(ge=60, le=MAX_TIME,
+    # At least a second apart; a run's system jobs are also held under the job limit (MAX_JOBS).
+    every: Annotated[float, BeforeValidator(_number), Field(ge=1, le=MAX_TIME,
                                                             allow_inf_nan=False)]
     duration: Positive
     first: Optional[Time] = None

@@ -56,12 +56,24 @@ def job_story(jobs: pd.DataFrame, events: pd.DataFrame, job_id: str) -> list[str
                 sids = list(dict.fromkeys(held["session_id"]))
                 out.append(f"Meanwhile session(s) {_names(sids)} held {j['backend']} idle "
                            f"through an interactive timeout (R6), so nothing else could start.")
+            reserved = events[(events["backend"] == j["backend"])
+                              & (events["event"] == ev.RESERVATION_STARTED)
+                              & (events["time"] < start)
+                              & (events["tenant"] != j["tenant"])]
+            if len(reserved):
+                out.append(f"A reservation of {', '.join(dict.fromkeys(reserved['tenant']))} "
+                           f"kept other tenants' jobs from starting on {j['backend']} (R21).")
         started = mine[mine["event"] == ev.JOB_STARTED]
         why = f", because {started['detail'].iloc[0]}" if len(started) else ""
         out.append(f"It started {'at once, ' if wait <= 0 else ''}at {_t(start)}{why}.")
+        out.extend(_stages(j, jobs, events))
     status = j["status"]
+    qpu_start = j.get("qpu_start_time")
+    on_qpu = (float(j["end_time"]) - float(qpu_start)) if qpu_start is not None and pd.notna(
+        qpu_start) else (float(j["end_time"]) - float(j["start_time"])
+                         if pd.notna(j["start_time"]) else 0.0)
     if status == "completed":
-        out.append(f"It completed at {_t(j['end_time'])} after {_t(j['end_time'] - j['start_time'])}"
+        out.append(f"It completed at {_t(j['end_time'])} after {_t(on_qpu)}"
                    f" on the QPU" + (" (its circuits were compiled earlier in this session, R15)"
                                      if j.get("compiled") == "hit" else "") + ".")
     else:
@@ -70,4 +82,34 @@ def job_story(jobs: pd.DataFrame, events: pd.DataFrame, job_id: str) -> list[str
         when = j["finished_at"] if "finished_at" in j and pd.notna(j["finished_at"]) else None
         out.append(f"It ended {status}" + (f" at {_t(when)}" if when is not None else "")
                    + (f": {detail}." if detail else "."))
+    return out
+
+
+def _stages(j, jobs: pd.DataFrame, events: pd.DataFrame) -> list[str]:
+    """R19: when its QPU stage did not begin as it started: its classical stage in its lane,
+    then its wait for the QPU and whom it waited behind (jobs' QPU stages, system work)."""
+    q = j.get("qpu_start_time")
+    if q is None or pd.isna(q) or float(q) == float(j["start_time"]):
+        return []
+    start, q = float(j["start_time"]), float(q)
+    ready = j.get("ready_time")
+    ready = float(ready) if ready is not None and pd.notna(ready) else start
+    out = [f"From then it was \"In progress\" (RUNNING), holding an execution lane (R19)"
+           + (f": its classical stage took {_t(ready - start)}" if ready > start else "") + "."]
+    if q > ready:
+        same = jobs[(jobs["backend"] == j["backend"]) & (jobs["job_id"] != j["job_id"])]
+        ahead = same[same["qpu_start_time"].notna() & (same["qpu_start_time"] < q)
+                     & (same["qpu_end_time"] > ready)].sort_values("qpu_start_time")
+        behind = []
+        if len(ahead):
+            behind.append(f"{len(ahead)} job(s) on the QPU ({_names(list(ahead['job_id']))})")
+        ended = events[(events["backend"] == j["backend"])
+                       & (events["event"] == ev.SYSTEM_COMPLETED)
+                       & (events["time"] > ready) & (events["time"] <= q)]
+        if len(ended):
+            names = [d.removeprefix("R20: ").removesuffix(" done") for d in ended["detail"]]
+            behind.append(f"system work ({_names(names)}, R20)")
+        out.append(f"It was ready at {_t(ready)} and waited {_t(q - ready)} for the QPU, which "
+                   f"runs one job at a time" + (f", behind {' and '.join(behind)}" if behind
+                                                 else "") + ": QPU contention, not usage.")
     return out

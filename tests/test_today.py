@@ -419,3 +419,16 @@ def test_today_keys_out_of_range_are_refused_naming_the_key(patch, key):
     with pytest.raises(ScenarioError) as err:
         validate_scenario(doc)
     assert err.value.key == key
+
+
+def test_r19_r20_a_jobs_story_says_why_it_waited_for_the_qpu():
+    from engine.story import job_story
+
+    r = run({"policy": {"preset": "ibm-2024"},
+             "backends": [{"name": "q", "maintenance": [{"start": 30, "duration": 50}]}],
+             "tenants": [{"name": "alice"}],
+             "jobs": [J("b1", "alice", 0, 40), J("b2", "alice", 0, 20)]})
+    story = " ".join(job_story(r.jobs, r.events, "b2"))
+    # b2 takes the lane at 40 and waits 50 s behind the maintenance (40-90): contention.
+    assert "It was ready at 40.0 s and waited 50.0 s for the QPU" in story
+    assert "maintenance-1" in story and "after 20.0 s on the QPU" in story
