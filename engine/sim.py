@@ -237,7 +237,7 @@ class Simulation:
             if target > env._now:   # until "now" (to the microsecond) there is nothing to do
                 env.run(until=target)
             return
-        done = self._no_user_work if self._bg else None
+        done = self._run_done if self._bg else None
         if progress is None:
             env.run_all(done=done)
         else:
@@ -250,6 +250,11 @@ class Simulation:
         """R22: a job whose tenant is over a limit on all usage ever can never start: it fails
         at the instant of the run's last event. Spans still open close now."""
         now = self.env._now
+        for b in self.backends.values():   # a reservation still in force: its whole window
+            r = b.reservation
+            if r is not None:
+                self.system.append((b.name, ev.RESERVATION, r.id, r.tenant, ticks(r.start),
+                                    ticks(r.end)))
         for tenant, since in self._held_since.items():
             self.limit_held[tenant] = self.limit_held.get(tenant, 0) + now - since
         self._held_since.clear()
@@ -278,6 +283,11 @@ class Simulation:
         now = self.env._now
         return all(self._stuck(j.tenant, now) for j in self.jobs.values()
                    if j.status == "queued")
+
+    def _run_done(self) -> bool:
+        """R20: no user work left; system work already on a QPU finishes (none starts now)."""
+        return self._no_user_work() and not any(isinstance(b.qpu, tuple)
+                                                for b in self.backends.values())
 
     def _user_work_left(self) -> bool:
         env = self.env

@@ -39,7 +39,8 @@ def show_side_by_side(labels: list[str], results: list, table: pd.DataFrame, x: 
     for label, r in zip(labels, results):
         fig = figures.timeline(r.jobs, r.sessions, r.events, r.spans,
                                tenants=[t.name for t in r.scenario.tenants],
-                               backends=[b.name for b in r.scenario.backends], title=label)
+                               backends=[b.name for b in r.scenario.backends], title=label,
+                               system=runs.system_of(r), lanes=runs.backend_lanes(r.scenario))
         fig.update_xaxes(range=[0, end * 1.02])
         fig.update_layout(height=min(fig.layout.height, 560))
         st.plotly_chart(fig, width="stretch", key=f"cmp_{label}")

@@ -35,7 +35,9 @@ st.info(lessons.sentence(row))
 jobs, sessions, events, spans, t = lessons.trace_until(result, step)
 tenants = [t_.name for t_ in result.scenario.tenants]
 backends = [b.name for b in result.scenario.backends]
-fig = figures.timeline(jobs, sessions, events, spans, tenants=tenants, backends=backends)
+fig = figures.timeline(jobs, sessions, events, spans, tenants=tenants, backends=backends,
+                       system=lessons.system_until(result, t),
+                       lanes=runs.backend_lanes(result.scenario))
 # The whole story fits: the last job's end, or a later last step (a session closed after it).
 end = max(float(result.jobs["end_time"].max()), float(steps["time"].max()))
 fig.update_xaxes(range=[0, end * 1.05])
@@ -43,12 +45,17 @@ fig.update_layout(height=min(fig.layout.height, 520))
 st.plotly_chart(fig, width="stretch", key=f"lesson_chart_{key}")
 
 now = lessons.state_at(result, step)
+stages_logged = bool(result.events["event"].isin(["job_qpu_started", "system_started"]).any())
 q1, q2 = st.columns(2)
 with q1:
     st.markdown("**Backends**")
     for b in backends:
         queued = ", ".join(now["queued"].get(b, [])) or "nobody"
-        st.markdown(f"- {b}: running **{now['running'].get(b, 'nothing')}**; queued: {queued}")
+        qpu = ""
+        if stages_logged:   # runs that log QPU stages (R19, R20)
+            qpu = f"; on the QPU: **{now['on_qpu'].get(b, 'nothing')}**"
+        st.markdown(f"- {b}: running **{now['running'].get(b, 'nothing')}**{qpu}; "
+                    f"queued: {queued}")
 with q2:
     st.markdown("**Sessions**")
     if not now["sessions"]:

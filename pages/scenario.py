@@ -67,12 +67,17 @@ with form_tab:
         st.subheader("Backends")
         kept = {b.name: b.model_dump(mode="json", exclude_defaults=True) for b in sc.backends}
         backends = forms.table_input(
-            [{"name": b.name, "num_qubits": b.num_qubits,
+            [{"name": b.name, "num_qubits": b.num_qubits, "lanes": b.lanes,
               "coupling": b.coupling if isinstance(b.coupling, str) else None,
               "noise": b.noise, "device": b.device} for b in sc.backends],
             {"name": st.column_config.TextColumn("name", required=True),
              "num_qubits": st.column_config.NumberColumn("qubits", min_value=1, max_value=156,
                                                          step=1, default=5),
+             "lanes": st.column_config.NumberColumn(
+                 "lanes", min_value=1, max_value=1000, step=1,
+                 help="Execution lanes (R19): jobs in progress at once, each running its "
+                      "classical stage in its lane; the QPU still runs one at a time. Empty: "
+                      "the preset's (1; 5 in ibm-2026)."),
              "coupling": st.column_config.SelectboxColumn(
                  "coupling", options=["line", "ring", "grid", "full", "heavy_hex"],
                  help="Empty: explicit pairs from the YAML, or line."),
@@ -80,17 +85,27 @@ with form_tab:
              "device": st.column_config.TextColumn("device snapshot",
                                                    help="e.g. fake_manila (optional)")},
             key=f"backends_{gen}")
-        # What the table does not show (explicit coupling pairs, basis gates, seed) is kept.
-        backends = [kept.get(b.get("name"), {}) | b for b in backends]
+        # What the table does not show (explicit coupling pairs, basis gates, seed, calibration,
+        # maintenance) is kept; lanes emptied in the table go back to the preset's.
+        backends = [{k: v for k, v in kept.get(b.get("name"), {}).items() if k != "lanes"} | b
+                    for b in backends]
         state.field_error("backends")
 
         st.subheader("Tenants and fair shares")
+        kept_t = {t.name: t.model_dump(mode="json", exclude_defaults=True) for t in sc.tenants}
         tenants = forms.table_input(
-            [{"name": t.name, "share": t.share} for t in sc.tenants],
+            [{"name": t.name, "share": t.share, "plan": t.plan} for t in sc.tenants],
             {"name": st.column_config.TextColumn("tenant", required=True),
              "share": st.column_config.NumberColumn("share", min_value=0.0, default=1.0,
-                                                    help="Fair share weight (R3).")},
+                                                    help="Fair share weight (R3)."),
+             "plan": st.column_config.SelectboxColumn(
+                 "plan", options=["premium", "flex", "pay_as_you_go", "open"],
+                 default="premium",
+                 help="R22: the Open plan has no sessions (its session jobs are rejected) and, "
+                      "in ibm-2026, 600 s of QPU time per 28 days.")},
             key=f"tenants_{gen}")
+        # A usage limit (R22), not shown in the table, is kept.
+        tenants = [kept_t.get(t.get("name"), {}) | t for t in tenants]
         state.field_error("tenants")
 
         st.subheader("Workloads")
@@ -135,6 +150,9 @@ with form_tab:
              "duration": st.column_config.NumberColumn("duration (s)", min_value=0.0),
              "session": st.column_config.TextColumn("session"),
              "max_execution_time": st.column_config.NumberColumn("max exec (s)", min_value=0.0),
+             "classical_time": st.column_config.NumberColumn(
+                 "classical (s)", min_value=0.0,
+                 help="R19: the job's classical stage, run in its lane before the QPU."),
              "circuit": st.column_config.TextColumn("circuit")},
             key=f"jobs_{gen}")
         state.field_error("jobs")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from engine.story import job_story
-from ui import figures, state
+from ui import figures, runs, state
 
 run = state.page_with_run("Timeline")
 
@@ -11,11 +11,20 @@ jobs, sessions, events = run.jobs, run.sessions, run.events
 tenants = [t.name for t in run.scenario.tenants]
 backends = [b.name for b in run.scenario.backends]
 st.caption(
-    "Each backend runs one job at a time. A session takes its backend when its first job starts, "
+    "Each backend's QPU runs one job at a time. A session takes its backend when its first job "
+    "starts, "
     "holds it while its user thinks (amber: reserved idle, up to the interactive timeout), lets "
     "go when the timeout runs out (grey: inactive) and comes back through the fair-share queue. "
     "Hover a bar for its details; drag to zoom, double-click to reset; pick a job below for its "
     "story.")
+if figures.staged(jobs) or runs.system_of(run) is not None:
+    st.caption(
+        "Today's service (R19-R22): a backend has execution lanes; a job takes a lane when it "
+        "starts, runs its classical stage there (lighter, thinner bar), may then wait, ready, "
+        "for the QPU (thin line: QPU contention) and runs its QPU stage (solid bar). Each lane is "
+        "a track in the backend's row; the row beneath counts the lanes in use. Grey bars are "
+        "system work on the QPU (calibration, maintenance, R20); an outlined band is a "
+        "reservation (R21), named with its tenant.")
 
 gen = state.run_generation()  # filters start afresh for each run
 with st.expander("Filters", expanded=False):
@@ -31,7 +40,8 @@ if fj.empty:
     st.warning("No job matches these filters.")
 else:
     fig = figures.timeline(fj, fs, fe, fsp, tenants=tenants,
-                           backends=[b for b in backends if b in pick_b])
+                           backends=[b for b in backends if b in pick_b],
+                           system=runs.system_of(run), lanes=runs.backend_lanes(run.scenario))
     webgl = len(fj) > figures.WEBGL_THRESHOLD
     if webgl:
         st.caption(f"{len(fj):,} jobs: drawn with WebGL segments.")

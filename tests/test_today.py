@@ -432,3 +432,19 @@ def test_r19_r20_a_jobs_story_says_why_it_waited_for_the_qpu():
     # b2 takes the lane at 40 and waits 50 s behind the maintenance (40-90): contention.
     assert "It was ready at 40.0 s and waited 50.0 s for the QPU" in story
     assert "maintenance-1" in story and "after 20.0 s on the QPU" in story
+
+
+def test_r20_r21_work_in_progress_at_the_end_of_the_run_is_in_the_system_table():
+    # Two lanes. j holds the QPU 0-12; k takes the other lane at 5 and is ready at once; the
+    # calibration due at 10 goes first when the QPU frees (12-32), then k (32-33), the last user
+    # work. A's reservation 20-500 (begun after the calibration started) is still in force when
+    # the run ends at 33: its whole window is listed.
+    r = run({"backends": [{"name": "q", "lanes": 2, "calibration": {"every": 10,
+                                                                    "duration": 20}}],
+             "tenants": [{"name": "a"}, {"name": "b"}],
+             "reservations": [{"id": "r", "tenant": "a", "backend": "q", "start": 20,
+                               "end": 500}],
+             "jobs": [J("j", "a", 0, 12), J("k", "a", 5, 1)]})
+    assert times(r, "k") == (5, 5, 32, 33)
+    assert r.system[["kind", "start", "end"]].values.tolist() == [
+        ["calibration", 12.0, 32.0], ["reservation", 20.0, 500.0]]

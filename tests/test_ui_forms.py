@@ -232,3 +232,50 @@ def test_an_operator_scenario_keeps_its_own_folder_through_an_edit(tmp_path, mon
     assert run.scenario.policy.interactive_timeout == 7
     assert run.scenario.base_dir == str(tmp_path.resolve())
     assert list(run.jobs.status) == ["completed"]
+
+
+def test_the_preset_selector_offers_ibm_2026_and_applies_it():
+    at = scenario_page()
+    preset = next(s for s in at.selectbox if s.key and s.key.endswith(".preset"))
+    assert list(preset.options) == ["ibm-2022", "ibm-2024", "ibm-2026"]
+    assert "ibm-2026" in preset.help
+    preset.set_value("ibm-2026")
+    apply_and_run(at)
+    run = at.session_state["run"]
+    assert run.scenario.policy.preset == "ibm-2026"
+    assert runs.backend_lanes(run.scenario) == {b.name: 5 for b in run.scenario.backends}
+
+
+@pytest.mark.parametrize("builtin", ["lanes-contention", "calibration-day", "open-plan",
+                                     "session-vs-batch-vs-job-2026"])
+def test_todays_service_survives_an_apply_of_the_form(builtin):
+    """What R19-R22 add to a scenario (backends' lanes, calibration and maintenance; workloads'
+    and jobs' classical stages; tenants' plans and usage limits; reservations) comes back whole
+    from the form: Apply without a change runs the file's scenario."""
+    at = scenario_page()
+    at.selectbox(key="builtin_pick").set_value(builtin).run()
+    apply_and_run(at)
+    got = at.session_state["run"].scenario
+    want = validate_scenario(runs.builtin(builtin))
+    assert [(b.name, b.lanes) for b in got.backends] == [(b.name, b.lanes) for b in want.backends]
+    assert [(t.name, t.plan) for t in got.tenants] == [(t.name, t.plan) for t in want.tenants]
+    assert workloads_of(got) == workloads_of(want)
+    assert runs.key_of(got) == runs.key_of(want)
+
+
+def test_lanes_contention_keeps_its_lanes_and_classical_stages():
+    # lanes-contention: qpu_1lane (lanes 1) and qpu_5lanes (lanes 5); chem-1lane's classical
+    # stage uniform 20-90 s, shown in the form beside its duration.
+    at = scenario_page()
+    at.selectbox(key="builtin_pick").set_value("lanes-contention").run()
+    kind = next(s for s in at.selectbox if s.key.startswith("wl0") and
+                s.key.endswith(".classical_time.dist"))
+    assert kind.value == "uniform"
+    low = next(n for n in at.number_input if n.key.startswith("wl0")
+               and ".classical_time." in n.key and n.label == "low (s)")
+    low.set_value(30.0)
+    apply_and_run(at)
+    got = at.session_state["run"].scenario
+    assert [(b.name, b.lanes) for b in got.backends] == [("qpu_1lane", 1), ("qpu_5lanes", 5)]
+    assert got.workloads[0].classical_time.model_dump() == {"dist": "uniform", "low": 30.0,
+                                                           "high": 90.0}

@@ -11,6 +11,13 @@ tenant, hatched when the job belongs to a session), a band per session (running,
 inactive, open) with markers where it starts, deactivates, reactivates, is closed, expires or is
 cancelled, and the queue depth per backend. Above ``WEBGL_THRESHOLD`` jobs the bars are drawn as
 thick WebGL line segments, one trace per tenant, so 50k jobs stay usable.
+
+Today's service (R19-R22) adds to the backend row: each job's two stages (R19) on its own lane
+track within the row: its classical stage as a lighter, thinner bar, the stretch it is ready but
+waits for the QPU as a thin line, and its QPU stage as the solid bar; system work (R20) as grey
+bars named calibration or maintenance; reservations (R21) as an outlined translucent band naming
+the tenant. A "lanes in use" row beneath counts the jobs holding a lane (start to end) per
+backend. A run without lanes, classical stages, system work or reservations draws as before.
 """
 
 from __future__ import annotations
@@ -55,11 +62,33 @@ MARKER_STYLE = {  # kind -> (symbol, colour, legend name, words)
 }
 
 
+# Per-backend lines (queue depth and lanes in use) where the lanes row is drawn: the same colour
+# for one backend in both rows, none of them a tenant's.
+BACKEND_LINE_COLORS = ["#37474F", "#8E24AA", "#00897B", "#6D4C41", "#C2185B", "#5C6BC0"]
+
+SYSTEM_STYLE = {  # kind of system work (R20) -> (fill, words)
+    "calibration": ("#757575", "calibration: system work on the QPU (R20)"),
+    "maintenance": ("#424242", "maintenance: system work on the QPU (R20)"),
+}
+
+# A job's stages (R19): how they are drawn, relative to the solid QPU-stage bar.
+CLASSICAL_OPACITY = 0.4      # the classical stage: the tenant colour, lighter ...
+CLASSICAL_THICKNESS = 0.6    # ... and thinner
+WAIT_THICKNESS = 0.14        # ready, waiting for the QPU: a thin line
+SYSTEM_LABELS = 40           # system work named on the chart up to this many bars (hover beyond)
+
+
 # --------------------------------------------------------------------------- colours
 
 def tenant_colors(tenants: Iterable[str]) -> dict[str, str]:
     """A stable colour per tenant, in the order given (the scenario's order)."""
     return {t: PALETTE[i % len(PALETTE)] for i, t in enumerate(dict.fromkeys(tenants))}
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    h = hex_color.lstrip("#")
+    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha:g})"
 
 
 # --------------------------------------------------------------------------- geometry
@@ -93,15 +122,111 @@ def queue_depth(jobs: pd.DataFrame) -> pd.DataFrame:
     leave = jobs["start_time"].where(jobs["start_time"].notna(), jobs["finished_at"]
                                      if "finished_at" in jobs else jobs["end_time"])
     leave = leave.fillna(jobs["submit_time"])
-    ups = pd.DataFrame({"backend": jobs["backend"], "time": jobs["submit_time"], "d": 1})
-    downs = pd.DataFrame({"backend": jobs["backend"], "time": leave, "d": -1})
-    steps = pd.concat([ups, downs], ignore_index=True)
-    # At one instant, count departures before arrivals: a job that starts on arrival never
+    # At one instant, departures count before arrivals: a job that starts on arrival never
     # shows as queued.
+    return _step_count(jobs["backend"], jobs["submit_time"], leave, "depth")
+
+
+def _step_count(backend: pd.Series, up: pd.Series, down: pd.Series, name: str) -> pd.DataFrame:
+    """Per backend, how many intervals ``[up, down)`` are open over time: a step function with
+    columns backend, time, ``name``; at one instant an interval closing counts before one
+    opening."""
+    ups = pd.DataFrame({"backend": backend, "time": up, "d": 1})
+    downs = pd.DataFrame({"backend": backend, "time": down, "d": -1})
+    steps = pd.concat([ups, downs], ignore_index=True)
     steps = steps.sort_values(["backend", "time", "d"], kind="stable")
-    steps["depth"] = steps.groupby("backend")["d"].cumsum()
+    steps[name] = steps.groupby("backend")["d"].cumsum()
     last = steps.groupby(["backend", "time"], sort=False).tail(1)
-    return last[["backend", "time", "depth"]].reset_index(drop=True)
+    return last[["backend", "time", name]].reset_index(drop=True)
+
+
+def lanes_busy(jobs: pd.DataFrame) -> pd.DataFrame:
+    """Lanes held per backend over time (R19): columns backend, time, busy (a step function).
+    A job holds a lane from its start (it took the lane, "In progress") to its end."""
+    ran = jobs[jobs["start_time"].notna()] if len(jobs) else jobs
+    if ran.empty:
+        return pd.DataFrame(columns=["backend", "time", "busy"])
+    end = ran["end_time"].fillna(ran["start_time"])
+    # A lane freed counts before a lane taken at one instant: a job taking the lane another
+    # leaves never shows as one more.
+    return _step_count(ran["backend"], ran["start_time"], end, "busy")
+
+
+def lane_slots(jobs: pd.DataFrame) -> pd.Series:
+    """A lane track per job that ran (0, 1, ...; NaN for a job that never started), so that no
+    two jobs on one backend share a track at once: the lowest track free at the job's start, in
+    the order jobs started. The engine does not say which lane a job took; any such assignment
+    uses as many tracks as the most lanes busy at once, never more than the backend has."""
+    out = pd.Series(np.nan, index=jobs.index, dtype=float)
+    ran = jobs[jobs["start_time"].notna()]
+    if ran.empty:
+        return out
+    order = ["backend", "start_time"] + (["seq"] if "seq" in ran else [])
+    ran = ran.sort_values(order, kind="stable")
+    ends = ran["end_time"].fillna(ran["start_time"]).to_numpy(float)
+    starts = ran["start_time"].to_numpy(float)
+    slots = np.zeros(len(ran))
+    for _, idx in ran.groupby("backend", sort=False).indices.items():
+        free_at: list[float] = []   # track -> when it is free again
+        for i in idx:
+            slot = next((n for n, t in enumerate(free_at) if t <= starts[i]), len(free_at))
+            if slot == len(free_at):
+                free_at.append(ends[i])
+            else:
+                free_at[slot] = ends[i]
+            slots[i] = slot
+    out.loc[ran.index] = slots
+    return out
+
+
+def staged(jobs: pd.DataFrame) -> bool:
+    """Whether a run's jobs need R19's drawing: a classical stage, a wait for the QPU, or two
+    jobs in progress at once on one backend. Runs recorded before R19 (no ``qpu_start_time``)
+    never do."""
+    if "qpu_start_time" not in jobs or jobs.empty:
+        return False
+    ran = jobs[jobs["start_time"].notna()]
+    if ran.empty:
+        return False
+    if (ran["qpu_start_time"].isna() | (ran["qpu_start_time"] != ran["start_time"])).any():
+        return True
+    busy = lanes_busy(ran)
+    return bool(len(busy) and busy["busy"].max() > 1)
+
+
+def has_classical_stage(jobs: pd.DataFrame) -> bool:
+    """Whether any job that started had a classical stage (R19)."""
+    if "qpu_start_time" not in jobs or jobs.empty:
+        return False
+    st = job_stages(jobs[jobs["start_time"].notna()])
+    return bool(st["classical_start"].notna().any())
+
+
+def job_stages(jobs: pd.DataFrame) -> pd.DataFrame:
+    """Each started job's stages (R19) as drawn: columns classical_start, classical_end (its
+    classical stage, empty when it had none), wait_start, wait_end (ready, waiting for the
+    QPU), qpu_start, qpu_end (its QPU stage; empty when never reached); indexed as ``jobs``.
+    Without ``qpu_start_time`` (a run recorded before R19) the QPU stage is start to end."""
+    start = jobs["start_time"].astype(float)
+    end = jobs["end_time"].astype(float)
+    if "qpu_start_time" not in jobs:
+        nan = pd.Series(np.nan, index=jobs.index)
+        return pd.DataFrame({"classical_start": nan, "classical_end": nan, "wait_start": nan,
+                             "wait_end": nan, "qpu_start": start, "qpu_end": end})
+    qs = jobs["qpu_start_time"].astype(float).where(lambda x: ~(x > end))
+    qe = jobs["qpu_end_time"].astype(float).where(qs.notna()).fillna(end).clip(upper=end)
+    ready = jobs["ready_time"].astype(float) if "ready_time" in jobs else qs
+    ready = ready.where(~(ready > end))
+    # The classical stage: start to ready (or to now, for a job still in it).
+    c_end = ready.where(ready.notna(), end.where(qs.isna()))
+    has_c = start.notna() & c_end.notna() & (c_end > start)
+    w_start = ready.where(ready.notna(), start)
+    w_end = qs.where(qs.notna(), end)
+    has_w = start.notna() & ready.notna() & w_end.notna() & (w_end > w_start)
+    return pd.DataFrame({
+        "classical_start": start.where(has_c), "classical_end": c_end.where(has_c),
+        "wait_start": w_start.where(has_w), "wait_end": w_end.where(has_w),
+        "qpu_start": qs.where(start.notna()), "qpu_end": qe.where(qs.notna() & start.notna())})
 
 
 # --------------------------------------------------------------------------- filters
@@ -148,15 +273,26 @@ def _customdata(j: pd.DataFrame) -> np.ndarray:
     ]).astype(object)
 
 
-def _short_hover(j: pd.DataFrame) -> np.ndarray:
-    """One compact hover line per job, for the WebGL view (keeps 50k jobs small on the wire)."""
+def _short_hover(j: pd.DataFrame, stages: Optional[pd.DataFrame] = None) -> np.ndarray:
+    """One compact hover line per job, for the WebGL view (keeps 50k jobs small on the wire);
+    with ``stages`` (job_stages), its classical and QPU stages' times too."""
     session = j["session_id"].fillna("").astype(str)
     session = np.where(session != "", ", " + session, "")
     status = j["status"].astype(str)
     status = np.where(status != "completed", ", " + status, "")
-    return (j["job_id"].astype(str) + " (" + j["tenant"].astype(str) + session + ") waited "
+    text = (j["job_id"].astype(str) + " (" + j["tenant"].astype(str) + session + ") waited "
             + j["wait"].astype(float).fillna(0.0).round(0).astype(int).astype(str) + " s, "
-            + j["rule"].fillna("-").astype(str) + status).to_numpy()
+            + j["rule"].fillna("-").astype(str) + status)
+    if stages is not None:   # whole seconds: the wait for the QPU lies between the two
+        def span(a, b):
+            ok = (stages[a].notna() & stages[b].notna()).to_numpy()
+            lo = stages[a].fillna(0).round(0).astype(np.int64).astype(str)
+            hi = stages[b].fillna(0).round(0).astype(np.int64).astype(str)
+            return np.where(ok, lo + "-" + hi, "")
+        c, q = span("classical_start", "classical_end"), span("qpu_start", "qpu_end")
+        text = (text + np.where(c != "", "; classical " + pd.Series(c, index=j.index), "")
+                + np.where(q != "", "; QPU " + pd.Series(q, index=j.index) + " s", ""))
+    return np.asarray(text, dtype=object)
 
 
 def _job_traces(fig: go.Figure, jobs: pd.DataFrame, colors: dict, webgl: bool,
@@ -178,7 +314,7 @@ def _job_traces(fig: go.Figure, jobs: pd.DataFrame, colors: dict, webgl: bool,
             ys = np.empty(3 * n, dtype=np.float32)
             ys[0::3], ys[1::3], ys[2::3] = lane, lane, np.nan
             fig.add_trace(go.Scattergl(
-                x=xs, y=ys, mode="lines", line={"color": color, "width": lane_px}, name=tenant,
+                x=xs, y=ys, mode="lines", line={"color": color, "width": lane_px * 1.2}, name=tenant,
                 legendgroup=tenant, hoverinfo="skip", connectgaps=False), row=row, col=1)
             # Hover: one invisible point per job, at its middle.
             fig.add_trace(go.Scattergl(
@@ -199,6 +335,214 @@ def _job_traces(fig: go.Figure, jobs: pd.DataFrame, colors: dict, webgl: bool,
                                     "fillmode": "overlay", "fgcolor": "#000000",
                                     "fgopacity": 0.45, "size": 6, "solidity": 0.25}},
                 width=0.7), row=row, col=1)
+
+
+
+# Staged drawing (R19): within a backend's row (1 unit high) each lane track gets a band; the
+# QPU-stage bar fills most of its band, the classical bar less, the waiting line a sliver.
+ROW_SPAN = 0.84
+
+
+def _track_geometry(n_tracks):
+    """(band, solid bar thickness) of one lane track, in row units, for a row of ``n_tracks``
+    tracks (a number or an array): with one track, the bar is today's."""
+    band = ROW_SPAN / np.maximum(1, np.asarray(n_tracks, float))
+    return band, band * 0.7 / ROW_SPAN
+
+
+def _track_center(slot: np.ndarray, n_tracks) -> np.ndarray:
+    """Offset of a track's middle from its row's middle; track 0 on top."""
+    band, _ = _track_geometry(n_tracks)
+    return ROW_SPAN / 2 - (np.asarray(slot, float) + 0.5) * band
+
+
+_STAGE_HOVER = {
+    "qpu": "<b>%{customdata[0]}</b>: QPU stage %{customdata[7]:.1f}-%{customdata[8]:.1f} s",
+    "classical": "<b>%{customdata[0]}</b>: classical stage %{customdata[4]:.1f}-"
+                 "%{customdata[5]:.1f} s (in its lane, beside the QPU)",
+    "wait": "<b>%{customdata[0]}</b>: ready, waiting for the QPU %{customdata[5]:.1f}-"
+            "%{customdata[7]:.1f} s (QPU contention, %{customdata[13]:.1f} s)",
+}
+_STAGE_HOVER_TAIL = (
+    "<br>tenant %{customdata[1]}; session %{customdata[2]}; lane track %{customdata[12]}"
+    "<br>submitted %{customdata[3]:.1f} s; took a lane %{customdata[4]:.1f} s; "
+    "ready %{customdata[5]:.1f} s; ended %{customdata[6]:.1f} s"
+    "<br>waited %{customdata[9]:.1f} s in the queue; %{customdata[10]}; picked by "
+    "%{customdata[11]}<extra></extra>")
+
+
+def _stage_customdata(j: pd.DataFrame, st: pd.DataFrame) -> np.ndarray:
+    ready = j["ready_time"].astype(float) if "ready_time" in j else st["qpu_start"]
+    qwait = (st["wait_end"] - st["wait_start"]).fillna(0.0)
+    return np.column_stack([
+        j["job_id"].astype(str), j["tenant"].astype(str),
+        j["session_id"].fillna("none (job mode)").astype(str),
+        j["submit_time"].astype(float), j["start_time"].astype(float), ready.astype(float),
+        j["end_time"].astype(float), st["qpu_start"].astype(float), st["qpu_end"].astype(float),
+        j["wait"].astype(float).fillna(0.0), j["status"].astype(str),
+        j["rule"].fillna("-").astype(str), (st["slot"].astype(int) + 1).astype(str),
+        qwait.astype(float),
+    ]).astype(object)
+
+
+def _staged_job_traces(fig: go.Figure, jobs: pd.DataFrame, colors: dict, webgl: bool,
+                       row: int, rows_y: dict, n_tracks: dict, lane_px: float) -> None:
+    """R19's drawing: per tenant a trace for the classical stages (lighter, thinner), one for
+    the ready-but-waiting stretches (a thin line) and one for the QPU stages (solid, hatched for
+    session jobs, named by the tenant), each job on its lane track. ``n_tracks``: backend ->
+    its number of tracks, dividing its row (in WebGL the lines are as thin as the most tracks
+    need, as a trace's lines have one width)."""
+    ran = jobs[jobs["start_time"].notna() & jobs["end_time"].notna()]
+    st = job_stages(ran)
+    st["slot"] = lane_slots(ran).fillna(0)
+    most = max(n_tracks.values(), default=1)
+    st["tracks"] = ran["backend"].map(n_tracks).fillna(1)
+    _, solid_most = _track_geometry(most)
+
+    def thickness(stage, tracks):
+        solid = _track_geometry(tracks)[1]
+        return {"classical": solid * CLASSICAL_THICKNESS,
+                "wait": np.maximum(solid * WAIT_THICKNESS, 0.02), "qpu": solid}[stage]
+
+    cols = {"classical": ("classical_start", "classical_end"),
+            "wait": ("wait_start", "wait_end"), "qpu": ("qpu_start", "qpu_end")}
+    names = {"classical": "{t}: classical stage", "wait": "{t}: waiting for the QPU",
+             "qpu": "{t}"}
+    for tenant, color in colors.items():
+        mine = (ran["tenant"] == tenant).to_numpy()
+        if not mine.any():
+            continue
+        j, s = ran[mine], st[mine]
+        for stage in ("classical", "wait", "qpu"):
+            a, b = cols[stage]
+            keep = (s[a].notna() & s[b].notna()).to_numpy()
+            if not keep.any():
+                continue
+            jj, ss = j[keep], s[keep]
+            center = _track_center(ss["slot"].to_numpy(), ss["tracks"].to_numpy())
+            thick = thickness(stage, ss["tracks"].to_numpy())
+            fill = color if stage != "classical" else _rgba(color, CLASSICAL_OPACITY)
+            name = names[stage].format(t=tenant)
+            common = {"name": name, "legendgroup": tenant, "showlegend": stage == "qpu"}
+            if webgl:
+                n = len(jj)
+                y = (jj["backend"].map(rows_y).to_numpy(float) + center).astype(np.float32)
+                xs = np.empty(3 * n, dtype=np.float32)
+                xs[0::3], xs[1::3], xs[2::3] = ss[a].to_numpy(float), ss[b].to_numpy(float), np.nan
+                ys = np.empty(3 * n, dtype=np.float32)
+                ys[0::3], ys[1::3], ys[2::3] = y, y, np.nan
+                px = max(1.0, lane_px * float(thickness(stage, most)) / 0.7)
+                fig.add_trace(go.Scattergl(x=xs, y=ys, mode="lines", hoverinfo="skip",
+                                           line={"color": fill, "width": px},
+                                           connectgaps=False, **common), row=row, col=1)
+                continue
+            pattern = {"shape": [""] * len(jj)}
+            if stage == "qpu":
+                pattern = {"shape": np.where(jj["session_id"].notna(), "/", "").tolist(),
+                           "fillmode": "overlay", "fgcolor": "#000000", "fgopacity": 0.45,
+                           "size": 6, "solidity": 0.25}
+            fig.add_trace(go.Bar(
+                orientation="h", y=jj["backend"], base=ss[a].to_numpy(float),
+                x=(ss[b] - ss[a]).to_numpy(float), width=thick, offset=center - thick / 2,
+                customdata=_stage_customdata(jj, ss),
+                hovertemplate=_STAGE_HOVER[stage] + _STAGE_HOVER_TAIL,
+                marker={"color": fill, "line": {"color": color, "width": 0.5 if stage == "qpu"
+                                                 else 0}, "pattern": pattern},
+                **common), row=row, col=1)
+        if webgl:   # hover: one invisible point per job, in the middle of its whole life
+            start = j["start_time"].to_numpy(float)
+            end = j["end_time"].to_numpy(float)
+            y = j["backend"].map(rows_y).to_numpy(float) + _track_center(
+                s["slot"].to_numpy(), s["tracks"].to_numpy())
+            fig.add_trace(go.Scattergl(
+                x=((start + end) / 2).astype(np.float32), y=y.astype(np.float32),
+                mode="markers", marker={"size": 10, "color": color, "opacity": 0},
+                text=_short_hover(j, s), hovertemplate="%{text}<extra></extra>", name=tenant,
+                legendgroup=tenant, showlegend=False), row=row, col=1)
+    # What the lighter bar and the thin line mean, once for all tenants.
+    for label, style, col in (("classical stage (lighter, thinner)",
+                               {"color": _rgba("#616161", CLASSICAL_OPACITY)}, "classical_start"),
+                              ("ready, waiting for the QPU (thin line)", {"color": "#616161"},
+                               "wait_start")):
+        if st[col].notna().any():
+            fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=label,
+                                     marker={"symbol": "square", "size": 12, **style},
+                                     legendgroup="stages",
+                                     legendgrouptitle_text="job stages (R19)",
+                                     hoverinfo="skip"), row=row, col=1)
+
+
+def _system_traces(fig: go.Figure, system: pd.DataFrame, colors: dict, webgl: bool,
+                   row: int, rows_y: dict, lane_px: float) -> None:
+    """System work (R20) as grey bars named by kind; reservations (R21) as an outlined,
+    translucent band over the whole row naming the tenant; both behind the jobs."""
+    system = system[system["backend"].isin(set(rows_y))]
+    res = system[system["kind"] == "reservation"]
+    if len(res):
+        tcolor = [colors.get(t, "#455A64") for t in res["tenant"]]
+        label = ("reserved for " + res["tenant"].astype(str) + " (" + res["id"].astype(str)
+                 + ")").to_numpy()
+        hover = [f"<b>{lab}</b><br>{s:g}-{e:g} s: only {t}'s jobs start here; no system work "
+                 f"(R21)" for lab, s, e, t in zip(label, res["start"], res["end"], res["tenant"])]
+        if webgl:
+            for i in range(len(res)):
+                y = float(rows_y[res["backend"].iloc[i]])
+                fig.add_trace(go.Scattergl(
+                    x=[res["start"].iloc[i], res["end"].iloc[i]], y=[y, y], mode="lines",
+                    line={"color": _rgba(tcolor[i], 0.18), "width": lane_px * 1.3},
+                    name="reservation", legendgroup="system", showlegend=i == 0,
+                    text=[hover[i]] * 2, hovertemplate="%{text}<extra></extra>"),
+                    row=row, col=1)
+        else:
+            fig.add_trace(go.Bar(
+                orientation="h", y=res["backend"], base=res["start"].to_numpy(float),
+                x=(res["end"] - res["start"]).to_numpy(float), width=0.96,
+                name="reservation", legendgroup="system",
+                legendgrouptitle_text="system (R20, R21)",
+                marker={"color": [_rgba(c, 0.13) for c in tcolor],
+                        "line": {"color": tcolor, "width": 2}},
+                hovertext=hover, hovertemplate="%{hovertext}<extra></extra>"), row=row, col=1)
+        # The tenant named at the band's top left, above the jobs drawn in it.
+        for i in range(len(res)):
+            b = res["backend"].iloc[i]
+            fig.add_annotation(
+                x=float(res["start"].iloc[i]), y=rows_y[b] + 0.47,
+                text=label[i], showarrow=False, xanchor="left", yanchor="top",
+                font={"color": tcolor[i], "size": 11}, bgcolor="rgba(255,255,255,0.75)",
+                xshift=2, row=row, col=1, name="reservation label")
+    for kind, (color, words) in SYSTEM_STYLE.items():
+        w = system[system["kind"] == kind]
+        if w.empty:
+            continue
+        hover = [f"<b>{i}</b>: {words}<br>{s:g}-{e:g} s ({e - s:g} s); no lane taken, "
+                 f"ready jobs wait" for i, s, e in zip(w["id"], w["start"], w["end"])]
+        if webgl:
+            n = len(w)
+            y = w["backend"].map(rows_y).to_numpy(np.float32)
+            xs = np.empty(3 * n, dtype=np.float32)
+            xs[0::3], xs[1::3], xs[2::3] = w["start"].to_numpy(float), w["end"].to_numpy(float), \
+                np.nan
+            ys = np.empty(3 * n, dtype=np.float32)
+            ys[0::3], ys[1::3], ys[2::3] = y, y, np.nan
+            fig.add_trace(go.Scattergl(
+                x=xs, y=ys, mode="lines", line={"color": color, "width": lane_px},
+                name=kind, legendgroup="system", connectgaps=False,
+                text=np.repeat(np.array(hover, dtype=object), 3),
+                hovertemplate="%{text}<extra></extra>"), row=row, col=1)
+        else:
+            fig.add_trace(go.Bar(
+                orientation="h", y=w["backend"], base=w["start"].to_numpy(float),
+                x=(w["end"] - w["start"]).to_numpy(float), width=ROW_SPAN,
+                name=kind, legendgroup="system", legendgrouptitle_text="system (R20, R21)",
+                marker={"color": _rgba(color, 0.6), "line": {"color": color, "width": 1}},
+                hovertext=hover, hovertemplate="%{hovertext}<extra></extra>"), row=row, col=1)
+        if len(w) <= SYSTEM_LABELS:   # named at the bar's foot, clear of the waiting lines
+            for b, start in zip(w["backend"], w["start"]):
+                fig.add_annotation(
+                    x=float(start), y=rows_y[b] - ROW_SPAN / 2, text=kind, showarrow=False,
+                    xanchor="left", yanchor="bottom", xshift=1,
+                    font={"color": "#FFFFFF", "size": 10}, bgcolor=_rgba(color, 0.85),
+                    row=row, col=1, name="system label")
 
 
 def _session_traces(fig: go.Figure, spans: pd.DataFrame, markers: pd.DataFrame,
@@ -285,12 +629,18 @@ def _downsample_steps(t: np.ndarray, depth: np.ndarray, bins: int = 1500):
 def timeline(jobs: pd.DataFrame, sessions: pd.DataFrame, events: pd.DataFrame,
              spans: pd.DataFrame, *,
              tenants: Optional[list[str]] = None, backends: Optional[list[str]] = None,
-             webgl: Optional[bool] = None, title: Optional[str] = None) -> go.Figure:
+             webgl: Optional[bool] = None, title: Optional[str] = None,
+             system: Optional[pd.DataFrame] = None,
+             lanes: Optional[dict] = None) -> go.Figure:
     """The Gantt chart: backend lanes, session bands with markers, queue depth; one time axis.
 
     ``spans`` is the run's spans table (the bands). ``tenants`` and ``backends`` give colour and
     lane order (default: as they appear).
     ``webgl`` forces the renderer; by default WebGL is used above WEBGL_THRESHOLD jobs.
+    ``system`` (the run's system table: calibration, maintenance, reservation) draws system work
+    and reservations on the backend rows. ``lanes`` (backend -> lanes, R19) sets the "lanes in
+    use" row's capacity lines; that row is drawn when a backend has more than one lane or a job
+    has a classical stage (or a wait for the QPU), and left out otherwise.
     """
     tenants = tenants or list(dict.fromkeys(jobs["tenant"]))
     backends = backends or list(dict.fromkeys(jobs["backend"]))
@@ -299,28 +649,63 @@ def timeline(jobs: pd.DataFrame, sessions: pd.DataFrame, events: pd.DataFrame,
         webgl = len(jobs) > WEBGL_THRESHOLD
     markers = session_markers(events, sessions)
     depth = queue_depth(jobs)
+    is_staged = staged(jobs)
+    if system is not None and len(system):
+        system = system[system["backend"].isin(set(backends))]
+    has_system = system is not None and len(system) > 0
+    show_lanes = has_classical_stage(jobs) or (
+        any(int(lanes.get(b, 1)) > 1 for b in backends) if lanes is not None
+        else is_staged and bool((lanes_busy(jobs)["busy"] > 1).any()))
     session_ids = list(sessions["session_id"]) if len(sessions) else []
     n_sessions = max(1, len(session_ids))
-    lanes = max(1, len(backends))
+    lanes_n = max(1, len(backends))
+    # Rows: backends, [lanes in use], sessions, queue depth.
+    r_back, r_lanes = 1, 2 if show_lanes else None
+    r_sess = 3 if show_lanes else 2
+    r_queue = r_sess + 1
+    if is_staged:
+        back_title = ("Backends, a track per lane: light = classical stage, line = waiting "
+                      "for the QPU, solid = QPU stage")
+    else:
+        back_title = "Backends: a bar per job, coloured by tenant; hatched = session job"
+    if has_system and not is_staged:
+        if system["kind"].isin(SYSTEM_STYLE).any():
+            back_title += "; grey = system work"
+        if (system["kind"] == "reservation").any():
+            back_title += "; outlined band = reservation"
+    titles = [back_title] + (["Lanes in use (jobs holding a lane: start to end, R19)"]
+                             if show_lanes else []) + [
+        "Sessions" if session_ids else "Sessions (none in this run)", "Queue depth per backend"]
+    heights = ([0.55, 0.14] if show_lanes else [0.5]) + [0.3 if session_ids else 0.08, 0.2]
     fig = make_subplots(
-        rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.06,
-        row_heights=[0.5, 0.3 if session_ids else 0.08, 0.2],
-        subplot_titles=("Backends: a bar per job, coloured by tenant; hatched = session job",
-                        "Sessions" if session_ids else "Sessions (none in this run)",
-                        "Queue depth per backend"))
+        rows=len(titles), cols=1, shared_xaxes=True, vertical_spacing=0.06,
+        row_heights=heights, subplot_titles=titles)
     lane_of = {b: len(backends) - 1 - i for i, b in enumerate(backends)}  # first on top
+    n_tracks = {b: 1 for b in backends}
+    if is_staged:
+        slots = lane_slots(jobs)
+        n_tracks |= {b: int(v) + 1 for b, v in slots.groupby(jobs["backend"]).max().dropna()
+                     .items() if b in n_tracks}
     # Segment widths in pixels follow the room each lane or session row gets.
-    height = min(max(260 + 34 * lanes + (28 * n_sessions if session_ids else 0) + 160, 520),
-                 1400)
+    most = max(n_tracks.values(), default=1)
+    room = 34 * lanes_n * (1 + 0.5 * (most - 1))
+    height = min(max(260 + room + (28 * n_sessions if session_ids else 0) + 160
+                     + (120 if show_lanes else 0), 520), 1400)
     plot_px = height - 160
-    lane_px = max(4.0, min(40.0, 0.6 * plot_px * 0.5 / lanes))
+    lane_px = max(4.0, min(40.0, 0.6 * plot_px * 0.5 / lanes_n))
     row_px = max(1.0, min(8.0, 0.6 * plot_px * 0.3 / n_sessions))
-    _job_traces(fig, jobs, colors, webgl, row=1, lanes=lane_of, lane_px=lane_px)
+    if has_system:
+        _system_traces(fig, system, colors, webgl, row=r_back, rows_y=lane_of, lane_px=lane_px)
+    if is_staged:
+        _staged_job_traces(fig, jobs, colors, webgl, row=r_back, rows_y=lane_of,
+                           n_tracks=n_tracks, lane_px=lane_px)
+    else:
+        _job_traces(fig, jobs, colors, webgl, row=r_back, lanes=lane_of, lane_px=lane_px)
     rows_of = {sid: len(session_ids) - 1 - i for i, sid in enumerate(session_ids)}
     if webgl:
-        _session_traces_gl(fig, spans, markers, row=2, rows_of=rows_of, row_px=row_px)
+        _session_traces_gl(fig, spans, markers, row=r_sess, rows_of=rows_of, row_px=row_px)
     else:
-        _session_traces(fig, spans, markers, row=2)
+        _session_traces(fig, spans, markers, row=r_sess)
     for i, b in enumerate(backends):
         d = depth[depth["backend"] == b]
         if d.empty:
@@ -330,31 +715,37 @@ def timeline(jobs: pd.DataFrame, sessions: pd.DataFrame, events: pd.DataFrame,
             t, dep = _downsample_steps(t, dep)
         # SVG even for large runs: after downsampling it is a few thousand points, and one
         # more WebGL subplot costs more to set up than it saves.
+        line = {"shape": "hv", "width": 1.5}
+        if show_lanes:
+            line["color"] = BACKEND_LINE_COLORS[i % len(BACKEND_LINE_COLORS)]
         fig.add_trace(go.Scatter(
             x=t.astype(np.float32) if webgl else t,
-            y=dep.astype(np.int32), mode="lines", line={"shape": "hv", "width": 1.5},
+            y=dep.astype(np.int32), mode="lines", line=line,
             name=f"queue {b}", legendgroup="queue", legendgrouptitle_text="queue depth",
-            hovertemplate=f"{b}: %{{y}} queued at %{{x:.1f}} s<extra></extra>"), row=3, col=1)
+            hovertemplate=f"{b}: %{{y}} queued at %{{x:.1f}} s<extra></extra>"),
+            row=r_queue, col=1)
+    if show_lanes:
+        _lanes_traces(fig, jobs, backends, lanes, webgl, row=r_lanes)
     if webgl:
         fig.update_yaxes(type="linear", tickvals=list(lane_of.values()),
                          ticktext=list(lane_of), range=[-0.6, len(backends) - 0.4],
-                         row=1, col=1, title_text="backend")
+                         row=r_back, col=1, title_text="backend")
     else:
         fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(backends)),
-                         type="category", row=1, col=1, title_text="backend")
+                         type="category", row=r_back, col=1, title_text="backend")
     if webgl:
         many = len(session_ids) > 40
         fig.update_yaxes(type="linear", tickvals=[] if many else list(rows_of.values()),
                          ticktext=[] if many else list(rows_of),
-                         range=[-0.8, max(len(session_ids), 1) - 0.2], row=2, col=1,
+                         range=[-0.8, max(len(session_ids), 1) - 0.2], row=r_sess, col=1,
                          title_text=f"{len(session_ids):,} sessions" if many else "session",
                          visible=bool(session_ids), showgrid=False, zeroline=False)
     else:
         fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(session_ids)),
-                         type="category", row=2, col=1, title_text="session",
+                         type="category", row=r_sess, col=1, title_text="session",
                          visible=bool(session_ids))
-    fig.update_yaxes(title_text="queued", rangemode="tozero", row=3, col=1)
-    fig.update_xaxes(title_text="simulated time (s)", row=3, col=1,
+    fig.update_yaxes(title_text="queued", rangemode="tozero", row=r_queue, col=1)
+    fig.update_xaxes(title_text="simulated time (s)", row=r_queue, col=1,
                      rangeslider={"visible": True, "thickness": 0.05})
     fig.update_layout(
         barmode="overlay", height=height, hovermode="closest",
@@ -362,6 +753,39 @@ def timeline(jobs: pd.DataFrame, sessions: pd.DataFrame, events: pd.DataFrame,
         margin={"l": 10, "r": 10, "t": 60 if title else 40, "b": 10},
         title=title, uirevision="timeline")
     return fig
+
+
+def _lanes_traces(fig: go.Figure, jobs: pd.DataFrame, backends: list[str],
+                  lanes: Optional[dict], webgl: bool, row: int) -> None:
+    """Lanes busy per backend (a step line), with its number of lanes as a dotted line."""
+    busy = lanes_busy(jobs)
+    top = 1
+    x_end = float(np.nanmax([jobs["end_time"].max(), jobs["submit_time"].max(), 0.0])) \
+        if len(jobs) else 0.0
+    for i, b in enumerate(backends):
+        color = BACKEND_LINE_COLORS[i % len(BACKEND_LINE_COLORS)]
+        d = busy[busy["backend"] == b]
+        if len(d):
+            t, n = d["time"].to_numpy(float), d["busy"].to_numpy()
+            top = max(top, int(n.max()))
+            if webgl:
+                t, n = _downsample_steps(t, n)
+            fig.add_trace(go.Scatter(
+                x=t, y=n.astype(np.int32), mode="lines", line={"shape": "hv", "width": 1.5,
+                                                               "color": color},
+                name=f"lanes {b}", legendgroup="lanes", legendgrouptitle_text="lanes in use",
+                hovertemplate=f"{b}: %{{y}} lane(s) busy from %{{x:.1f}} s<extra></extra>"),
+                row=row, col=1)
+        if lanes and b in lanes:
+            cap = int(lanes[b])
+            top = max(top, cap)
+            fig.add_trace(go.Scatter(
+                x=[0.0, x_end], y=[cap, cap], mode="lines",
+                line={"dash": "dot", "width": 1, "color": color},
+                name=f"{b}: {cap} lane{'s' if cap != 1 else ''}", legendgroup="lanes",
+                hovertemplate=f"{b} has {cap} lane(s)<extra></extra>"), row=row, col=1)
+    fig.update_yaxes(title_text="lanes", range=[0, top + 0.5], dtick=1 if top <= 6 else None,
+                     row=row, col=1)
 
 
 # --------------------------------------------------------------------------- results

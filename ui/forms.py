@@ -74,7 +74,10 @@ def policy_input(doc: dict, key: str = "policy") -> dict:
     preset = c1.selectbox("Preset", list(PRESETS), index=list(PRESETS).index(preset),
                           key=f"{key}.preset",
                           help="ibm-2022: 300 s interactive timeout, max time from the first "
-                               "job; ibm-2024: 60 s, max time 8 h.")
+                               "job, one lane; ibm-2024: 60 s, max time 8 h, batches time out "
+                               "after 1 s; ibm-2026 (today): as ibm-2024, plus 5 lanes per "
+                               "backend (R19), compile time as a classical stage, a 3 h cap "
+                               "per job and Open-plan limits (R22).")
     out = {"preset": preset}
     _optional(c2, out, p, "interactive_timeout", "Interactive timeout (s)", key,
               min_value=0.0, step=10.0, placeholder=f"preset: {d['interactive_timeout']:g}",
@@ -136,7 +139,7 @@ def table_input(rows: list[dict], columns: dict, key: str, help: str = "") -> li
                 continue
             if hasattr(v, "item"):
                 v = v.item()
-            if isinstance(v, float) and v.is_integer() and k in ("num_qubits", "seed"):
+            if isinstance(v, float) and v.is_integer() and k in ("num_qubits", "seed", "lanes"):
                 v = int(v)
             clean[k] = v
         if clean:
@@ -220,7 +223,7 @@ def workload_input(w: dict, i: int, tenants: list[str], backends: list[str],
         out["time_scale"] = a3.number_input("Time scale", value=float(w.get("time_scale", 1.0)),
                                             min_value=1e-6, key=f"{key}.time_scale",
                                             help="Multiplies every submit time and duration.")
-        for k in ("tenant_by", "limit", "session_mode"):
+        for k in ("tenant_by", "limit", "session_mode", "classical_time"):
             if k in w:
                 out[k] = w[k]
         st.caption("Durations come from the trace; chains of dependent jobs become sessions "
@@ -245,6 +248,16 @@ def workload_input(w: dict, i: int, tenants: list[str], backends: list[str],
     else:
         out["duration"] = dist_input("Job duration", w.get("duration", 10.0),
                                      f"{key}.duration", 10.0)
+    if kind != "replay":
+        if w.get("classical_time") is not None:
+            out["classical_time"] = dist_input("Classical stage", w["classical_time"],
+                                               f"{key}.classical_time", 10.0)
+        else:
+            add = st.checkbox("Add a classical stage (R19)", key=f"{key}.classical_add",
+                              help="Pre-processing in the job's lane before it needs the QPU. "
+                                   "Applied as a fixed 10 s; edit it here afterwards.")
+            if add:
+                out["classical_time"] = {"dist": "fixed", "value": 10.0}
     for k in ("circuit", "primitive", "parameters", "observables", "precision", "shots",
               "max_execution_time", "seed"):
         if k in w:

@@ -22,12 +22,16 @@ def _job(id, tenant, submit, duration, backend="qpu", session=None, **extra):
             "duration": duration, "session": session, **extra}
 
 
-def _doc(name, jobs, sessions=(), tenants=None, timeout=60, backends=("qpu",), **extra):
+def _doc(name, jobs, sessions=(), tenants=None, timeout=60, backends=("qpu",), policy=None,
+         **extra):
+    """A lesson's scenario. ``backends``: names, or dicts for backends with lanes, calibration
+    or maintenance; ``tenants``: name -> share, or name -> a dict (share, plan, usage_limit)."""
     tenants = tenants or {"alice": 1, "bob": 1}
     return {"name": name, "seed": 1,
-            "policy": {"preset": "ibm-2022", "interactive_timeout": timeout},
-            "backends": [{"name": b} for b in backends],
-            "tenants": [{"name": t, "share": s} for t, s in tenants.items()],
+            "policy": policy or {"preset": "ibm-2022", "interactive_timeout": timeout},
+            "backends": [b if isinstance(b, dict) else {"name": b} for b in backends],
+            "tenants": [{"name": t, **s} if isinstance(s, dict) else {"name": t, "share": s}
+                        for t, s in tenants.items()],
             "sessions": list(sessions), "jobs": list(jobs), **extra}
 
 
@@ -42,9 +46,11 @@ class Lesson:
     options: list[str]
     answer: str
     explain: str
-    # The question is asked before this event (a job or session id, and its kind) is shown.
+    # The question is asked before this event (a job or session id, or a backend for system
+    # work and reservations, and its kind) is shown.
     ask_before: tuple[str, str] = ("", "")
-    # What the text relies on, as (job or session id, column of its jobs/sessions row, value).
+    # What the text relies on, as (job or session id, column of its jobs/sessions row, value);
+    # "backend/id" names a row of the system table (system work, reservations).
     facts: list[tuple[str, str, object]] = field(default_factory=list)
 
 
@@ -194,6 +200,104 @@ LESSONS = [
         facts=[("a1", "compiled", "miss"), ("a2", "compiled", "hit"), ("j1", "compiled", "miss"),
                ("j2", "compiled", "miss"), ("S", "closed_at", 5.0),
                ("S", "end_reason", "closed")]),
+    Lesson(
+        "lanes", "Lanes: classical work side by side, one QPU", "R19",
+        "Today's backends run several jobs at once, in *execution lanes* (five on most IBM "
+        "backends; two here). A job takes a lane when it starts, runs its classical stage "
+        "(pre-processing) there, and then needs the QPU, which runs one job at a time. Alice "
+        "submits a1 and a2 at 0 s, each with 30 seconds of classical work and 10 of QPU time; "
+        "bob queues b1 at 5 s (5 seconds of classical work, 20 of QPU time).",
+        _doc("lesson-lanes",
+             [_job("a1", "alice", 0, 10, classical_time=30),
+              _job("a2", "alice", 0, 10, classical_time=30),
+              _job("b1", "bob", 5, 20, classical_time=5)],
+             backends=({"name": "qpu", "lanes": 2},), policy={"preset": "ibm-2026"}),
+        "a1 and a2 took both lanes at 0 s and both are ready at 30 s; a1 has gone on the QPU. "
+        "When does a2's QPU stage start?",
+        ["at 30 s: each lane has the QPU to itself",
+         "at 40 s: the QPU runs one ready job at a time, a1 first"],
+        "at 40 s: the QPU runs one ready job at a time, a1 first",
+        "R19: the lanes run classical stages side by side, but the QPU executes one ready job at "
+        "a time, in the order they became ready (at one instant, in the order they started). "
+        "a2 waits, ready, from 30 s to 40 s: that is QPU contention, the thin line in the "
+        "chart; it is neither usage nor part of its time limit. Bob's b1, queued at 5 s, found "
+        "both lanes taken: it took the lane a1 freed at 40 s, was ready at 45 s, waited again "
+        "behind a2 and ran on the QPU 50-70 s.",
+        ask_before=("a1", ev.JOB_COMPLETED),
+        facts=[("a1", "start_time", 0.0), ("a2", "start_time", 0.0), ("a1", "ready_time", 30.0),
+               ("a2", "ready_time", 30.0), ("a1", "qpu_start_time", 30.0),
+               ("a2", "qpu_start_time", 40.0), ("a2", "qpu_wait", 10.0), ("a2", "usage", 10.0),
+               ("b1", "submit_time", 5.0), ("b1", "start_time", 40.0),
+               ("b1", "ready_time", 45.0), ("b1", "qpu_start_time", 50.0),
+               ("b1", "end_time", 70.0)]),
+    Lesson(
+        "calibration", "Calibration waits for a session, not for a batch", "R20",
+        "Both QPUs calibrate every hour, for 20 seconds, the first time at 50 s. On qpu, alice "
+        "works in a dedicated session (s1 at 0 s, s2 at 45 s; she closes it at 90 s) and bob "
+        "queues x at 60 s. On qpu_b, bob's batch of four 20-second jobs runs from 0 s.",
+        _doc("lesson-calibration",
+             [_job("s1", "alice", 0, 40, session="S"), _job("s2", "alice", 45, 40, session="S"),
+              _job("x", "bob", 60, 10),
+              *[_job(f"b{i}", "bob", 0, 20, backend="qpu_b", session="B") for i in range(1, 5)]],
+             sessions=[{"id": "S", "tenant": "alice", "backend": "qpu", "close_at": 90},
+                       {"id": "B", "tenant": "bob", "backend": "qpu_b", "mode": "batch",
+                        "close_at": 0}],
+             backends=tuple({"name": b, "lanes": 1,
+                             "calibration": {"every": 3600, "duration": 20, "first": 50}}
+                            for b in ("qpu", "qpu_b")),
+             policy={"preset": "ibm-2026"}),
+        "Calibration falls due at 50 s on both QPUs, while s2 runs in alice's session and b3 in "
+        "bob's batch. When does each calibration run?",
+        ["at 50 s on both: calibration stops what is running",
+         "on qpu_b at 60 s, between two batch jobs; on qpu only at 90 s, when the session ends",
+         "on neither before the session and the batch have both ended"],
+        "on qpu_b at 60 s, between two batch jobs; on qpu only at 90 s, when the session ends",
+        "R20: system work takes the QPU as soon as no job is on it and no dedicated session is "
+        "active. On qpu_b it waits for b3 to end at 60 s and goes ahead of the batch's next "
+        "job: b4 takes its lane at 60 s but waits, ready, until the calibration ends at 80 s "
+        "(a batch may be interrupted), and runs 80-100 s. On qpu alice's session is never "
+        "interrupted, not even while it holds the QPU idle after s2 (85 s): the calibration "
+        "runs when the session ends at 90 s, until 110 s, and bob's x, which took its lane at "
+        "90 s, waits for it and runs 110-120 s. System work is charged to nobody.",
+        ask_before=("qpu_b", ev.SYSTEM_STARTED),
+        facts=[("s2", "start_time", 45.0), ("s2", "end_time", 85.0), ("S", "end_time", 90.0),
+               ("S", "end_reason", "closed"), ("b3", "end_time", 60.0),
+               ("b4", "start_time", 60.0), ("b4", "qpu_start_time", 80.0),
+               ("b4", "end_time", 100.0), ("x", "start_time", 90.0),
+               ("x", "qpu_start_time", 110.0), ("x", "end_time", 120.0),
+               ("qpu_b/calibration-1", "start", 60.0), ("qpu_b/calibration-1", "end", 80.0),
+               ("qpu/calibration-1", "start", 90.0), ("qpu/calibration-1", "end", 110.0)]),
+    Lesson(
+        "plans", "Plans: no sessions on Open, and usage limits", "R22",
+        "olga is on the Open plan: she tries a session (o1) at 0 s, and sends o2 in job mode at "
+        "10 s. carol's plan gives her at most 100 seconds of QPU time in any 300-second "
+        "window; she queues c1 and c2 (80 seconds each) and c3 (30 seconds) at 0 s.",
+        _doc("lesson-plans",
+             [_job("o1", "olga", 0, 10, session="S"), _job("c1", "carol", 0, 80),
+              _job("c2", "carol", 0, 80), _job("c3", "carol", 0, 30),
+              _job("o2", "olga", 10, 10)],
+             sessions=[{"id": "S", "tenant": "olga", "backend": "qpu", "close_at": 0}],
+             tenants={"olga": {"plan": "open"},
+                      "carol": {"usage_limit": {"seconds": 100, "window": 300}}},
+             backends=({"name": "qpu", "lanes": 1},), policy={"preset": "ibm-2026"}),
+        "c2 ends at 170 s. carol has used 160 seconds in the last 300, over her limit of 100. "
+        "The QPU is free and c3 is queued. When does c3 start?",
+        ["at 170 s: the QPU is free", "never: her limit is reached",
+         "at 360 s, when enough of c1's usage has left the window"],
+        "at 360 s, when enough of c1's usage has left the window",
+        "R22: the Open plan has no sessions: o1 is rejected at 0 s, while o2 (job mode) runs "
+        "80-90 s. carol's c2 could start at 90 s, her usage then (80 seconds) not over the "
+        "limit; once it ends at 170 s she is over it, so none of her jobs starts. Her queued "
+        "c3 waits while the rolling window forgets her oldest usage: at 360 s the window has "
+        "let go of c1's first 60 seconds, leaving 20 of c1 and 80 of c2, which is the limit "
+        "again, and c3 runs 360-390 s.",
+        ask_before=("c3", ev.JOB_STARTED),
+        facts=[("o1", "status", "rejected"),
+               ("o1", "reason", "sessions are not available on the Open plan (R22)"),
+               ("o2", "start_time", 80.0), ("o2", "end_time", 90.0),
+               ("c1", "usage", 80.0), ("c2", "start_time", 90.0), ("c2", "end_time", 170.0),
+               ("c2", "usage", 80.0), ("c3", "submit_time", 0.0), ("c3", "start_time", 360.0),
+               ("c3", "end_time", 390.0)]),
 ]
 
 BY_KEY = {lesson.key: lesson for lesson in LESSONS}
@@ -210,22 +314,48 @@ def quoted_seconds(lesson: Lesson) -> list[float]:
 
 
 def trace_times(result) -> set[float]:
-    """Every time of a run's trace: its events, and its jobs' and sessions' starts and ends."""
+    """Every time of a run's trace: its events, its jobs' and sessions' starts and ends, its
+    jobs' stages (R19), its system work and reservations, and when system work first fell due
+    (R20)."""
     times = set(result.events["time"])
     for table in (result.jobs, result.sessions):
-        for col in ("submit_time", "start_time", "end_time"):
+        for col in ("submit_time", "start_time", "end_time", "ready_time", "qpu_start_time",
+                    "qpu_end_time"):
             if col in table:
                 times |= set(table[col].dropna())
+    system = _system(result)
+    if system is not None:
+        times |= set(system["start"].dropna()) | set(system["end"].dropna())
+    # When system work fell due (R20): a moment the scenario sets, though nothing is logged.
+    for b in getattr(result.scenario, "backends", []):
+        if getattr(b, "calibration", None) is not None:
+            c = b.calibration
+            times.add(c.first if c.first is not None else c.every)
+        times |= {m.start for m in getattr(b, "maintenance", None) or []}
     return {float(t) for t in times}
+
+
+def _system(result):
+    """The run's system table, or None (runs recorded before R20)."""
+    try:
+        table = result.system
+    except (AttributeError, KeyError):
+        return None
+    return table if table is not None and "kind" in table else None
 
 
 def fact_errors(lesson: Lesson, result) -> list[str]:
     """The lesson's facts its run's trace contradicts, in words (empty when all hold)."""
     jobs = result.jobs.set_index("job_id")
     sessions = result.sessions.set_index("session_id")
+    system = _system(result)
+    system = (system.assign(key=system["backend"].astype(str) + "/" + system["id"].astype(str))
+              .set_index("key")
+              if system is not None else pd.DataFrame())
     errors = []
     for who, column, want in lesson.facts:
-        table = jobs if who in jobs.index else sessions if who in sessions.index else None
+        table = (jobs if who in jobs.index else sessions if who in sessions.index
+                 else system if who in system.index else None)
         if table is None:
             errors.append(f"{lesson.key}: {who} is neither a job nor a session of the trace")
             continue
@@ -237,7 +367,11 @@ def fact_errors(lesson: Lesson, result) -> list[str]:
 
 SHOWN_EVENTS = {ev.JOB_SUBMITTED, ev.JOB_STARTED, ev.JOB_COMPLETED, ev.JOB_FAILED, ev.JOB_CANCELLED,
                 ev.JOB_REJECTED, ev.SESSION_OPENED, ev.SESSION_STARTED, ev.SESSION_WAITING,
-                ev.SESSION_DEACTIVATED, ev.SESSION_REACTIVATED, ev.SESSION_CLOSING, ev.SESSION_ENDED}
+                ev.SESSION_DEACTIVATED, ev.SESSION_REACTIVATED, ev.SESSION_CLOSING, ev.SESSION_ENDED,
+                # Today's service (R19-R21): logged only by runs that use lanes, classical
+                # stages, system work or reservations, so older lessons step as before.
+                ev.JOB_READY, ev.JOB_QPU_STARTED, ev.SYSTEM_STARTED, ev.SYSTEM_COMPLETED,
+                ev.RESERVATION_STARTED, ev.RESERVATION_ENDED}
 
 
 def steps(events: pd.DataFrame) -> pd.DataFrame:
@@ -248,17 +382,29 @@ def steps(events: pd.DataFrame) -> pd.DataFrame:
 def question_step(lesson: Lesson, events: pd.DataFrame) -> int:
     """The index of the step the question is asked before."""
     st = steps(events)
-    job, kind = lesson.ask_before  # a job id, or a session id
-    hit = st[((st["job_id"] == job) | (st["session_id"] == job)) & (st["event"] == kind)]
+    job, kind = lesson.ask_before  # a job id, a session id, or a backend (system work)
+    who = (st["job_id"] == job) | (st["session_id"] == job)
+    if kind in ev.BACKEND_EVENTS:
+        who = st["backend"] == job
+    hit = st[who & (st["event"] == kind)]
     return int(hit.index[0]) if len(hit) else len(st)
 
 
 def sentence(row) -> str:
     """What happened at a step, in words, with the rule that made it so."""
     t = f"At {row.time:g} s"
-    who = f"{row.job_id}" if isinstance(row.job_id, str) else f"session {row.session_id}"
-    what = row.event.replace("job_", "").replace("session_", "session ")
     detail = row.detail if isinstance(row.detail, str) else ""
+    if row.event in ev.BACKEND_EVENTS:
+        kind = next((k for k in (ev.CALIBRATION, ev.MAINTENANCE) if k in detail), "system work")
+        what = {ev.SYSTEM_STARTED: f"{kind} took the QPU",
+                ev.SYSTEM_COMPLETED: f"{kind} done, the QPU is free again",
+                ev.RESERVATION_STARTED: "reservation began",
+                ev.RESERVATION_ENDED: "reservation ended"}[row.event]
+        return f"{t}, {row.backend}: {what}." + (f" Why: {detail}." if detail else "")
+    who = f"{row.job_id}" if isinstance(row.job_id, str) else f"session {row.session_id}"
+    what = {ev.JOB_READY: "ready (classical stage done), needs the QPU",
+            ev.JOB_QPU_STARTED: "its QPU stage started"}.get(
+        row.event, row.event.replace("job_", "").replace("session_", "session "))
     return f"{t}, {who}: {what}." + (f" Why: {detail}." if detail else "")
 
 
@@ -277,6 +423,13 @@ def trace_until(result, step: int):
     # Not started yet: no bar, but queued until now (the queue-depth row shows it).
     jobs.loc[waiting, ["start_time", "end_time"]] = float("nan")
     jobs["end_time"] = jobs["end_time"].clip(upper=t)
+    # R19's stages as known now: not ready yet, not on the QPU yet, on it until now.
+    for col in ("ready_time", "qpu_start_time"):
+        if col in jobs:
+            jobs.loc[waiting | (jobs[col] > t), col] = float("nan")
+    if "qpu_end_time" in jobs:
+        jobs.loc[waiting, "qpu_end_time"] = float("nan")
+        jobs["qpu_end_time"] = jobs["qpu_end_time"].clip(upper=t)
     jobs["finished_at"] = jobs["finished_at"].fillna(t).clip(upper=t)
     ended = set(events[events["event"].isin([ev.JOB_COMPLETED, ev.JOB_FAILED, ev.JOB_CANCELLED,
                                              ev.JOB_REJECTED])]["job_id"])
@@ -296,24 +449,45 @@ def trace_until(result, step: int):
     return jobs, sessions, events, spans, t
 
 
+def system_until(result, t: float):
+    """The run's system table (R20, R21) as known at ``t``: work begun by then, ending at most
+    at ``t``; None when the run has none."""
+    system = _system(result)
+    if system is None or system.empty:
+        return None
+    known = system[system["start"] < t].copy()
+    known["end"] = known["end"].clip(upper=t)
+    return known
+
+
 def state_at(result, step: int) -> dict:
-    """Queues and sessions after ``step``: {"time", "running": {backend: job},
-    "queued": {backend: [jobs]}, "sessions": {id: state}}."""
+    """Queues and sessions after ``step``: {"time", "running": {backend: job, or jobs in
+    progress joined by ", " when it has several lanes}, "on_qpu": {backend: what its QPU runs,
+    for runs that log QPU stages (R19, R20)}, "queued": {backend: [jobs]}, "sessions":
+    {id: state}}."""
     st = steps(result.events)
     step = max(0, min(step, len(st) - 1))
     seq = int(st.loc[step, "seq"])
     seen = result.events[result.events["seq"] <= seq]
-    running, queued = {}, {}
+    running, queued, on_qpu = {}, {}, {}
     for e in seen.itertuples(index=False):
         if e.event == ev.JOB_SUBMITTED:
             queued.setdefault(e.backend, []).append(e.job_id)
         elif e.event == ev.JOB_STARTED:
             if e.job_id in queued.get(e.backend, []):
                 queued[e.backend].remove(e.job_id)
-            running[e.backend] = e.job_id
+            running.setdefault(e.backend, []).append(e.job_id)
+        elif e.event == ev.JOB_QPU_STARTED:
+            on_qpu[e.backend] = e.job_id
+        elif e.event == ev.SYSTEM_STARTED:
+            on_qpu[e.backend] = str(e.detail).split(":", 1)[-1].split(" takes")[0].strip()
+        elif e.event == ev.SYSTEM_COMPLETED:
+            on_qpu.pop(e.backend, None)
         elif e.event in (ev.JOB_COMPLETED, ev.JOB_FAILED, ev.JOB_CANCELLED, ev.JOB_REJECTED):
-            if running.get(e.backend) == e.job_id:
-                running.pop(e.backend)
+            if e.job_id in running.get(e.backend, []):
+                running[e.backend].remove(e.job_id)
+            if on_qpu.get(e.backend) == e.job_id:
+                on_qpu.pop(e.backend)
             if e.job_id in queued.get(e.backend, []):
                 queued[e.backend].remove(e.job_id)
     states = {}
@@ -327,5 +501,6 @@ def state_at(result, step: int) -> dict:
         elif e.event == ev.JOB_STARTED and isinstance(e.session_id, str):
             if states.get(e.session_id, "").startswith("active"):
                 states[e.session_id] = "active"
-    return {"time": float(st.loc[step, "time"]), "running": running,
+    return {"time": float(st.loc[step, "time"]),
+            "running": {b: ", ".join(r) for b, r in running.items() if r}, "on_qpu": on_qpu,
             "queued": {b: q for b, q in queued.items() if q}, "sessions": states}

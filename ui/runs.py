@@ -76,6 +76,23 @@ def validate(doc: dict, like: Optional[Scenario] = None) -> Scenario:
     return validate_scenario(doc, base_dir=base)
 
 
+def backend_lanes(scenario: Scenario) -> dict[str, int]:
+    """Each backend's lanes (R19): its own ``lanes``, else the policy's (its preset's)."""
+    from engine.model import resolve_policy
+
+    default = resolve_policy(scenario.policy).lanes
+    return {b.name: int(b.lanes or default) for b in scenario.backends}
+
+
+def system_of(result: RunResult):
+    """The run's system table (R20, R21), or None for a run that has none."""
+    try:
+        table = result.system
+    except (AttributeError, KeyError):
+        return None
+    return table if table is not None and len(table) and "kind" in table else None
+
+
 def key_of(scenario: Scenario) -> str:
     """The canonical identity of a scenario (defaults filled in, keys sorted)."""
     text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True)
