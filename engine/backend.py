@@ -26,10 +26,21 @@ from __future__ import annotations
 
 from collections import deque
 from heapq import heapify, heappop
+from typing import NamedTuple, Optional
 from .kernel import seconds
 from .policy import SchedulingPolicy
 
 START, WAIT, DEACTIVATE, RELEASE, HELD = range(5)
+
+
+class SystemWork(NamedTuple):
+    """A calibration or maintenance on the QPU (R20): it takes no lane."""
+
+    id: str                  # calibration-1, maintenance-2, ... per backend
+    kind: str                # events.CALIBRATION or events.MAINTENANCE
+    start: int               # when it took the QPU (ticks)
+    duration: int
+    every: Optional[int]     # a calibration's period: the next is due this long after it ends
 
 
 class BackendState:
@@ -51,6 +62,17 @@ class BackendState:
         self.batch_heap: list = []              # (submit, seq, job, session) of started batches
         self.dispatch_pending = False           # a decision is asked for at this instant
         self.staged = staged                    # log each job's two stages (R19)
+
+    def queued_head(self, tenant: str):
+        """The tenant's earliest job still queued here, or None (stale entries dropped)."""
+        q = self.fs.get(tenant)
+        while q and q[0].status != "queued":
+            q.popleft()
+        return q[0] if q else None
+
+    def waiting_tenants(self) -> list:
+        """The tenants with a job queued here."""
+        return [t for t in list(self.fs) if self.queued_head(t) is not None]
 
     def enqueue(self, job) -> None:
         """A job joins its tenant's FIFO (every queued job does, session jobs included: an

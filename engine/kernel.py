@@ -132,32 +132,13 @@ class SimEnv(simpy.Environment):
         per event on the hot path), with the same semantics; ``tick()`` every ``every`` events.
         With ``done``, stop as soon as only background calls are left and ``done()`` is true.
         """
-        if done is not None:
-            return self._run_until_done(tick, every, done)
         queue = self._queue
         n = 0
         while queue:
-            self._now, _, _, event = heappop(queue)
-            callbacks, event.callbacks = event.callbacks, None
-            for callback in callbacks:
-                callback(event)
-            if not event._ok and not hasattr(event, "_defused"):
-                exc = type(event._value)(*event._value.args)
-                exc.__cause__ = event._value
-                raise exc
-            if tick is not None:
-                n += 1
-                if n % every == 0:
-                    tick()
-
-    def _run_until_done(self, tick, every: int, done: Callable[[], bool]) -> None:
-        queue = self._queue
-        n = 0
-        while queue:
-            if len(queue) == self.bg and done():
+            if done is not None and len(queue) == self.bg and done():
                 return
             self._now, _, _, event = heappop(queue)
-            if event.__class__ is Call and event.bg:
+            if self.bg and event.__class__ is Call and event.bg:
                 self.bg -= 1
             callbacks, event.callbacks = event.callbacks, None
             for callback in callbacks:

@@ -701,6 +701,11 @@ class Scenario(_Model):
     def resolved_policy(self) -> ResolvedPolicy:
         return resolve_policy(self.policy)
 
+    def lanes(self) -> dict[str, int]:
+        """Each backend's execution lanes (R19): its own ``lanes``, else the policy's."""
+        default = self.resolved_policy().lanes
+        return {b.name: b.lanes or default for b in self.backends}
+
     def expected_jobs(self) -> float:
         """Jobs it will submit, as far as is known before reading its traces."""
         return len(self.jobs) + sum(w.expected_jobs() for w in self.workloads)

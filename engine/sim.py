@@ -29,12 +29,11 @@ from typing import Callable, Iterable, Optional
 import simpy
 
 from . import clients, events as ev, workloads
-from .backend import DEACTIVATE, HELD, RELEASE, START, WAIT, BackendState, choose
-from .kernel import MAX_TICKS
+from .backend import DEACTIVATE, HELD, RELEASE, START, WAIT, BackendState, SystemWork, choose
 from .execution import QPU, first_line, job_seed, summarize
 from .job import Job
-from .kernel import (COMPLETE, CONTROL, DISPATCH, SUBMIT, TIMER, SimEnv, maybe_seconds,
-                     maybe_ticks, seconds, ticks)
+from .kernel import (COMPLETE, CONTROL, DISPATCH, MAX_TICKS, SUBMIT, TIMER, SimEnv,
+                     maybe_seconds, maybe_ticks, seconds, ticks)
 from .model import MAX_JOBS, Scenario, ScenarioError
 from .payloads import Payloads
 from .policy import FairShare, UsageMeter
@@ -71,11 +70,12 @@ class Simulation:
         classical = self._compile_classical or any(j.classical_time for j in scenario.jobs) or any(
             w.classical_time is not None for w in scenario.workloads)
         self.backends = {}
+        lanes = scenario.lanes()
         for spec in scenario.backends:
-            lanes = spec.lanes or p.lanes
+            n = lanes[spec.name]
             self.backends[spec.name] = BackendState(
-                spec.name, lanes, staged=bool(lanes > 1 or classical or spec.calibration
-                                              or spec.maintenance))
+                spec.name, n, staged=bool(n > 1 or classical or spec.calibration
+                                          or spec.maintenance))
         self.shares = {t.name: float(t.share) for t in scenario.tenants}
         self.plans = {t.name: t.plan for t in scenario.tenants}
         fs = p.fair_share
@@ -270,8 +270,8 @@ class Simulation:
                     self._apply(s, s.withdraw(job, now))
 
     def _stuck(self, tenant: str, now: int) -> bool:
-        lim = self.limits.get(tenant)
-        return lim is not None and lim[2] and lim[1].value(now) > lim[0]
+        """R22: over a limit on all usage ever: its queued jobs can never start."""
+        return self._limited(tenant, now) and self.limits[tenant][2]
 
     def _no_user_work(self) -> bool:
         """R20: no job queued (that can ever start) or running; the kernel asks only when
@@ -281,12 +281,12 @@ class Simulation:
         if not self._queued:
             return True
         now = self.env._now
-        return all(self._stuck(j.tenant, now) for j in self.jobs.values()
-                   if j.status == "queued")
+        return all(self._stuck(t, now) for b in self.backends.values()
+                   for t in b.waiting_tenants())
 
     def _run_done(self) -> bool:
         """R20: no user work left; system work already on a QPU finishes (none starts now)."""
-        return self._no_user_work() and not any(isinstance(b.qpu, tuple)
+        return self._no_user_work() and not any(isinstance(b.qpu, SystemWork)
                                                 for b in self.backends.values())
 
     def _user_work_left(self) -> bool:
@@ -482,10 +482,11 @@ class Simulation:
                 job = op[1]
                 heappush(self.backends[s.backend].batch_heap, (job.submit_tick, job.seq, job, s))
             elif code == LATER:
-                key = (s.id, op[1])
-                self.env.defuse(self._timers.get(key))   # a newer timer of the kind replaces it
-                self._timers[key] = self.env.call_at(op[2], TIMER, self._on_timer,
-                                                     (s, op[1], op[3]), bg=False)
+                call = self.env.call_at(op[2], TIMER, self._on_timer, (s, op[1], op[3]))
+                if self._bg:   # a run that may end early must know which timers are stale
+                    key = (s.id, op[1])
+                    self.env.defuse(self._timers.get(key))   # a newer one of the kind replaces it
+                    self._timers[key] = call
         if s.ended and self._bg:
             for kind in (IDLE, EXPIRE, OPEN_TIMEOUT):   # an ended session's timers are stale
                 self.env.defuse(self._timers.pop((s.id, kind), None))
@@ -506,12 +507,16 @@ class Simulation:
         """A charging span of ``tenant`` on ``backend`` opens (+1) or closes (-1) now (R3):
         a job-mode or batch job's QPU stage, a dedicated session's hold. Inside the tenant's
         own reservation of that backend nothing more is charged (R21)."""
-        now = self.env._now
         if self._bg:
             key = (tenant, backend)
             self._open_spans[key] = self._open_spans.get(key, 0) + delta
             if key in self._reserved:
                 return
+        self._meter(tenant, delta)
+
+    def _meter(self, tenant: str, delta: int) -> None:
+        """``delta`` charging spans open (or close, negative) now on the tenant's meters."""
+        now = self.env._now
         self.meters[tenant].change(now, delta)
         lim = self.limits.get(tenant)
         if lim is not None:
@@ -654,9 +659,7 @@ class Simulation:
         r = b.reservation
         if r is not None:
             out.update(t for t in self.shares if t != r.tenant)
-        for tenant, (limit, meter, _) in self.limits.items():
-            if meter.value(now) > limit:
-                out.add(tenant)
+        out.update(t for t in self.limits if self._limited(t, now))
         return out or None
 
     def _limited(self, tenant: str, now: int) -> bool:
@@ -738,8 +741,8 @@ class Simulation:
 
     @staticmethod
     def _qpu_label(occupant) -> str:
-        if isinstance(occupant, tuple):
-            return f"{occupant[2]} (R20)"
+        if isinstance(occupant, SystemWork):
+            return f"{occupant.id} (R20)"
         return f"job {occupant.id}"
 
     def _qpu(self, b: BackendState) -> None:
@@ -806,7 +809,7 @@ class Simulation:
 
     def _start_system(self, b: BackendState, now: int) -> None:
         due, _, _, sid, kind, duration, every = heappop(b.system_due)
-        b.qpu = (now, kind, sid, every, duration)
+        b.qpu = SystemWork(sid, kind, now, duration, every)
         waited = now - due
         self.events.append((now, b.name, ev.SYSTEM_STARTED, None, None, None,
                             f"R20: {sid} takes the QPU for {seconds(duration):g} s"
@@ -815,15 +818,15 @@ class Simulation:
 
     def _on_system_end(self, event) -> None:
         b = event._value
-        start, kind, sid, every, duration = b.qpu
+        work = b.qpu
         now = self.env._now
         b.qpu = None
         self.events.append((now, b.name, ev.SYSTEM_COMPLETED, None, None, None,
-                            f"R20: {sid} done"))
-        self.system.append((b.name, kind, sid, None, start, now))
-        if every is not None:   # the next calibration is due ``every`` after this one ended
-            self.env.call_at(now + every, TIMER, self._on_system_due,
-                             (b, kind, duration, every), bg=True)
+                            f"R20: {work.id} done"))
+        self.system.append((b.name, work.kind, work.id, None, work.start, now))
+        if work.every is not None:   # the next calibration is due ``every`` after one ended
+            self.env.call_at(now + work.every, TIMER, self._on_system_due,
+                             (b, work.kind, work.duration, work.every), bg=True)
         self._mark(b)
 
     # ------------------------------------------------------------------ reservations (R21)
@@ -839,7 +842,7 @@ class Simulation:
         key = (r.tenant, b.name)
         self._reserved.add(key)
         n = self._open_spans.get(key, 0)
-        self._charge_raw(r.tenant, now, 1 - n)   # the window instead of what it incurs there
+        self._meter(r.tenant, 1 - n)   # the window instead of what it incurs there
         for s in list(self.sessions.values()):
             if s.backend == b.name and s.tenant != r.tenant:
                 self._apply(s, s.displace(now, f"R21: reservation {r.id} of {r.tenant} "
@@ -857,16 +860,9 @@ class Simulation:
                             f"R21: reservation {r.id} ends; fair share resumes"))
         key = (r.tenant, b.name)
         self._reserved.discard(key)
-        self._charge_raw(r.tenant, now, self._open_spans.get(key, 0) - 1)
+        self._meter(r.tenant, self._open_spans.get(key, 0) - 1)
         self.system.append((b.name, ev.RESERVATION, r.id, r.tenant, ticks(r.start), now))
         self._mark(b)
-
-    def _charge_raw(self, tenant: str, now: int, delta: int) -> None:
-        if delta:
-            self.meters[tenant].change(now, delta)
-            lim = self.limits.get(tenant)
-            if lim is not None:
-                lim[1].change(now, delta)
 
     # ------------------------------------------------------------------ usage limits (R22)
 
@@ -874,20 +870,13 @@ class Simulation:
         """A tenant its limit holds back with jobs queued here: time it, and ask for a
         decision at the instant its usage in the window is back down to the limit."""
         for tenant in self.limits:
-            q = b.fs.get(tenant)
-            waiting = False
-            if q:
-                while q and q[0].status != "queued":
-                    q.popleft()
-                waiting = bool(q)
-            held = waiting and blocked is not None and tenant in blocked and self._limited(
-                tenant, now)
+            held = (blocked is not None and tenant in blocked and b.queued_head(tenant)
+                    is not None and self._limited(tenant, now))
             if held:
                 self._held_since.setdefault(tenant, now)
                 self._limit_wake(tenant)
-            elif tenant in self._held_since and not any(
-                    self._limited(tenant, now) and x.fs.get(tenant) for x in
-                    self.backends.values()):
+            elif tenant in self._held_since and not (self._limited(tenant, now) and any(
+                    x.queued_head(tenant) is not None for x in self.backends.values())):
                 self.limit_held[tenant] = (self.limit_held.get(tenant, 0) + now
                                            - self._held_since.pop(tenant))
 
@@ -909,7 +898,7 @@ class Simulation:
         tenant = event._value
         self._wake.pop(tenant, None)
         for b in self.backends.values():
-            if b.fs.get(tenant):
+            if b.queued_head(tenant) is not None:
                 self._mark(b)
 
     # ------------------------------------------------------------------ completions, control
@@ -982,7 +971,8 @@ class Simulation:
     def _on_timer(self, event) -> None:
         s, kind, value = event._value
         now = self.env._now
-        self._timers.pop((s.id, kind), None)
+        if self._bg:
+            self._timers.pop((s.id, kind), None)
         if kind == IDLE:
             self._apply(s, s.idle_timed_out(value, now, bool(self.limits)
                                             and self._limited(s.tenant, now)))

@@ -80,14 +80,14 @@ def jobs_table(sim: "Simulation") -> Table:
     ready = [j.ready_tick for j in jobs]
     work = [j.work for j in jobs]
     modes = {sid: s.mode for sid, s in sim.sessions.items()}
+    qpu_time = _span(qpu, qpu_end)
     return Table(JOB_COLUMNS, JOB_KINDS, [
         [j.id for j in jobs], [j.tenant for j in jobs], [j.backend for j in jobs], sessions,
         _secs(submit), _secs(start), _secs(end), [j.status for j in jobs],
         [j.reason for j in jobs], _secs(qpu), _secs(qpu_end),
-        [0.0 if q is None or e is None else (e - q) / TICKS_PER_SECOND
-         for q, e in zip(qpu, end)],
+        [0.0 if t is None else t for t in qpu_time],   # usage: 0 for a job never on the QPU
         ["job" if s is None else modes.get(s, "unknown") for s in sessions],
-        _secs([j.duration_ticks for j in jobs]), _span(qpu, qpu_end), _span(submit, start),
+        _secs([j.duration_ticks for j in jobs]), qpu_time, _span(submit, start),
         _span(submit, end), [j.rule for j in jobs], _secs([j.limit_ticks for j in jobs]),
         [j.compiled for j in jobs], _secs([j.finish_tick for j in jobs]),
         [j.workload for j in jobs], [j.iteration for j in jobs],

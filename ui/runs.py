@@ -78,19 +78,13 @@ def validate(doc: dict, like: Optional[Scenario] = None) -> Scenario:
 
 def backend_lanes(scenario: Scenario) -> dict[str, int]:
     """Each backend's lanes (R19): its own ``lanes``, else the policy's (its preset's)."""
-    from engine.model import resolve_policy
-
-    default = resolve_policy(scenario.policy).lanes
-    return {b.name: int(b.lanes or default) for b in scenario.backends}
+    return scenario.lanes()
 
 
 def system_of(result: RunResult):
-    """The run's system table (R20, R21), or None for a run that has none."""
-    try:
-        table = result.system
-    except (AttributeError, KeyError):
-        return None
-    return table if table is not None and len(table) and "kind" in table else None
+    """The run's system table (R20, R21; empty for older runs), or None when it is empty."""
+    table = result.system
+    return table if len(table) else None
 
 
 def key_of(scenario: Scenario) -> str:
