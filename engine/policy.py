@@ -57,20 +57,16 @@ class UsageMeter:
 
     def open(self, t: float) -> None:
         """A charging span starts at ``t``."""
-        self._change(t, +1)
+        self.change(t, +1)
 
     def close(self, t: float) -> None:
         """A charging span that was opened ends at ``t``."""
-        self._change(t, -1)
+        self.change(t, -1)
 
     def charge(self, start: float, end: float) -> None:
         """Charge the closed interval ``[start, end]`` (start must not precede earlier changes)."""
         self.open(start)
         self.close(end)
-
-    def change(self, t: float, delta: int) -> None:
-        """``delta`` charging spans open (positive) or close (negative) at ``t``."""
-        self._change(t, delta)
 
     def time_to_fall(self, limit: int, now: int):
         """R22: the first tick ``t >= now`` at which :meth:`value` is at most ``limit`` if the
@@ -110,7 +106,8 @@ class UsageMeter:
             if f <= limit:
                 return t
 
-    def _change(self, t: float, delta: int) -> None:
+    def change(self, t: float, delta: int) -> None:
+        """``delta`` charging spans open (positive) or close (negative) at ``t``."""
 
         if t < self._t:
             raise ValueError(f"usage change at {t} before the last one at {self._t}")

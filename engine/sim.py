@@ -512,6 +512,9 @@ class Simulation:
             self._open_spans[key] = self._open_spans.get(key, 0) + delta
             if key in self._reserved:
                 return
+        elif not self.limits:   # the common case, without the bookkeeping below
+            self.meters[tenant].change(self.env._now, delta)
+            return
         self._meter(tenant, delta)
 
     def _meter(self, tenant: str, delta: int) -> None:
@@ -630,7 +633,8 @@ class Simulation:
         b = event._value
         try:
             now = self.env._now
-            self._qpu(b)   # R20: a due system job takes a free QPU before lanes are filled
+            if b.qpu is None and (b.ready or b.system_due):
+                self._qpu(b)   # R20: a due system job takes a free QPU before lanes are filled
             blocked = self._blocked(b, now) if (self.limits or b.reservation) else None
             while True:   # R19: fill free lanes until none is free or no job may start
                 d = choose(b, now, self.meters, self.shares, self.scheduler, blocked)
@@ -639,6 +643,8 @@ class Simulation:
                 code, s = d[0], d[1]
                 if code == START:
                     self._start(b, d[1], d[2], d[3])
+                    if b.busy >= b.lanes:
+                        break
                     continue
                 if code == WAIT:
                     self._apply(s, s.wait(now))
@@ -646,7 +652,8 @@ class Simulation:
                 self._apply(s, s.deactivate(now, d[2]) if code == DEACTIVATE
                             else s.release(now) if code == RELEASE else [])
                 self._qpu(b)   # the session let go: system work first
-            self._qpu(b)
+            if b.qpu is None and (b.ready or b.system_due):
+                self._qpu(b)
             if self.limits:
                 self._watch_limits(b, now, blocked)
         finally:
@@ -714,6 +721,9 @@ class Simulation:
         if classical:
             job.classical_ticks = classical
             self.env.call_at(now + classical, COMPLETE, self._on_ready, job)
+        elif not b.staged and b.qpu is None and not b.ready and not b.system_due:
+            job.ready_tick = now   # one lane, nothing else for the QPU: its stage begins now
+            self._qpu_stage(b, job, now)
         else:
             self._ready(b, job, now)
 
@@ -756,9 +766,11 @@ class Simulation:
                 and self._user_work_left()):
             self._start_system(b, now)
             return
-        if not b.ready:
-            return
-        job = b.ready.popleft()
+        if b.ready:
+            self._qpu_stage(b, b.ready.popleft(), now)
+
+    def _qpu_stage(self, b: BackendState, job: Job, now: int) -> None:
+        """``job``'s QPU stage begins (R19): it is charged from now (R3, R14)."""
         job.qpu_start_tick = now
         b.qpu = job
         s = self.sessions[job.session] if job.session is not None else None
