@@ -141,8 +141,7 @@ class QPU:
         self.timing = timing
         self._backend = None
         self._pm = None
-        self._sampler = None
-        self._estimator = None
+        self._prims: dict = {}                  # (primitive, wide) -> Aer's primitive
         self._isa: dict[str, Any] = {}          # logical digest -> ISA circuit
         self._seconds: dict[int, float] = {}    # id(ISA circuit) -> scheduled seconds
         self.fingerprint = repr(spec.model_dump(mode="json"))
@@ -216,43 +215,50 @@ class QPU:
         """
         t = self.timing
         total = t.per_job_overhead
+        rep_delay = work.meta.get("rep_delay", t.rep_delay)   # a job's own (execution options)
         for pub in work.pubs:
-            per_shot = self.circuit_seconds(pub.circuit) + t.rep_delay
+            per_shot = self.circuit_seconds(pub.circuit) + rep_delay
             executions = max(1, pub.parameter_values.size)
             if work.primitive == "sampler":
                 shots = pub.shots
             else:
-                shots = math.ceil(1.0 / (pub.precision ** 2))
+                shots = estimator_shots(work, pub)
                 executions *= _measurement_groups(pub.observables)
             total += executions * shots * per_shot
         return total
 
     # ----------------------------------------------------------------- Aer
 
-    def _noise_options(self) -> dict:
+    def _noise_options(self, qubits: Optional[tuple] = None) -> dict:
+        """Aer's noise model for this backend's errors (none for a noiseless generic backend).
+        ``qubits``: only those qubits' errors, for a large device: a 127-qubit device's whole
+        model takes seconds to build, the few qubits a job touches a fraction of that, and the
+        simulation is the same (no other qubit does anything)."""
         if not (self.spec.noise or self.spec.device):
             return {}
         from qiskit_aer.noise import NoiseModel
 
-        return {"noise_model": NoiseModel.from_backend(self.backend)}
+        backend = self.backend if qubits is None else _Restricted(self.backend.target, *qubits)
+        return {"noise_model": NoiseModel.from_backend(backend)}
 
-    @property
-    def sampler(self):
-        if self._sampler is None:
-            from qiskit_aer.primitives import SamplerV2
+    def _primitive(self, kind: str, wide: bool, qubits: Optional[tuple] = None):
+        """Aer's Sampler or Estimator for this backend. ``wide``: the work touches more qubits
+        than a state vector holds (a 127-qubit device's ISA circuit measuring every qubit):
+        matrix product states, which hold such mostly idle circuits in little memory."""
+        key = (kind, wide, qubits)
+        prim = self._prims.get(key)
+        if prim is None:
+            from qiskit_aer.primitives import EstimatorV2, SamplerV2
 
-            self._sampler = SamplerV2(options={"backend_options": self._noise_options(),
-                                               "run_options": {}})
-        return self._sampler
-
-    @property
-    def estimator(self):
-        if self._estimator is None:
-            from qiskit_aer.primitives import EstimatorV2
-
-            self._estimator = EstimatorV2(options={"backend_options": self._noise_options(),
+            options = self._noise_options(qubits)
+            if wide:
+                options = dict(options, method="matrix_product_state")
+            cls = SamplerV2 if kind == "sampler" else EstimatorV2
+            if len(self._prims) >= 64:      # a bound on noise models kept for qubit subsets
+                self._prims.pop(next(iter(self._prims)))
+            prim = self._prims[key] = cls(options={"backend_options": options,
                                                    "run_options": {}})
-        return self._estimator
+        return prim
 
     def execute(self, work: Work, seed: int):
         """Run the work's PUBs on Aer with ``seed``; memoised on identical work."""
@@ -263,18 +269,140 @@ class QPU:
             memo_stats["hits"] += 1
             return hit
         memo_stats["misses"] += 1
-        prim = self.sampler if work.primitive == "sampler" else self.estimator
+        touched = frozenset(_touched(work.pubs))
+        wide = len(touched) > WIDE_QUBITS
+        large = self.backend.num_qubits > WIDE_QUBITS
+        pubs = work.pubs
+        qubits = None
+        if large and not wide:
+            if work.primitive == "estimator":
+                # Aer's Estimator would hold every qubit of the ISA circuit: run the circuit on
+                # the qubits it touches, the observables read there (exact: the others stay |0>)
+                pubs = [_reduced(p, touched) for p in pubs]
+                qubits = (touched, True)
+            else:
+                qubits = (touched, False)
+        prim = self._primitive(work.primitive, wide, qubits)
         prim.options.run_options["seed_simulator"] = seed
         # What ``prim.run(pubs).result()`` does, on this thread: ``run`` hands ``_run`` to a
         # new worker thread per call (qiskit's PrimitiveJob), and qiskit's compiled core has
         # crashed when circuits were touched from several threads. The PUBs are coerced
         # already and carry their shots or precision.
-        prim._validate_pubs(work.pubs)
-        result = prim._run(work.pubs)
+        prim._validate_pubs(pubs)
+        result = prim._run(pubs)
         _MEMO[key] = result
         if len(_MEMO) > _MEMO_SIZE:
             _MEMO.popitem(last=False)
         return result
+
+
+def estimator_shots(work: Work, pub) -> int:
+    """An Estimator PUB's shots per measurement setting: its twirling's randomizations times
+    shots per randomization when the job's options give both (as IBM's service counts them),
+    else 1 / precision**2."""
+    fixed = work.meta.get("estimator_shots")
+    return fixed if fixed else math.ceil(1.0 / (pub.precision ** 2))
+
+
+WIDE_QUBITS = 26   # more qubits touched than this: matrix product states, not a state vector
+
+
+def _touched(pubs) -> set:
+    """The qubits (indices) the PUBs' circuits act on or measure (Aer truncates the rest)."""
+    used = set()
+    for pub in pubs:
+        circuit = pub.circuit
+        for inst in circuit.data:
+            if inst.operation.name != "barrier":
+                used.update(circuit.find_bit(q).index for q in inst.qubits)
+    return used
+
+
+def _reduced(pub, qubits: frozenset):
+    """An Estimator PUB on only ``qubits`` of its circuit (in order), the others idle in |0>:
+    a Pauli term with X or Y on an idle qubit reads 0 there and is dropped, Z and I read 1."""
+    from qiskit import QuantumCircuit, QuantumRegister
+    from qiskit.primitives.containers import EstimatorPub, ObservablesArray
+
+    circuit = pub.circuit
+    order = sorted(qubits)
+    new = {q: i for i, q in enumerate(order)}
+    small = QuantumCircuit(len(order), circuit.num_clbits, global_phase=circuit.global_phase,
+                           name=circuit.name)
+    for inst in circuit.data:
+        if inst.operation.name == "barrier":
+            continue
+        small.append(inst.operation,
+                     [small.qubits[new[circuit.find_bit(q).index]] for q in inst.qubits],
+                     [small.clbits[circuit.find_bit(c).index] for c in inst.clbits])
+    n = circuit.num_qubits
+    idle = [n - 1 - q for q in range(n) if q not in new]      # label positions (qubit 0 last)
+    keep = [n - 1 - q for q in reversed(order)]
+
+    def read(terms: dict) -> dict:
+        out = {}
+        for label, coeff in terms.items():
+            if any(label[i] in "XY" for i in idle):
+                continue
+            short = "".join(label[i] for i in keep)
+            out[short] = out.get(short, 0) + coeff
+        return out
+
+    flat = [read(t) for t in pub.observables.ravel().tolist()]
+    if not all(flat):
+        # An observable that reads 0 on the idle qubits (Aer refuses an empty one): X on one
+        # more idle qubit, which is exactly 0 too.
+        small.add_register(QuantumRegister(1, "idle"))
+        flat = [{"I" + k: v for k, v in t.items()} if t else {"X" + "I" * len(order): 1.0}
+                for t in flat]
+    arr = np.empty(len(flat), dtype=object)
+    arr[:] = flat
+    observables = ObservablesArray(arr.reshape(pub.observables.shape))
+    return EstimatorPub(small, observables, pub.parameter_values, pub.precision)
+
+
+class _Restricted:
+    """A backend whose target keeps only the instructions on ``qubits``: what Aer's
+    ``NoiseModel.from_backend`` reads to build the errors of those qubits alone."""
+
+    def __new__(cls, target, qubits: frozenset, renumber: bool = False):
+        """``renumber``: qubit ``qubits[i]`` (in order) becomes qubit ``i``, for a circuit
+        reduced to those qubits (:func:`_reduced`)."""
+        from qiskit.providers import BackendV2, Options
+        from qiskit.transpiler import Target
+
+        order = sorted(qubits)
+        new = {q: i for i, q in enumerate(order)} if renumber else {q: q for q in order}
+        props_of = target.qubit_properties
+        sub = Target(num_qubits=len(order) if renumber else target.num_qubits, dt=target.dt,
+                     qubit_properties=([props_of[q] for q in order] if renumber and props_of
+                                       else props_of))
+        for name, props in target.items():
+            op = target.operation_from_name(name)
+            if props is None or None in props:          # on every qubit: kept as it is
+                sub.add_instruction(op, name=name)
+                continue
+            keep = {tuple(new[x] for x in q): p for q, p in props.items() if set(q) <= qubits}
+            if keep:
+                sub.add_instruction(op, keep, name=name)
+
+        class Restricted(BackendV2):
+            @property
+            def target(self):
+                return sub
+
+            @property
+            def max_circuits(self):
+                return None
+
+            @classmethod
+            def _default_options(cls):
+                return Options()
+
+            def run(self, run_input, **options):
+                raise NotImplementedError
+
+        return Restricted(name="restricted")
 
 
 def _measurement_groups(observables) -> int:

@@ -322,6 +322,27 @@ class Simulation:
         while env._queue and env.peek() == env._now:
             env.step()
 
+    def advance(self, until: Optional[int], stop: Callable[[], bool]) -> bool:
+        """Process events in order, one at a time, until ``stop()`` is true after one or the
+        next is at tick ``until`` or later (those are left, as ``run(until=...)`` leaves them,
+        and the clock then reads ``until``). Without ``until`` it stops where only background
+        calls remain. Says whether the clock or anything else moved. For clients that share
+        the clock (engine.runtime)."""
+        env = self.env
+        queue = env._queue
+        moved = False
+        while queue and (until is None or queue[0][0] < until):
+            if until is None and len(queue) == env.bg:
+                break
+            env.step()
+            moved = True
+            if stop():
+                return True
+        if until is not None and until > env._now:
+            env._now = until
+            moved = True
+        return moved
+
     def run_until_done(self, job: Job) -> Job:
         """Advance the clock until ``job`` is finished (everyone else's work goes on meanwhile)."""
         if not job.terminal:

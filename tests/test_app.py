@@ -183,7 +183,7 @@ def test_uploaded_text_errors_name_the_problem():
 def test_saved_runs_open_with_their_tables(tmp_path):
     from engine.runtime import QiskitRuntimeService
 
-    service = QiskitRuntimeService(think_time=1)
+    service = QiskitRuntimeService(think_time=1, new=True)
     out = service.save_run("script", folder=tmp_path)
     assert runs.saved_runs(tmp_path) == [out]
     got = runs.load_run(out)

@@ -18,7 +18,9 @@ from qiskit.transpiler import generate_preset_pass_manager
 
 import qiskit_ibm_runtime
 from engine.runtime import (Batch, EstimatorV2, IBMInputValueError, QiskitRuntimeService,
-                            RuntimeJobFailureError, SamplerV2, Session)
+                            RuntimeInvalidStateError, RuntimeJobFailureError, SamplerV2,
+                            Session)
+from qiskit.providers.exceptions import QiskitBackendNotFoundError
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
@@ -88,8 +90,9 @@ def test_examples_run_with_only_the_import_line_changed(path):
 def test_a_session_holds_the_backend_between_results_and_close_lets_fair_share_resume(service):
     """Hand-worked: think 10 s per call. Session opened at 10, job 1 submitted at 20, waits behind
     lab1 (0-100) and goes first at 100 (R3: you have no usage); the result returns at its end E1;
-    job 2 is submitted at E1+10, inside the 60 s interactive timeout, so it starts at once while
-    lab2 still waits (R5/R6); leaving the block closes at E2+10 (R10) and lab2 starts then."""
+    job 2 is submitted at S2 = E1+10, inside the 60 s interactive timeout, so it starts at once
+    while lab2 still waits (R5/R6); its result() is a call too, at S2+10, after job 2 ended
+    (3 s), so it returns at once; leaving the block closes at S2+20 (R10) and lab2 starts then."""
     backend = service.backend("qpu_a")
     isa = bell(backend)
     sim = service.simulation
@@ -97,12 +100,13 @@ def test_a_session_holds_the_backend_between_results_and_close_lets_fair_share_r
         assert sim.now == 10
         sampler = SamplerV2(mode=session)
         first = sampler.run([isa])
-        assert sim.now == 20 and first.status() == "QUEUED"
+        # Checked on the simulation itself: an API call would add its 10 s of thinking.
+        assert sim.now == 20 and sim.jobs[first.job_id()].status == "queued"
         r1 = first.result()
         j1 = sim.jobs[first.job_id()]
         assert (j1.submit_time, j1.start_time) == (20, 100)
         assert sim.now == j1.end_time
-        assert session.details()["state"] == "active"
+        assert sim.session_details(session.session_id)["state"] == "active"
         second = sampler.run([isa])
         j2 = sim.jobs[second.job_id()]
         assert j2.submit_time == j2.start_time == j1.end_time + 10
@@ -110,7 +114,8 @@ def test_a_session_holds_the_backend_between_results_and_close_lets_fair_share_r
         assert sim.jobs["lab2"].start_time is None   # held by the session
     lab2 = sim.jobs["lab2"]
     service.finish()
-    assert lab2.start_time == j2.end_time + 10
+    assert j2.end_time < j2.submit_time + 10
+    assert lab2.start_time == j2.submit_time + 20
     assert session.status() == "Closed"
     # R15: the second job reused the compiled circuit; the first paid the compile time.
     assert (j1.compiled, j2.compiled) == ("miss", "hit")
@@ -200,21 +205,19 @@ def test_bad_submissions_fail_as_the_service_would(service):
     param.rx(Parameter("a"), 0)
     param.ry(Parameter("b"), 0)
     param.measure_all()
-    with pytest.raises(IBMInputValueError):
+    with pytest.raises(ValueError, match="inconsistent"):    # qiskit's own PUB check
         sampler.run([(param, [0.1, 0.2, 0.3])])
     estimator = EstimatorV2(mode=backend)
-    with pytest.raises(IBMInputValueError):
+    with pytest.raises(ValueError):
         estimator.run([(bell(backend).remove_final_measurements(inplace=False),
                         SparsePauliOp("ZZZ"))])
-    # A circuit that is not ISA for the backend is accepted, then fails with the reason.
+    # A circuit that is not ISA for the backend is refused at run(), as the client refuses it.
     wide = QuantumCircuit(2)
     wide.h(0)
     wide.cx(0, 1)
     wide.measure_all()
-    job = sampler.run([wide])
-    assert job.status() == "ERROR"
-    with pytest.raises(RuntimeJobFailureError, match="ISA|instruction|not supported"):
-        job.result()
+    with pytest.raises(IBMInputValueError, match="ISA|instruction|not supported"):
+        sampler.run([wide])
     # ... and the simulation goes on.
     ok = sampler.run([bell(backend)])
     assert ok.result()[0].data.meas.num_shots > 0
@@ -226,7 +229,7 @@ def test_cancelling_a_queued_job(service):
     assert job.status() == "QUEUED"
     job.cancel()
     assert job.status() == "CANCELLED" and job.cancelled()
-    with pytest.raises(RuntimeJobFailureError, match="cancelled"):
+    with pytest.raises(RuntimeInvalidStateError, match="cancelled"):
         job.result()
 
 
@@ -243,18 +246,21 @@ def test_backends_least_busy_and_jobs_listing(service):
     assert [b.name for b in service.backends()] == ["qpu_a", "qpu_b"]
     assert service.backends(simulator=True) == []
     assert service.least_busy().name == "qpu_b"       # lab has two jobs on qpu_a
-    with pytest.raises(KeyError, match="qpu_a, qpu_b"):
+    with pytest.raises(QiskitBackendNotFoundError, match="qpu_a, qpu_b"):
         service.backend("nope")
     backend = service.backend("qpu_b")
-    assert backend.num_qubits == 5 and backend.status().pending_jobs == 1
+    # pending_jobs: jobs queued, not running ones (lab3 runs on qpu_b from 0 to 30).
+    assert backend.num_qubits == 5 and backend.status().pending_jobs == 0
+    assert service.backend("qpu_a").status().pending_jobs == 1    # lab2, behind lab1
     job = SamplerV2(mode=backend).run([bell(backend)], shots=100)
     assert [j.job_id() for j in service.jobs()] == [job.job_id()]
     assert service.job(job.job_id()).result()[0].data.meas.num_shots == 100
 
 
 def test_default_datacenter_and_save_run(tmp_path):
-    service = QiskitRuntimeService(think_time=1)
-    assert {b.name for b in service.backends()} == {"qpu_heron", "qpu_eagle", "qpu_falcon"}
+    service = QiskitRuntimeService(think_time=1, new=True)
+    assert {b.name for b in service.backends()} >= {"qpu_heron", "qpu_eagle", "qpu_falcon",
+                                                    "ibm_brisbane", "ibm_torino"}
     backend = service.backend("qpu_falcon")
     job = SamplerV2(mode=backend).run([bell(backend)])
     job.result()
@@ -282,7 +288,7 @@ def test_max_time_strings_are_parsed_and_bad_ones_rejected(service):
     assert Session(backend=backend, max_time="90m").details()["max_time"] == 5400
     with pytest.raises(IBMInputValueError, match="max_time"):
         Session(backend=backend, max_time="soon")
-    with pytest.raises(IBMInputValueError, match="mode"):
+    with pytest.raises(ValueError, match="mode"):
         SamplerV2(mode="qpu_b")
 
 
@@ -296,7 +302,10 @@ def test_bad_precision_and_shots_are_refused_or_fail_the_job_with_the_reason(ser
     plain = isa.remove_final_measurements(inplace=False)
     obs = SparsePauliOp("ZZ").apply_layout(plain.layout)
     # A precision of 0 or 1e-300 once divided by zero or overflowed inside the timing model.
-    for bad in (0, 1e-300, -0.1, True):
+    for bad in (0, -0.1):      # the client's own check
+        with pytest.raises(ValueError, match="precision"):
+            est.run([(plain, obs)], precision=bad)
+    for bad in (1e-300, True):
         with pytest.raises(IBMInputValueError, match="precision"):
             est.run([(plain, obs)], precision=bad)
     # A billion shots would exhaust memory on Aer: the job fails at submission, with why.
@@ -367,3 +376,141 @@ def test_r19_running_from_the_lane_and_usage_is_the_qpu_stage():
     assert job.usage() == pytest.approx(j.end_time - 100)
     stamps = job.metrics()["timestamps"]
     assert stamps["running"] < stamps["finished"]
+
+
+# ------------------------------------------------------------------ time that behaves (issue 13)
+
+def test_polling_status_waits_for_each_change_at_the_simulated_instant_it_happens(service):
+    """Hand-worked, think 10 s per call: submitted at 10 (lab1 runs 0-100); status() at 20 is
+    QUEUED; asked again (at 30) it waits for the change: RUNNING at 100, when lab1 ends and
+    you go first (R3); asked again at 110, the 3 s job has ended: DONE. A polling loop ends."""
+    backend = service.backend("qpu_a")
+    sim = service.simulation
+    job = SamplerV2(mode=backend).run([bell(backend)])
+    seen = []
+    while True:
+        seen.append((job.status(), sim.now))
+        if seen[-1][0] == "DONE":
+            break
+    assert seen == [("QUEUED", 20), ("RUNNING", 100), ("DONE", 110)]
+    assert sim.jobs[job.job_id()].start_time == 100
+
+
+def test_result_and_wait_time_out_in_simulated_seconds(service):
+    from engine.runtime import RuntimeJobTimeoutError
+
+    backend = service.backend("qpu_a")
+    sim = service.simulation
+    job = SamplerV2(mode=backend).run([bell(backend)])          # at 10, queued until 100
+    with pytest.raises(RuntimeJobTimeoutError, match="5 secs"):
+        job.result(timeout=5)                                    # called at 20
+    assert sim.now == 25
+    with pytest.raises(RuntimeJobTimeoutError):
+        job.wait_for_final_state(timeout=30)                     # at 35, gives up at 65
+    assert sim.now == 65
+    job.wait_for_final_state()
+    assert job.status() == "DONE" and sim.jobs[job.job_id()].start_time == 100
+
+
+def test_two_vqe_threads_sharing_one_session_keep_their_own_times():
+    """Two loops of five Estimator jobs in one session, each thread thinking 10 s per call:
+    both start at 20 (the session opened at 10); a job takes 3 s, so even behind the other
+    thread's job it is done before its result() call, and each thread submits every 20 s
+    exactly, as it would alone. Both finish by 110, where one after the other would take until
+    210, and the session closes when the block ends, far from its maximum time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    scenario = {"name": "threads", "seed": 1,
+                "policy": {"preset": "ibm-2024", "interactive_timeout": 60,
+                           "execution": "interactive"},
+                "backends": [{"name": "qpu_a"}], "tenants": [{"name": "you"}]}
+    service = QiskitRuntimeService(scenario=scenario, think_time=10)
+    backend = service.backend("qpu_a")
+    qc = QuantumCircuit(1)
+    qc.ry(Parameter("a"), 0)
+    isa = generate_preset_pass_manager(backend=backend, optimization_level=1).run(qc)
+    obs = SparsePauliOp("Z").apply_layout(isa.layout)
+    sim = service.simulation
+    ids = {}
+
+    def vqe(name, estimator):
+        x, mine = 0.1, []
+        for _ in range(5):
+            job = estimator.run([(isa, obs, [x])])
+            x += 0.1 * float(job.result()[0].data.evs)
+            mine.append(job.job_id())
+        ids[name] = mine
+
+    with Session(backend=backend, max_time=600) as session:
+        estimator = EstimatorV2()             # joins the session of the with-block
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(lambda n: vqe(n, estimator), ["A", "B"]))
+    for name, mine in ids.items():
+        submits = [sim.jobs[i].submit_time for i in mine]
+        assert submits == [20, 40, 60, 80, 100], name
+        assert all(sim.jobs[i].session == session.session_id for i in mine)
+    d = sim.session_details(session.session_id)
+    assert d["end_reason"] == "closed" and d["closed_at"] == 110 and sim.now == 110
+
+
+def test_one_data_center_per_process_unless_a_new_one_is_asked_for():
+    from datetime import datetime, timedelta
+
+    from engine.runtime import RuntimeJobNotFound
+
+    first = QiskitRuntimeService(scenario=LAB, think_time=10)
+    backend = first.backend("qpu_b")
+    job = SamplerV2(mode=backend).run([bell(backend)])
+    later = QiskitRuntimeService()                        # a later notebook cell
+    assert later.job(job.job_id()).job_id() == job.job_id()
+    week_ago = datetime.now() - timedelta(days=7)
+    assert [j.job_id() for j in later.jobs(created_after=week_ago)] == [job.job_id()]
+    assert later.jobs(created_before=week_ago) == []
+    with pytest.raises(RuntimeJobNotFound):
+        QiskitRuntimeService(scenario=LAB, think_time=10).job(job.job_id())
+    with pytest.raises(RuntimeJobNotFound):
+        later.job("lab1")                                 # someone else's job
+
+
+def test_primitives_made_inside_a_with_block_join_it_and_an_inactive_session_is_pending(
+        service):
+    backend = service.backend("qpu_b")
+    with Session(backend=backend) as session:
+        sampler = SamplerV2()
+        job = sampler.run([bell(backend)])
+        job.result()
+        assert job.session_id == session.session_id
+        assert session.status() == "In progress, accepting new jobs"
+        sim = service.simulation
+        sim.run(until=sim.now + 120)                      # past the 60 s interactive timeout
+        assert session.details()["state"] == "inactive"
+        assert session.status() == "Pending"              # the client's word for it
+    with Batch(backend=backend) as batch:
+        assert EstimatorV2()._mode is batch
+    with pytest.raises(ValueError, match="backend or session"):
+        SamplerV2()
+
+
+def test_job_methods_tags_inputs_usage_estimate_and_logs(service):
+    backend = service.backend("qpu_b")
+    sampler = SamplerV2(mode=backend, options={"environment": {"job_tags": ["exp-1"]},
+                                               "default_shots": 500})
+    isa = bell(backend)
+    estimate = sampler.estimate_usage([isa])
+    job = sampler.run([isa])
+    assert job.tags == ["exp-1"] and job.inputs["options"]["default_shots"] == 500
+    assert job.usage_estimation["quantum_seconds"] == pytest.approx(estimate["quantum_seconds"])
+    job.wait_for_final_state()
+    assert job.usage() == pytest.approx(estimate["quantum_seconds"])
+    assert job.update_tags(["exp-2"]) == ["exp-2"]
+    assert [j.job_id() for j in service.jobs(job_tags=["exp-2"])] == [job.job_id()]
+    assert service.jobs(job_tags=["exp-1"]) == []
+    assert "started" in job.logs() and job.error_message() is None
+    result = job.result()
+    assert result[0].data.meas.num_shots == 500
+    span = result.metadata["execution"]["execution_spans"][0]
+    assert span.start == service._dc.stamp(service.simulation.jobs[job.job_id()].start_time)
+    assert isinstance(job.creation_date.tzinfo, type(span.start.tzinfo)) or job.creation_date
+    metrics = job.metrics()
+    assert metrics["timestamps"]["created"].endswith("Z")
+    assert metrics["usage"]["quantum_seconds"] == pytest.approx(job.usage())

@@ -27,7 +27,7 @@ def saved(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("SESSION_LAB_STORE", str(store))
     try:
-        service = QiskitRuntimeService(think_time=1)
+        service = QiskitRuntimeService(think_time=1, new=True)
         backend = service.backend("qpu_falcon")
         bell = QuantumCircuit(2)
         bell.h(0)
