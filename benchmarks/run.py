@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import aer_bench  # noqa: E402
+import api_bench  # noqa: E402
 import cli_bench  # noqa: E402
 import ui_bench  # noqa: E402
 import engine_bench  # noqa: E402
@@ -93,6 +94,14 @@ def _cli_section() -> None:
     print(f"   5 lanes, 5-30 s classical stage   {t['lanes_s']:6.2f} s")
     print(f"   ratio lanes / one lane            {t['ratio']:6.2f}x   (two events more per job, "
           f"logged)")
+    print()
+    print(f"11. The client API: a {api_bench.JOBS:,}-job script (Sampler in a session, "
+          f"result() each time) against the same circuits on Aer directly")
+    a = api_bench.overhead()
+    print(f"   engine.runtime script             {a['api_s']:6.2f} s")
+    print(f"   Aer SamplerV2 directly            {a['direct_s']:6.2f} s")
+    print(f"   overhead per job                  {a['per_job_ms']:6.2f} ms  "
+          f"(ratio {a['ratio']:.2f}x)")
 
 
 def _sweep_section() -> None:
