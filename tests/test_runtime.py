@@ -514,3 +514,21 @@ def test_job_methods_tags_inputs_usage_estimate_and_logs(service):
     metrics = job.metrics()
     assert metrics["timestamps"]["created"].endswith("Z")
     assert metrics["usage"]["quantum_seconds"] == pytest.approx(job.usage())
+
+
+def test_a_notebook_timeline_of_the_scripts_own_jobs_and_sessions(service):
+    from ui.notebook import timeline
+
+    backend = service.backend("qpu_a")
+    with Session(backend=backend) as session:
+        job = SamplerV2().run([bell(backend)])
+        job.result()
+    fig = timeline(service)
+    names = {t.name for t in fig.data}
+    assert {"you", "lab"} <= names                       # both tenants' jobs on qpu_a
+    assert "qpu_b" not in str(fig.layout) and "qpu_a" in fig.layout.title.text
+    # The session's band: running while its job ran, then held (reserved idle) until closed.
+    assert session.session_id in str([t.y for t in fig.data])
+    assert "reserved idle" in names or "running" in names
+    mine_only = timeline(service, everyone=False)
+    assert "lab" not in {t.name for t in mine_only.data}
