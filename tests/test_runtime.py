@@ -532,3 +532,15 @@ def test_a_notebook_timeline_of_the_scripts_own_jobs_and_sessions(service):
     assert "reserved idle" in names or "running" in names
     mine_only = timeline(service, everyone=False)
     assert "lab" not in {t.name for t in mine_only.data}
+
+
+def test_estimate_usage_is_what_the_job_is_charged_and_at_least_its_shots():
+    service = QiskitRuntimeService(scenario=LAB, think_time=10)
+    backend = service.backend("qpu_b")
+    sampler = SamplerV2(mode=backend)
+    isa = bell(backend)
+    est = sampler.estimate_usage([isa], shots=2000)
+    assert est["shot_seconds"] < est["quantum_seconds"]
+    job = sampler.run([isa], shots=2000)
+    job.result()
+    assert job.usage() == pytest.approx(est["quantum_seconds"])

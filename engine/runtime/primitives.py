@@ -88,9 +88,11 @@ class _Simulated:
                                   inputs=inputs, dry_run=dry_run)
 
     def estimate_usage(self, pubs: Iterable, **run_args) -> dict:
-        """QPU seconds a job of these PUBs would use, before running it: Session Lab's timing
-        model (what the simulation charges) beside IBM's rule of thumb for the Sampler
-        (``2 s + shots x (circuit duration + rep delay)`` per circuit execution)."""
+        """QPU seconds a job of these PUBs would use, before running it (IBM gives an estimate
+        only after submission, ``job.usage_estimation``): ``quantum_seconds``, Session Lab's
+        timing model, which is what the simulation charges (per-job overhead, compile time,
+        shots); ``shot_seconds``, the shots alone (shots x (circuit duration + rep delay) per
+        circuit execution), the floor any estimate starts from."""
         coerced = self._coerce(pubs, **run_args)
         pubs = self._with_defaults(coerced)
         name = self._backend.name
@@ -112,8 +114,7 @@ class _Simulated:
                 1.0 / pub.precision ** 2)
             shots_total += executions * shots * (qpu.circuit_seconds(pub.circuit) + rep_delay)
         return {"quantum_seconds": model, "compile_seconds": compile_,
-                "ibm_rule_of_thumb_seconds": 2.0 + shots_total, "backend": name,
-                "rep_delay": rep_delay}
+                "shot_seconds": shots_total, "backend": name, "rep_delay": rep_delay}
 
 
 class SamplerV2(_Simulated, _ibm.SamplerV2):
