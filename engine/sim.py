@@ -94,6 +94,9 @@ class Simulation:
             self.limits[t.name] = (ticks(seconds_), UsageMeter(
                 "window", 2 * MAX_TICKS if window is None else ticks(window)), window is None)
         self._wake: dict[str, object] = {}       # R22: tenant -> its pending limit wake-up
+        # A client API drives the run (engine.runtime): user work may come at any moment, so
+        # due system work starts without waiting to see some (R20).
+        self.open_ended = False
         self._held_since: dict[str, int] = {}    # R22: tenant -> held by its limit since
         self.limit_held: dict[str, int] = {}     # R22: tenant -> ticks held in all
         self._reserved: set = set()              # R21: (tenant, backend) reserved now
@@ -166,6 +169,10 @@ class Simulation:
             raise ValueError("give a duration, or work to derive it from")
         if duration is not None and not duration >= 0:
             raise ValueError(f"duration must be >= 0, not {duration}")
+        if max_execution_time is not None and not (isinstance(max_execution_time, (int, float))
+                                                   and 0 < max_execution_time < 1e9):
+            raise ValueError(f"max_execution_time must be seconds > 0, not "
+                             f"{max_execution_time!r}")
         when = self.env._now if at is None else ticks(float(at))
         if when < self.env._now:
             raise ValueError(f"cannot submit at {seconds(when):g}: the clock is already at "
@@ -332,7 +339,7 @@ class Simulation:
         queue = env._queue
         moved = False
         while queue and (until is None or queue[0][0] < until):
-            if until is None and len(queue) == env.bg:
+            if until is None and len(queue) == env.bg and self._run_done():
                 break
             env.step()
             moved = True
@@ -784,7 +791,7 @@ class Simulation:
             return
         now = self.env._now
         if (b.system_due and b.holder is None and b.reservation is None
-                and self._user_work_left()):
+                and (self.open_ended or self._user_work_left())):
             self._start_system(b, now)
             return
         if b.ready:

@@ -544,3 +544,79 @@ def test_estimate_usage_is_what_the_job_is_charged_and_at_least_its_shots():
     job = sampler.run([isa], shots=2000)
     job.result()
     assert job.usage() == pytest.approx(est["quantum_seconds"])
+
+
+def test_a_job_waits_out_a_reservation_maintenance_or_calibration():
+    """Hand-worked: lab's reservation holds qpu_a 0-500 s (R21); your job, submitted at 10,
+    starts when it ends. Maintenance 5-305 and a calibration 5-205 hold the QPU (R20): the job
+    takes its lane at 10 ("In progress") and its QPU stage starts when they end. The script is
+    user work to come, so the system work due at 5 starts at 5, not when the job arrives."""
+    base = {"name": "bg", "seed": 1, "policy": {"preset": "ibm-2024",
+                                                "execution": "interactive"},
+            "backends": [{"name": "qpu_a"}], "tenants": [{"name": "you"}, {"name": "lab"}]}
+    cases = [
+        (dict(base, reservations=[{"id": "r1", "tenant": "lab", "backend": "qpu_a",
+                                   "start": 0, "end": 500}]), 500, 500),
+        (dict(base, backends=[{"name": "qpu_a",
+                               "maintenance": [{"start": 5, "duration": 300}]}]), 10, 305),
+        (dict(base, backends=[{"name": "qpu_a", "calibration": {
+            "every": 1000, "duration": 200, "first": 5}}]), 10, 205),
+    ]
+    for scenario, start, qpu_start in cases:
+        service = QiskitRuntimeService(scenario=scenario, think_time=10)
+        backend = service.backend("qpu_a")
+        job = SamplerV2(mode=backend).run([bell(backend)])
+        assert job.result()[0].data.meas.num_shots > 0
+        j = service.simulation.jobs[job.job_id()]
+        assert (j.start_time, j.qpu_start_time) == (start, qpu_start)
+
+
+def test_estimator_shots_are_exact_and_the_estimate_counts_twirling(service):
+    backend = service.backend("qpu_b")
+    plain = bell(backend).remove_final_measurements(inplace=False)
+    obs = SparsePauliOp("ZZ").apply_layout(plain.layout)
+    for shots in (7, 1000, 4099):    # 1/sqrt(shots) squared back is not always the integer
+        est = EstimatorV2(mode=backend, options={"default_shots": shots})
+        job = est.run([(plain, obs)])
+        assert job.result()[0].metadata["shots"] == shots
+    twirled = EstimatorV2(mode=backend, options={
+        "default_shots": 1000, "twirling": {"enable_gates": True, "num_randomizations": 8,
+                                            "shots_per_randomization": 64}})
+    estimate = twirled.estimate_usage([(plain, obs)])
+    job = twirled.run([(plain, obs)])
+    assert job.result()[0].metadata["shots"] == 512
+    assert job.usage() == pytest.approx(estimate["quantum_seconds"])
+
+
+def test_hostile_arguments_are_refused_with_the_clients_error(service):
+    from engine.runtime import RuntimeJobTimeoutError  # noqa: F401 (the client's class)
+
+    backend = service.backend("qpu_b")
+    for bad in (5, [1, 2], {"name": "x", "tenants": 5}, {"tenants": [{"share": 1}]}):
+        with pytest.raises(IBMInputValueError, match="scenario"):
+            QiskitRuntimeService(scenario=bad)
+    for bad in (float("nan"), float("inf"), -5, True):
+        with pytest.raises(IBMInputValueError, match="think_time"):
+            QiskitRuntimeService(scenario=LAB, think_time=bad)
+    with pytest.raises(IBMInputValueError, match="tenant"):
+        QiskitRuntimeService(scenario=LAB, tenant=5)
+    for bad in (float("inf"), 1e30, -1, "soon"):
+        with pytest.raises(IBMInputValueError, match="max_time"):
+            Session(backend=backend, max_time=bad)
+    for bad in (-1, 0):
+        with pytest.raises(IBMInputValueError, match="max_execution_time"):
+            SamplerV2(mode=backend, options={"max_execution_time": bad}).run([bell(backend)])
+    for bad in (float("nan"), float("inf")):   # the client's options refuse these themselves
+        with pytest.raises(ValueError, match="max_execution_time"):
+            SamplerV2(mode=backend, options={"max_execution_time": bad})
+    job = SamplerV2(mode=backend).run([bell(backend)])
+    for bad in ("5", -1, True):
+        with pytest.raises(IBMInputValueError, match="timeout"):
+            job.result(timeout=bad)
+    with pytest.raises(IBMInputValueError, match="job_tags"):
+        service.jobs(job_tags="abc")
+    for kw in ({"skip": -1}, {"limit": -1}):
+        with pytest.raises(IBMInputValueError):
+            service.jobs(**kw)
+    assert len(service.jobs(limit=0)) == 1                      # 0: no limit, as the client
+    assert job.result()[0].data.meas.num_shots > 0              # nothing above broke the run

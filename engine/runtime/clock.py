@@ -25,11 +25,13 @@ import time
 from contextlib import contextmanager
 from typing import Callable, Optional
 
+from qiskit_ibm_runtime.exceptions import IBMRuntimeError
+
 from ..kernel import seconds, ticks
 
 
-class Stuck(RuntimeError):
-    """A wait for something that can never happen."""
+class Stuck(IBMRuntimeError):
+    """A wait for something that can never happen (the client's IBMRuntimeError)."""
 
 
 class _Client:
@@ -204,6 +206,10 @@ class Clock:
 def run_to_end(clock: Clock, finish: Callable[[], None]) -> None:
     """Run the data center until nothing is left, once no other thread holds the clock."""
     with clock.call(observes=False) as c:
-        while clock._others_allow(c) != math.inf:
-            clock._cv.wait(timeout=0.02)
+        c.waiting = True          # it holds no one back while it waits for the others
+        try:
+            while clock._others_allow(c) != math.inf:
+                clock._cv.wait(timeout=0.02)
+        finally:
+            c.waiting = False
         finish()

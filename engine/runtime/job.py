@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 from typing import Any, Optional
 
 import qiskit_ibm_runtime as _ibm
@@ -40,7 +41,7 @@ class RuntimeJobV2(_ibm.RuntimeJobV2):
         self._dc = service._dc
         self._job = job
         self._job_id = job.id
-        self._seen: Optional[str] = None   # the status this handle last reported
+        self._seen: dict = {}   # thread -> the status this handle last reported to it
 
     def __repr__(self) -> str:
         return f"<RuntimeJobV2('{self._job.id}', '{self.primitive_id}')>"
@@ -131,11 +132,12 @@ class RuntimeJobV2(_ibm.RuntimeJobV2):
         clock = self._dc.clock
         with clock.call() as c:
             job = self._job
-            seen = self._seen
+            me = threading.get_ident()
+            seen = self._seen.get(me)
             if seen is not None and STATUS[job.status] == seen and not job.terminal:
                 clock.wait_for(c, lambda: STATUS[job.status] != seen)
-            self._seen = STATUS[job.status]
-            return self._seen
+            self._seen[me] = STATUS[job.status]
+            return self._seen[me]
 
     def done(self) -> bool:
         return self.status() == "DONE"
@@ -153,15 +155,17 @@ class RuntimeJobV2(_ibm.RuntimeJobV2):
         return self.status() in self.JOB_FINAL_STATES
 
     def _wait_final(self, timeout: Optional[float]) -> None:
-        if timeout is not None and (isinstance(timeout, bool) or not timeout >= 0):
+        if timeout is not None and (isinstance(timeout, bool)
+                                    or not isinstance(timeout, (int, float))
+                                    or not timeout >= 0):
             raise _ibm.IBMInputValueError(f"timeout: give seconds >= 0, not {timeout!r}")
         clock = self._dc.clock
         with clock.call() as c:
             job = self._job
-            until = None if timeout is None or math.isinf(timeout) else \
-                self._dc.sim.env._now + ticks(timeout)
+            until = None if timeout is None or timeout > 1e9 else \
+                self._dc.sim.env._now + ticks(timeout)       # beyond 30 years: no timeout
             clock.wait_for(c, lambda: job.terminal, until=until)
-            self._seen = STATUS[job.status]
+            self._seen[threading.get_ident()] = STATUS[job.status]
             if not job.terminal:
                 raise RuntimeJobTimeoutError(
                     f"Timed out waiting for job to complete after {timeout} secs.")

@@ -25,10 +25,10 @@ from qiskit_ibm_runtime.utils.default_session import get_cm_session
 from qiskit_ibm_runtime.utils.validations import (validate_isa_circuits,
                                                   validate_no_dd_with_dynamic_circuits)
 
-from ..execution import DEFAULT_PRECISION, DEFAULT_SHOTS, make_work
+from ..execution import DEFAULT_PRECISION, DEFAULT_SHOTS, estimator_shots, make_work
 from ..kernel import seconds
 from ..model import MIN_PRECISION
-from .service import QiskitRuntimeService
+from .service import QiskitRuntimeService, apply_options
 from .session import Session
 
 
@@ -100,9 +100,8 @@ class _Simulated:
         for pub in pubs:
             validate_isa_circuits([pub.circuit], self._backend.target)
         work = make_work(self._program_id(), pubs, [""] * len(pubs))
-        rep = asdict(self.options).get("execution", {}).get("rep_delay")
-        if isinstance(rep, (int, float)):
-            work.meta["rep_delay"] = rep
+        opts = self._options_class._get_program_inputs(asdict(self.options)).get("options", {})
+        apply_options(work, self._program_id(), opts)
         sim = self._service._dc.sim
         compile_ = 0.0 if sim._compile_classical else sim.policy.timing.compile_time
         model = qpu.qpu_seconds(work) + compile_   # as charged, unless R15 reuses a compile
@@ -110,8 +109,7 @@ class _Simulated:
         shots_total = 0.0
         for pub in pubs:
             executions = max(1, pub.parameter_values.size)
-            shots = pub.shots if self._program_id() == "sampler" else math.ceil(
-                1.0 / pub.precision ** 2)
+            shots = pub.shots if self._program_id() == "sampler" else estimator_shots(work, pub)
             shots_total += executions * shots * (qpu.circuit_seconds(pub.circuit) + rep_delay)
         return {"quantum_seconds": model, "compile_seconds": compile_,
                 "shot_seconds": shots_total, "backend": name, "rep_delay": rep_delay}

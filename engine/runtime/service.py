@@ -9,6 +9,7 @@ its jobs, its usage, its plan.
 from __future__ import annotations
 
 import inspect
+import math
 import threading
 import types
 from dataclasses import dataclass, field
@@ -117,25 +118,42 @@ _REGISTRY_LOCK = threading.Lock()
 
 def _scenario_with(scenario, tenant: str) -> Scenario:
     """The data center to simulate, with ``tenant`` added if the scenario lacks it. A scenario
-    file keeps its folder (its ``qasm:`` and ``trace:`` files are read from there)."""
+    file keeps its folder (its ``qasm:`` and ``trace:`` files are read from there). A scenario
+    that is not one is refused with the validator's message, as the command line refuses it."""
     base, roots = None, ()
-    if scenario is None:
-        data = DEFAULT_DATACENTER
-    elif isinstance(scenario, (Scenario, str, Path)):
-        sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-        data = sc.model_dump(mode="json", exclude_defaults=True)
-        base, roots = sc.base_dir, sc.extra_roots
-    else:
-        data = scenario
-    data = dict(data)
-    if all(t["name"] != tenant for t in data.get("tenants", [])):
-        data["tenants"] = list(data.get("tenants", [])) + [{"name": tenant, "share": 1}]
-    return validate_scenario(data, base_dir=base, roots=roots)
+    try:
+        if scenario is None:
+            data = DEFAULT_DATACENTER
+        elif isinstance(scenario, (Scenario, str, Path)):
+            sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+            data = sc.model_dump(mode="json", exclude_defaults=True)
+            base, roots = sc.base_dir, sc.extra_roots
+        elif isinstance(scenario, dict):
+            data = scenario
+        else:
+            raise IBMInputValueError(f"scenario: give a scenario file, dict or Scenario, not "
+                                     f"{type(scenario).__name__}")
+        data = dict(data)
+        tenants = data.get("tenants", [])
+        if isinstance(tenants, list) and all(isinstance(t, dict) for t in tenants) and all(
+                t.get("name") != tenant for t in tenants):
+            data["tenants"] = tenants + [{"name": tenant, "share": 1}]
+        return validate_scenario(data, base_dir=base, roots=roots)
+    except IBMInputValueError:
+        raise
+    except (ValueError, TypeError, OSError) as exc:   # the validator's one clear message
+        raise IBMInputValueError(f"scenario: {exc}") from None
 
 
 def _datacenter(scenario, tenant: str, new: bool, think_time: Optional[float],
                 think_scale: Optional[float], epoch: Optional[datetime]) -> DataCenter:
     global _CURRENT
+    if not isinstance(tenant, str) or not tenant:
+        raise IBMInputValueError(f"tenant: give a tenant's name, not {tenant!r}")
+    for name, value in (("think_time", think_time), ("think_scale", think_scale)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or not 0 <= value <= 1e6):
+            raise IBMInputValueError(f"{name}: give seconds from 0 to 1e6, not {value!r}")
     with _REGISTRY_LOCK:
         dc = _CURRENT
         if dc is not None and scenario is None and not new:
@@ -151,6 +169,7 @@ def _datacenter(scenario, tenant: str, new: bool, think_time: Optional[float],
             return dc
         sc = _scenario_with(scenario, tenant)
         sim = Simulation(sc)
+        sim.open_ended = True
         scale = 1.0 if think_scale is None else think_scale
         if epoch is None:
             epoch = datetime.now(timezone.utc).replace(microsecond=0)
@@ -311,6 +330,14 @@ class QiskitRuntimeService(_ibm.QiskitRuntimeService):
         from .job import RuntimeJobV2
 
         dc = self._dc
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
+                                  or limit < 0):
+            raise IBMInputValueError(f"limit: give a number of jobs >= 0, not {limit!r}")
+        if isinstance(skip, bool) or not isinstance(skip, int) or skip < 0:
+            raise IBMInputValueError(f"skip: give a number of jobs >= 0, not {skip!r}")
+        if job_tags is not None and (not isinstance(job_tags, (list, tuple)) or not all(
+                isinstance(t, str) for t in job_tags)):
+            raise IBMInputValueError(f"job_tags: give a list of strings, not {job_tags!r}")
         with dc.clock.call(observes=False):
             after = _aware(created_after, "created_after")
             before = _aware(created_before, "created_before")
@@ -337,7 +364,7 @@ class QiskitRuntimeService(_ibm.QiskitRuntimeService):
                     continue
                 out.append(j)
             out.sort(key=lambda j: (j.submit_tick, j.seq), reverse=descending)
-            out = out[skip:] if limit is None else out[skip:skip + limit]
+            out = out[skip:] if not limit else out[skip:skip + limit]   # 0: all, as the client
             return [RuntimeJobV2(self, j) for j in out]
 
     def delete_job(self, job_id: str) -> None:
@@ -360,21 +387,16 @@ class QiskitRuntimeService(_ibm.QiskitRuntimeService):
         with dc.clock.call() as _c:
             qpu = dc.sim.qpus[backend_name]
             work = make_work(program_id, pubs, [dc.digest(p.circuit) for p in pubs])
-            opts = inputs.get("options", {})
-            rep_delay = opts.get("execution", {}).get("rep_delay")
-            if rep_delay is not None:
-                work.meta["rep_delay"] = rep_delay
-            twirl = opts.get("twirling", {})
-            n, per = twirl.get("num_randomizations"), twirl.get("shots_per_randomization")
-            if program_id == "estimator" and (twirl.get("enable_gates") or twirl.get(
-                    "enable_measure")) and _count(n) and _count(per):
-                work.meta["estimator_shots"] = n * per
+            apply_options(work, program_id, inputs.get("options", {}))
             for p in pubs:
                 problem = qpu.problem_width(p.circuit)
                 if problem:
                     work.error = problem
                     break
             limit = options.get("max_execution_time")
+            if limit is not None and (isinstance(limit, bool) or not isinstance(
+                    limit, (int, float)) or not 0 < limit < 1e9):
+                raise IBMInputValueError(f"max_execution_time: give seconds > 0, not {limit!r}")
             job = dc.sim.submit(self.tenant, backend_name, work=work, session_id=session_id,
                                 max_execution_time=limit)
             dc.infos[job.id] = JobInfo(program_id, inputs, list(options.get("job_tags") or []),
@@ -407,6 +429,26 @@ def _count(x) -> bool:
     return isinstance(x, int) and not isinstance(x, bool) and x > 0
 
 
+def apply_options(work, program_id: str, opts: dict) -> None:
+    """What a job's primitive options change in its QPU time (the one place, for the job and
+    for ``estimate_usage``): ``execution.rep_delay``; an Estimator's shots from twirling
+    (randomizations x shots per randomization) or from ``default_shots`` (exactly, not through
+    the float 1/sqrt(shots) its PUBs carry as precision)."""
+    rep_delay = opts.get("execution", {}).get("rep_delay")
+    if isinstance(rep_delay, (int, float)) and not isinstance(rep_delay, bool):
+        work.meta["rep_delay"] = rep_delay
+    if program_id != "estimator":
+        return
+    twirl = opts.get("twirling", {})
+    n, per = twirl.get("num_randomizations"), twirl.get("shots_per_randomization")
+    if (twirl.get("enable_gates") or twirl.get("enable_measure")) and _count(n) and _count(per):
+        work.meta["estimator_shots"] = n * per
+        return
+    shots = opts.get("default_shots")
+    if _count(shots) and all(p.precision == 1.0 / math.sqrt(shots) for p in work.pubs):
+        work.meta["estimator_shots"] = shots
+
+
 def _aware(d: Optional[datetime], name: str) -> Optional[datetime]:
     if d is None:
         return None
@@ -435,10 +477,11 @@ class _SimulatedBackend:
         pass
 
     def status(self) -> BackendStatus:
-        return BackendStatus(backend_name=self._sl_name, backend_version="1.0.0",
-                             operational=True,
-                             pending_jobs=self.service._pending(self._sl_name),
-                             status_msg="active")
+        with self.service._dc.clock.call(observes=False):
+            return BackendStatus(backend_name=self._sl_name, backend_version="1.0.0",
+                                 operational=True,
+                                 pending_jobs=self.service._pending(self._sl_name),
+                                 status_msg="active")
 
     def configuration(self):
         conf = self.__dict__.get("_sl_conf")

@@ -26,7 +26,7 @@ def _max_time(value) -> Optional[float]:
     if isinstance(value, bool):
         raise IBMInputValueError(f"Invalid max_time value: {value!r}")
     if isinstance(value, (int, float)):
-        if not value > 0:
+        if not 0 < value < 1e9:
             raise IBMInputValueError(f"Invalid max_time value: {value!r}: give seconds > 0")
         return value
     try:
@@ -64,15 +64,19 @@ class Session(_ibm.Session):
                 raise IBMRuntimeError(
                     "Failed to create session: you are not authorized to run a session when "
                     "using the open plan (R22). Use a Batch or job mode.")
-            s = sim.open_session(self._service.tenant, self._backend.name, mode=self._mode,
-                                 max_time=self._max_time, open_at=sim.now)
+            try:
+                s = sim.open_session(self._service.tenant, self._backend.name,
+                                     mode=self._mode, max_time=self._max_time, open_at=sim.now)
+            except ValueError as exc:      # over the system's maximum (R9), ...
+                raise IBMInputValueError(f"Invalid max_time value: {exc}") from None
             sim.settle()
             return s.id
 
     @classmethod
     def from_id(cls, session_id: str, service: QiskitRuntimeService,
                 use_fractional_gates: bool = False, calibration_id: Optional[str] = None):
-        s = service._dc.sim.sessions.get(session_id)
+        with service._dc.clock.call(observes=False):
+            s = service._dc.sim.sessions.get(session_id)
         if s is None or s.tenant != service.tenant:
             raise IBMInputValueError(f"Session not found: {session_id!r}")
         mode = s.mode
@@ -82,7 +86,7 @@ class Session(_ibm.Session):
                 f"Input ID {session_id} has execution mode {mode} instead of {want}.")
         obj = cls(service.backend(s.backend), create_new=False)
         obj._session_id = session_id
-        if s.ended or not s.accepting:
+        if s.ended:                  # the client: only a closed session is inactive
             obj._active = False
         return obj
 
