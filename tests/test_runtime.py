@@ -589,8 +589,6 @@ def test_estimator_shots_are_exact_and_the_estimate_counts_twirling(service):
 
 
 def test_hostile_arguments_are_refused_with_the_clients_error(service):
-    from engine.runtime import RuntimeJobTimeoutError  # noqa: F401 (the client's class)
-
     backend = service.backend("qpu_b")
     for bad in (5, [1, 2], {"name": "x", "tenants": 5}, {"tenants": [{"share": 1}]}):
         with pytest.raises(IBMInputValueError, match="scenario"):

@@ -11,10 +11,11 @@ that running them side by side allows, not one racing the other to the session's
 
 A thread takes part from its first job submission or observation; a thread started after the
 data center was made (a worker the script starts) takes part from when it is first seen, at its
-spawner's time, for a quarter of a second if it does not call (library threads start too). A thread stops holding the clock back when it ends or when it has made no call
-for ``grace`` wall seconds (a main thread blocked in ``join()`` after starting workers, an idle
-pool thread): from then on the clock may pass it, and its next call happens at the clock's
-time.
+spawner's time, for a quarter of a second if it does not call (library threads start too). A
+thread stops holding the clock back when it ends or when it has made no call for ``grace`` wall
+seconds (a main thread blocked in ``join()`` after starting workers, an idle pool thread): from
+then on the clock may pass it, and its next call happens at the clock's time. A thread that
+waits for another's time sleeps with the lock free, so the other can make its call.
 """
 
 from __future__ import annotations

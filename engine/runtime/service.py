@@ -196,7 +196,8 @@ class QiskitRuntimeService(_ibm.QiskitRuntimeService):
                  proxies: Optional[dict] = None, verify: Optional[bool] = None,
                  private_endpoint: Optional[bool] = None, url_resolver=None,
                  region: Optional[str] = None, plans_preference: Optional[list] = None,
-                 tags: Optional[list] = None, *, scenario=None, tenant: str = "you", new: bool = False,
+                 tags: Optional[list] = None, *, scenario=None, tenant: str = "you",
+                 new: bool = False,
                  think_time: Optional[float] = None, think_scale: Optional[float] = None,
                  epoch: Optional[datetime] = None, **_account: Any):
         self._channel = channel or "ibm_quantum_platform"
@@ -384,7 +385,7 @@ class QiskitRuntimeService(_ibm.QiskitRuntimeService):
         backend_name = backend if isinstance(backend, str) else backend.name
         dc = self._dc
         pubs = inputs["pubs"]
-        with dc.clock.call() as _c:
+        with dc.clock.call():
             qpu = dc.sim.qpus[backend_name]
             work = make_work(program_id, pubs, [dc.digest(p.circuit) for p in pubs])
             apply_options(work, program_id, inputs.get("options", {}))
