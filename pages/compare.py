@@ -1,5 +1,7 @@
 """Compare: stored runs side by side, or a sweep of one scenario field, with the trade-offs."""
 
+import os
+
 import pandas as pd
 import streamlit as st
 
@@ -124,17 +126,21 @@ with sweep_tab:
                "mode": "dedicated, batch, job", "seed": "1, 2, 3"}.get(field, "")
     values = c2.text_input("Values (comma-separated)", value=default, key=f"sw_values_{field}")
     c3, c4 = st.columns([1, 2])
-    workers = c3.number_input("Local processes", min_value=1, max_value=32, value=2,
-                              key="sw_workers")
-    dask = c4.text_input("Dask scheduler (optional)", key="sw_dask",
-                         placeholder="tcp://host:8786; empty: local processes")
+    # One browser may not take more of the server than its cores, nor point the server at a
+    # network address: the Dask scheduler is the server's setting (SESSION_LAB_DASK).
+    cores = os.cpu_count() or 1
+    workers = c3.number_input("Local processes", min_value=1, max_value=cores,
+                              value=min(2, cores), key="sw_workers")
+    dask = os.environ.get("SESSION_LAB_DASK") or None
+    c4.caption(f"Runs on the Dask scheduler {dask} (the server's SESSION_LAB_DASK)" if dask
+               else "Runs in local processes (the server sets SESSION_LAB_DASK to use Dask)")
     if st.button("Run sweep", type="primary", key="sw_run", icon=":material/play_arrow:"):
         try:
             name, vals = sweeps.parse_set(f"{field}={values}")
             plan = sweeps.variants(runs.with_folder(sc), [(name, vals)])
             with st.spinner(f"Running {len(plan)} variants…"):
                 results = runs.on_engine(sweeps.run_variants, [s for _, s in plan],
-                                         workers=int(workers), dask=dask.strip() or None)
+                                         workers=int(workers), dask=dask)
             ss["sweep"] = (name, [a for a, _ in plan], results)
             ss.pop("sweep_error", None)
         except ScenarioError as exc:

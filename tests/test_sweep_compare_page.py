@@ -34,3 +34,20 @@ def test_compare_page_shows_a_failed_variant_and_draws_the_one_that_ran():
     kept = runs.store().list()
     assert len(kept) == before + 1
     assert kept.iloc[0]["name"] == ran.scenario.name
+
+
+def test_the_dask_scheduler_is_the_servers_setting_not_a_browser_field(monkeypatch):
+    monkeypatch.delenv("SESSION_LAB_DASK", raising=False)
+    at = app("pages/compare.py")
+    at.run()
+    assert not at.exception, at.exception
+    assert not [t for t in at.text_input if t.key == "sw_dask"]      # no address to type
+    assert any("local processes" in c.value for c in at.caption)
+    workers = at.number_input(key="sw_workers")
+    import os
+
+    assert workers.max == (os.cpu_count() or 1)
+    monkeypatch.setenv("SESSION_LAB_DASK", "tcp://127.0.0.1:8786")
+    at = app("pages/compare.py")
+    at.run()
+    assert any("tcp://127.0.0.1:8786" in c.value for c in at.caption)
