@@ -25,6 +25,7 @@ import pickle
 import re
 import signal
 import tempfile
+import threading
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -316,6 +317,38 @@ def _run_local(jobs, workers: int, finish, runner) -> None:
                                      f"crashes"))
 
 
+_PREPARING = threading.Lock()
+
+
+class _WorkerProcess(multiprocessing.context.SpawnProcess):
+    """A spawned worker that does not run the caller's main script. Spawning normally re-runs
+    ``__main__`` in the child: under the dashboard that is the Streamlit page itself, which
+    would simulate its default scenario and store runs nobody asked for. Workers need only this
+    module's functions, imported by name."""
+
+    def start(self) -> None:
+        from multiprocessing import spawn
+
+        with _PREPARING:
+            prepare = spawn.get_preparation_data
+
+            def without_main(name):
+                data = prepare(name)
+                data.pop("init_main_from_path", None)
+                data.pop("init_main_from_name", None)
+                return data
+
+            spawn.get_preparation_data = without_main
+            try:
+                super().start()
+            finally:
+                spawn.get_preparation_data = prepare
+
+
+class _WorkerContext(multiprocessing.context.SpawnContext):
+    Process = _WorkerProcess
+
+
 def _pool_pass(queue: deque, workers: int, jobs, finish, runner, handover: str,
                deaths: Optional[list] = None) -> list[int]:
     """Run the queued variants with at most ``workers`` in flight (so a broken pool takes down
@@ -324,7 +357,7 @@ def _pool_pass(queue: deque, workers: int, jobs, finish, runner, handover: str,
     # Spawned, not forked: a fork of a process whose threads (Aer's, the engine's) hold locks
     # can deadlock in the child.
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init,
-                               mp_context=multiprocessing.get_context("spawn"))
+                               mp_context=_WorkerContext())
     inflight: dict = {}
     # The pool's worker processes, kept as they start: when the pool breaks, its management
     # thread may clear its own list before we ask how they died.

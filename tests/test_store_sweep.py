@@ -141,3 +141,23 @@ def test_sweep_locally_and_on_a_dask_local_cluster_gives_identical_results():
         for name in ("jobs", "events", "sessions", "iterations", "results"):
             pd.testing.assert_frame_equal(a.tables()[name], b.tables()[name])
             pd.testing.assert_frame_equal(a.tables()[name], c.tables()[name])
+
+
+def test_sweep_workers_never_rerun_the_callers_main_script(tmp_path, monkeypatch):
+    """Under the dashboard, ``__main__`` is the Streamlit page (a module with a ``__file__`` and
+    no spec): spawned workers once re-ran it, simulating its default scenario and storing runs
+    nobody asked for. Here a stand-in main script leaves a mark if it is ever run."""
+    import types
+
+    mark = tmp_path / "main-was-run"
+    script = tmp_path / "page.py"
+    script.write_text(f"open({str(mark)!r}, 'w').write('ran')\n")
+    page = types.ModuleType("__main__")
+    page.__file__ = str(script)
+    page.__spec__ = None
+    monkeypatch.setitem(sys.modules, "__main__", page)
+    plan = sweep.variants(load_scenario(ROOT / "scenarios" / "max-time.yaml"),
+                          [("seed", [1, 2])])
+    results = sweep.run_variants([s for _, s in plan], workers=2)
+    assert all(sweep.succeeded(r) for r in results)
+    assert not mark.exists()
