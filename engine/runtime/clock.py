@@ -28,7 +28,7 @@ from typing import Callable, Optional
 
 from qiskit_ibm_runtime.exceptions import IBMRuntimeError
 
-from ..kernel import seconds, ticks
+from ..kernel import ticks
 
 
 class Stuck(IBMRuntimeError):
@@ -200,17 +200,14 @@ class Clock:
         finally:
             c.waiting, c.until, c.stop = False, None, None
 
-    def now(self) -> float:
-        return seconds(self.sim.env._now)
-
-
-def run_to_end(clock: Clock, finish: Callable[[], None]) -> None:
-    """Run the data center until nothing is left, once no other thread holds the clock."""
-    with clock.call(observes=False) as c:
-        c.waiting = True          # it holds no one back while it waits for the others
-        try:
-            while clock._others_allow(c) != math.inf:
-                clock._cv.wait(timeout=0.02)
-        finally:
-            c.waiting = False
-        finish()
+    def run_to_end(self, finish: Callable[[], None]) -> None:
+        """Run the data center until nothing is left (``finish``), once no other thread holds
+        the clock; this call holds no one back while it waits."""
+        with self.call(observes=False) as c:
+            c.waiting = True
+            try:
+                while self._others_allow(c) != math.inf:
+                    self._cv.wait(timeout=0.02)
+            finally:
+                c.waiting = False
+            finish()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from typing import Any, Optional
+from typing import Optional
 
 import qiskit_ibm_runtime as _ibm
 from qiskit.primitives import PrimitiveResult
@@ -269,8 +269,10 @@ class RuntimeJobV2(_ibm.RuntimeJobV2):
                    "estimated_start_time": None, "estimated_completion_time": None,
                    "position_in_queue": None, "position_in_provider": None,
                    "status": STATUS[j.status]}
-            if j.status == "queued":
-                out["position_in_queue"] = _position(dc.sim, j)
+            if j.status == "queued":   # 1 + the jobs queued ahead of it on its backend
+                out["position_in_queue"] = 1 + sum(
+                    1 for q in self._service._queued(j.backend)
+                    if (q.submit_tick, q.seq) < (j.submit_tick, j.seq))
             return out
 
     def logs(self) -> str:
@@ -287,18 +289,10 @@ class RuntimeJobV2(_ibm.RuntimeJobV2):
             return "\n".join(lines) + "\n"
 
 
-def _position(sim, job) -> int:
-    """1 + the jobs queued ahead of it on its backend (submitted before it)."""
-    b = sim.backends[job.backend]
-    return 1 + sum(1 for q in b.fs.values() for j in q
-                   if j.status == "queued" and (j.submit_tick, j.seq) < (job.submit_tick,
-                                                                          job.seq))
-
-
 def _versions() -> str:
     import qiskit
 
     return f"qiskit-{qiskit.__version__}*qiskit_ibm_runtime-{_ibm.__version__}"
 
 
-__all__ = ["RuntimeJobV2", "STATUS", "Any"]
+__all__ = ["RuntimeJobV2", "STATUS"]

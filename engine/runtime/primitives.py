@@ -22,11 +22,9 @@ from qiskit.providers import BackendV2
 from qiskit_ibm_runtime.exceptions import IBMInputValueError
 from qiskit_ibm_runtime.fake_provider.local_service import QiskitRuntimeLocalService
 from qiskit_ibm_runtime.utils.default_session import get_cm_session
-from qiskit_ibm_runtime.utils.validations import (validate_isa_circuits,
-                                                  validate_no_dd_with_dynamic_circuits)
+from qiskit_ibm_runtime.utils.validations import validate_isa_circuits
 
-from ..execution import DEFAULT_PRECISION, DEFAULT_SHOTS, estimator_shots, make_work
-from ..kernel import seconds
+from ..execution import DEFAULT_PRECISION, DEFAULT_SHOTS, make_work
 from ..model import MIN_PRECISION
 from .service import QiskitRuntimeService, apply_options
 from .session import Session
@@ -65,27 +63,18 @@ class _Simulated:
         self._set_options(options)
 
     def _run(self, pubs: list, dry_run: bool = False):
-        if not isinstance(self._service, QiskitRuntimeService):
-            return super()._run(pubs, dry_run=dry_run)   # local testing mode: the client's
-        pubs = self._with_defaults(pubs)
-        options = asdict(self.options)
-        self._validate_options(options)
-        inputs = {"pubs": pubs}
-        inputs.update(self._options_class._get_program_inputs(options))
-        runtime = self._options_class._get_runtime_options(options)
-        validate_no_dd_with_dynamic_circuits([p.circuit for p in pubs], self.options)
-        for pub in pubs:   # the service takes ISA circuits only: refused here, as the client
-            if pub.circuit.num_qubits > self._backend.num_qubits:
-                raise IBMInputValueError(
-                    f"circuit {pub.circuit.name!r} has {pub.circuit.num_qubits} qubits; "
-                    f"{self._backend.name} has {self._backend.num_qubits}")
-            validate_isa_circuits([pub.circuit], self._backend.target)
-        if self._mode is not None:
-            return self._mode._run(program_id=self._program_id(), inputs=inputs,
-                                   options=runtime, dry_run=dry_run)
-        runtime["backend"] = self._backend
-        return self._service._run(program_id=self._program_id(), options=runtime,
-                                  inputs=inputs, dry_run=dry_run)
+        """The client's own ``_run`` (options, its checks: ISA circuits, dynamical decoupling,
+        RZZ angles; then the session's or the service's ``_run``), after what the service
+        would do first here: default shots or precision, and a circuit wider than the backend
+        refused with the engine's words."""
+        if isinstance(self._service, QiskitRuntimeService):
+            pubs = self._with_defaults(pubs)
+            qpu = self._service._dc.sim.qpus[self._backend.name]
+            for pub in pubs:
+                problem = qpu.problem_width(pub.circuit)
+                if problem:
+                    raise IBMInputValueError(problem)
+        return super()._run(pubs, dry_run=dry_run)   # a fake backend: local testing mode
 
     def estimate_usage(self, pubs: Iterable, **run_args) -> dict:
         """QPU seconds a job of these PUBs would use, before running it (IBM gives an estimate
@@ -104,15 +93,11 @@ class _Simulated:
         apply_options(work, self._program_id(), opts)
         sim = self._service._dc.sim
         compile_ = 0.0 if sim._compile_classical else sim.policy.timing.compile_time
+        shots = qpu.qpu_seconds(work) - qpu.timing.per_job_overhead   # the shots alone
         model = qpu.qpu_seconds(work) + compile_   # as charged, unless R15 reuses a compile
         rep_delay = work.meta.get("rep_delay", qpu.timing.rep_delay)
-        shots_total = 0.0
-        for pub in pubs:
-            executions = max(1, pub.parameter_values.size)
-            shots = pub.shots if self._program_id() == "sampler" else estimator_shots(work, pub)
-            shots_total += executions * shots * (qpu.circuit_seconds(pub.circuit) + rep_delay)
         return {"quantum_seconds": model, "compile_seconds": compile_,
-                "shot_seconds": shots_total, "backend": name, "rep_delay": rep_delay}
+                "shot_seconds": shots, "backend": name, "rep_delay": rep_delay}
 
 
 class SamplerV2(_Simulated, _ibm.SamplerV2):
@@ -172,4 +157,4 @@ class EstimatorV2(_Simulated, _ibm.EstimatorV2):
 Sampler = SamplerV2
 Estimator = EstimatorV2
 
-__all__ = ["SamplerV2", "EstimatorV2", "Sampler", "Estimator", "seconds"]
+__all__ = ["SamplerV2", "EstimatorV2", "Sampler", "Estimator"]

@@ -24,12 +24,12 @@ from qiskit_ibm_runtime.models import BackendStatus, QasmBackendConfiguration
 
 from .. import circuits as _circuits
 from ..execution import make_work
-from ..kernel import seconds, ticks
+from ..kernel import seconds
 from ..model import Scenario
 from ..run import collect
 from ..sim import Simulation
 from ..validation import load_scenario, validate_scenario
-from .clock import Clock, run_to_end
+from .clock import Clock
 
 # Three generic QPUs (the names Session Lab has always offered) and IBM's devices under their
 # own names, from qiskit-ibm-runtime's snapshots, carrying two labs' job-mode load for 2 hours.
@@ -74,11 +74,9 @@ class JobInfo:
 @dataclass
 class DataCenter:
     """One simulation, its clock and the client-side records of its jobs."""
-    scenario: Scenario
     sim: Simulation
     clock: Clock
     epoch: datetime
-    think: tuple
     infos: dict = field(default_factory=dict)       # job id -> JobInfo
     deleted: set = field(default_factory=set)
     digests: dict = field(default_factory=dict)     # id(circuit) -> (circuit, digest)
@@ -162,10 +160,11 @@ def _datacenter(scenario, tenant: str, new: bool, think_time: Optional[float],
                     f"tenant {tenant!r} is not in the running data center "
                     f"({', '.join(dc.sim.meters)}); pass new=True for a data center of your own")
             asked = (think_time, think_scale)
-            if any(a is not None and a != b for a, b in zip(asked, dc.think)):
+            running = (dc.clock.think_time, dc.clock.think_scale)
+            if any(a is not None and a != b for a, b in zip(asked, running)):
                 raise IBMInputValueError(
                     f"think_time/think_scale {asked} differ from the running data center's "
-                    f"{dc.think}; pass new=True for a new data center")
+                    f"{running}; pass new=True for a new data center")
             return dc
         sc = _scenario_with(scenario, tenant)
         sim = Simulation(sc)
@@ -175,7 +174,7 @@ def _datacenter(scenario, tenant: str, new: bool, think_time: Optional[float],
             epoch = datetime.now(timezone.utc).replace(microsecond=0)
         elif epoch.tzinfo is None:
             raise IBMInputValueError("epoch: give a timezone-aware datetime")
-        dc = DataCenter(sc, sim, Clock(sim, think_time, scale), epoch, (think_time, scale))
+        dc = DataCenter(sim, Clock(sim, think_time, scale), epoch)
         _CURRENT = dc
         return dc
 
@@ -204,7 +203,7 @@ class QiskitRuntimeService(_ibm.QiskitRuntimeService):
         self.tenant = tenant
         self._dc = _datacenter(scenario, tenant, new, think_time, think_scale, epoch)
         self._dc.clock.register()
-        self.scenario = self._dc.scenario
+        self.scenario = self._dc.sim.scenario
 
     # ---------------------------------------------------------------- account
 
@@ -304,10 +303,13 @@ class QiskitRuntimeService(_ibm.QiskitRuntimeService):
             raise QiskitBackendNotFoundError("No backend matches the criteria.")
         return min(candidates, key=lambda b: (self._pending(b.name), b.name))
 
-    def _pending(self, backend: str) -> int:
-        """Jobs queued on the backend now (not future arrivals, not running ones)."""
+    def _queued(self, backend: str) -> list:
+        """The jobs queued on the backend now (not future arrivals, not running ones)."""
         b = self._dc.sim.backends[backend]
-        return sum(1 for q in b.fs.values() for j in q if j.status == "queued")
+        return [j for q in b.fs.values() for j in q if j.status == "queued"]
+
+    def _pending(self, backend: str) -> int:
+        return len(self._queued(backend))
 
     # ---------------------------------------------------------------- jobs
 
@@ -386,14 +388,8 @@ class QiskitRuntimeService(_ibm.QiskitRuntimeService):
         dc = self._dc
         pubs = inputs["pubs"]
         with dc.clock.call():
-            qpu = dc.sim.qpus[backend_name]
             work = make_work(program_id, pubs, [dc.digest(p.circuit) for p in pubs])
             apply_options(work, program_id, inputs.get("options", {}))
-            for p in pubs:
-                problem = qpu.problem_width(p.circuit)
-                if problem:
-                    work.error = problem
-                    break
             limit = options.get("max_execution_time")
             if limit is not None and (isinstance(limit, bool) or not isinstance(
                     limit, (int, float)) or not 0 < limit < 1e9):
@@ -410,7 +406,7 @@ class QiskitRuntimeService(_ibm.QiskitRuntimeService):
 
     def finish(self) -> None:
         """Run the data center until nothing is left to do."""
-        run_to_end(self._dc.clock, self._dc.sim.run)
+        self._dc.clock.run_to_end(self._dc.sim.run)
 
     def save_run(self, name: str, folder: Union[str, Path] = "runs", store: bool = True) -> Path:
         """Finish the simulation, write its trace (CSV) and scenario under ``folder/name``, and
@@ -531,4 +527,4 @@ def _adorn(backend, name: str, service: QiskitRuntimeService):
     return backend
 
 
-__all__ = ["QiskitRuntimeService", "DEFAULT_DATACENTER", "DataCenter", "JobInfo", "ticks"]
+__all__ = ["QiskitRuntimeService", "DEFAULT_DATACENTER", "DataCenter", "JobInfo"]

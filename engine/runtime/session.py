@@ -8,7 +8,7 @@ holds, ``with Session(...)`` sets the client's own context (a primitive made ins
 
 from __future__ import annotations
 
-from typing import Any, Optional, Union
+from typing import Optional, Union
 
 import qiskit_ibm_runtime as _ibm
 from qiskit_ibm_runtime.exceptions import IBMInputValueError, IBMRuntimeError
@@ -170,4 +170,4 @@ class Batch(Session, _ibm.Batch):
     _mode = "batch"
 
 
-__all__ = ["Session", "Batch", "Any"]
+__all__ = ["Session", "Batch"]
