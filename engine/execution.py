@@ -15,6 +15,7 @@ object, and splitting it would pass its caches between modules.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from collections import OrderedDict
@@ -181,24 +182,6 @@ class QPU:
                     f"{self.spec.name} has {n}")
         return None
 
-    def problem_isa(self, circuit) -> Optional[str]:
-        """Why ``circuit`` cannot run as given (the service accepts ISA circuits only)."""
-        width = self.problem_width(circuit)
-        if width:
-            return width
-        target = self.backend.target
-        for inst in circuit.data:
-            name = inst.operation.name
-            if name in ("barrier", "measure", "delay", "reset") and name not in target:
-                continue
-            if name == "barrier":
-                continue
-            qargs = tuple(circuit.find_bit(q).index for q in inst.qubits)
-            if not target.instruction_supported(name, qargs):
-                return (f"instruction {name} on qubits {qargs} is not supported by "
-                        f"{self.spec.name}: transpile the circuit for this backend (ISA)")
-        return None
-
     def circuit_seconds(self, isa) -> float:
         """The scheduled duration of one shot of an ISA circuit on this backend."""
         s = self._seconds.get(id(isa))
@@ -238,7 +221,7 @@ class QPU:
             return {}
         from qiskit_aer.noise import NoiseModel
 
-        backend = self.backend if qubits is None else _Restricted(self.backend.target, *qubits)
+        backend = self.backend if qubits is None else _restricted(self.backend.target, *qubits)
         return {"noise_model": NoiseModel.from_backend(backend)}
 
     def _primitive(self, kind: str, wide: bool, qubits: Optional[tuple] = None):
@@ -269,18 +252,16 @@ class QPU:
             memo_stats["hits"] += 1
             return hit
         memo_stats["misses"] += 1
-        touched = frozenset(_touched(work.pubs))
-        wide = len(touched) > WIDE_QUBITS
-        large = self.backend.num_qubits > WIDE_QUBITS
-        pubs = work.pubs
-        qubits = None
-        if large and not wide:
-            if work.primitive == "estimator":
+        pubs, wide, qubits = work.pubs, False, None
+        if self.backend.num_qubits > WIDE_QUBITS:   # a large device; a small one runs as is
+            touched = frozenset(_touched(pubs))
+            wide = len(touched) > WIDE_QUBITS
+            if not wide and work.primitive == "estimator":
                 # Aer's Estimator would hold every qubit of the ISA circuit: run the circuit on
                 # the qubits it touches, the observables read there (exact: the others stay |0>)
                 pubs = [_reduced(p, touched) for p in pubs]
                 qubits = (touched, True)
-            else:
+            elif not wide:
                 qubits = (touched, False)
         prim = self._primitive(work.primitive, wide, qubits)
         prim.options.run_options["seed_simulator"] = seed
@@ -361,48 +342,56 @@ def _reduced(pub, qubits: frozenset):
     return EstimatorPub(small, observables, pub.parameter_values, pub.precision)
 
 
-class _Restricted:
+def _restricted(target, qubits: frozenset, renumber: bool = False):
     """A backend whose target keeps only the instructions on ``qubits``: what Aer's
-    ``NoiseModel.from_backend`` reads to build the errors of those qubits alone."""
+    ``NoiseModel.from_backend`` reads to build the errors of those qubits alone. ``renumber``:
+    qubit ``qubits[i]`` (in order) becomes qubit ``i``, for a circuit reduced to those qubits
+    (:func:`_reduced`)."""
+    from qiskit.transpiler import Target
 
-    def __new__(cls, target, qubits: frozenset, renumber: bool = False):
-        """``renumber``: qubit ``qubits[i]`` (in order) becomes qubit ``i``, for a circuit
-        reduced to those qubits (:func:`_reduced`)."""
-        from qiskit.providers import BackendV2, Options
-        from qiskit.transpiler import Target
+    order = sorted(qubits)
+    new = {q: i for i, q in enumerate(order)} if renumber else {q: q for q in order}
+    props_of = target.qubit_properties
+    sub = Target(num_qubits=len(order) if renumber else target.num_qubits, dt=target.dt,
+                 qubit_properties=([props_of[q] for q in order] if renumber and props_of
+                                   else props_of))
+    for name, props in target.items():
+        op = target.operation_from_name(name)
+        if props is None or None in props:          # on every qubit: kept as it is
+            sub.add_instruction(op, name=name)
+            continue
+        keep = {tuple(new[x] for x in q): p for q, p in props.items() if set(q) <= qubits}
+        if keep:
+            sub.add_instruction(op, keep, name=name)
+    return _target_backend()(sub)
 
-        order = sorted(qubits)
-        new = {q: i for i, q in enumerate(order)} if renumber else {q: q for q in order}
-        props_of = target.qubit_properties
-        sub = Target(num_qubits=len(order) if renumber else target.num_qubits, dt=target.dt,
-                     qubit_properties=([props_of[q] for q in order] if renumber and props_of
-                                       else props_of))
-        for name, props in target.items():
-            op = target.operation_from_name(name)
-            if props is None or None in props:          # on every qubit: kept as it is
-                sub.add_instruction(op, name=name)
-                continue
-            keep = {tuple(new[x] for x in q): p for q, p in props.items() if set(q) <= qubits}
-            if keep:
-                sub.add_instruction(op, keep, name=name)
 
-        class Restricted(BackendV2):
-            @property
-            def target(self):
-                return sub
+@functools.lru_cache(maxsize=1)
+def _target_backend():
+    """A backend that is only a target (qiskit imported when first needed)."""
+    from qiskit.providers import BackendV2, Options
 
-            @property
-            def max_circuits(self):
-                return None
+    class TargetBackend(BackendV2):
+        def __init__(self, target):
+            super().__init__(name="restricted")
+            self._target = target
 
-            @classmethod
-            def _default_options(cls):
-                return Options()
+        @property
+        def target(self):
+            return self._target
 
-            def run(self, run_input, **options):
-                raise NotImplementedError
+        @property
+        def max_circuits(self):
+            return None
 
-        return Restricted(name="restricted")
+        @classmethod
+        def _default_options(cls):
+            return Options()
+
+        def run(self, run_input, **options):
+            raise NotImplementedError("a target for noise models, not a simulator")
+
+    return TargetBackend
 
 
 def _measurement_groups(observables) -> int:

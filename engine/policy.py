@@ -80,7 +80,7 @@ class UsageMeter:
         if self.window >= 2 ** 62:             # all usage ever: it never falls
             return None
         r = self._rate
-        bt, bf, br = self._bt, self._bf, self._br
+        bt, br = self._bt, self._br
         x = now - self.window                  # the window's trailing edge, moving with t
         if x < 0:                              # nothing falls out before the edge reaches 0
             t, x = now - x, 0
@@ -131,10 +131,6 @@ class UsageMeter:
         return self._decayed * a + self._rate * (h / LN2) * (1.0 - a)
 
     # -- reading --------------------------------------------------------------------------
-
-    @property
-    def open_spans(self) -> int:
-        return self._rate
 
     def total(self, now: float) -> float:
         """All usage charged up to ``now``, undecayed and unwindowed."""

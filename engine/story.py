@@ -94,7 +94,7 @@ def _stages(j, jobs: pd.DataFrame, events: pd.DataFrame) -> list[str]:
     start, q = float(j["start_time"]), float(q)
     ready = j.get("ready_time")
     ready = float(ready) if ready is not None and pd.notna(ready) else start
-    out = [f"From then it was \"In progress\" (RUNNING), holding an execution lane (R19)"
+    out = ["From then it was \"In progress\" (RUNNING), holding an execution lane (R19)"
            + (f": its classical stage took {_t(ready - start)}" if ready > start else "") + "."]
     if q > ready:
         same = jobs[(jobs["backend"] == j["backend"]) & (jobs["job_id"] != j["job_id"])]
