@@ -510,7 +510,9 @@ def test_job_methods_tags_inputs_usage_estimate_and_logs(service):
     assert result[0].data.meas.num_shots == 500
     span = result.metadata["execution"]["execution_spans"][0]
     assert span.start == service._dc.stamp(service.simulation.jobs[job.job_id()].start_time)
-    assert isinstance(job.creation_date.tzinfo, type(span.start.tzinfo)) or job.creation_date
+    created = service.simulation.jobs[job.job_id()].submit_time
+    assert job.creation_date.tzinfo is not None
+    assert job.creation_date == service._dc.stamp(created)      # local time, the same instant
     metrics = job.metrics()
     assert metrics["timestamps"]["created"].endswith("Z")
     assert metrics["usage"]["quantum_seconds"] == pytest.approx(job.usage())
@@ -529,7 +531,7 @@ def test_a_notebook_timeline_of_the_scripts_own_jobs_and_sessions(service):
     assert "qpu_b" not in str(fig.layout) and "qpu_a" in fig.layout.title.text
     # The session's band: running while its job ran, then held (reserved idle) until closed.
     assert session.session_id in str([t.y for t in fig.data])
-    assert "reserved idle" in names or "running" in names
+    assert {"running", "reserved idle"} <= names
     mine_only = timeline(service, everyone=False)
     assert "lab" not in {t.name for t in mine_only.data}
 
