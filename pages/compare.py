@@ -11,9 +11,8 @@ from ui import figures, runs, state
 
 state.page_setup()
 st.title("Compare")
-st.caption("Put runs side by side: pick stored runs (every run from this dashboard, the command "
-           "line with `--save`, or a script's `service.save_run(...)` is kept), or sweep one "
-           "field of the current scenario over values.")
+st.caption("Put runs side by side: pick runs made in this browser or saved to the shared "
+           "store, or sweep fields of the current scenario over values.")
 ss = st.session_state
 
 
@@ -50,57 +49,85 @@ def show_side_by_side(labels: list[str], results: list, table: pd.DataFrame, x: 
 
 stored_tab, sweep_tab = st.tabs(["Stored runs", "Sweep a field"])
 
+MINE, SHARED = "This browser's runs", "Shared store"
+
 with stored_tab:
+    mine = state.private_runs()
+    where = st.radio("Runs", [MINE, SHARED], horizontal=True, key="cmp_source",
+                     help="This browser's runs: every run made here (the last "
+                          f"{runs.MAX_PRIVATE}); nobody else sees them. The shared store: "
+                          "runs anyone saved there on purpose, and the command line's "
+                          "`--save` and scripts' `service.save_run(...)`.")
     try:
-        store = runs.store()
+        if where == MINE:
+            mine.trim()
+        store = mine.store if where == MINE else runs.store()
         listing = store.list()
     except ScenarioError as exc:
         st.error(f"The run store cannot be used: {exc}")
         listing = None
     if listing is not None and listing.empty:
-        st.info(f"No stored runs yet in {store.path}. Runs appear here as you run scenarios.")
+        st.info("No runs made in this browser yet." if where == MINE else
+                f"No runs in the shared store ({store.path}) yet: save one of this browser's "
+                "runs there.")
     elif listing is not None:
         st.dataframe(listing, hide_index=True, width="stretch", height=240)
         label = {r.id: f"#{r.id} {r.name}" for r in listing.itertuples()}
         pick = st.multiselect("Runs to compare (2 to 4)", list(label), format_func=label.get,
-                              max_selections=4, key="cmp_pick")
+                              max_selections=4, key=f"cmp_pick_{where}")
         c1, c2, c3 = st.columns([2, 1, 1])
         target = c1.selectbox("Manage a run", list(label), format_func=label.get,
-                              key="cmp_manage")
-        new_name = c2.text_input("New name", key="cmp_newname", placeholder="rename to…")
-        if c2.button("Rename", key="cmp_rename") and new_name.strip():
-            try:
-                store.rename(target, new_name)
-                st.rerun()
-            except ScenarioError as exc:  # a name that reads as an id, or is taken
-                c2.error(str(exc))
-        if c3.button("Delete", key="cmp_delete", type="secondary"):
-            try:
-                store.delete(target)
-                ss.get("cmp_loaded", {}).pop(target, None)
-                st.rerun()
-            except ScenarioError as exc:
-                c3.error(str(exc))
+                              key=f"cmp_manage_{where}")
+        memo = ss.setdefault("cmp_loaded", {})   # stored runs do not change: read each once
+
+        def loaded(run_id: int):
+            if (where, run_id) not in memo:
+                memo[(where, run_id)] = store.load(run_id)
+            return memo[(where, run_id)]
+
+        if where == MINE or state.saved_here(target):
+            new_name = c2.text_input("New name", key="cmp_newname", placeholder="rename to…")
+            if c2.button("Rename", key="cmp_rename") and new_name.strip():
+                try:
+                    store.rename(target, new_name)
+                    st.rerun()
+                except ScenarioError as exc:  # a name that reads as an id, or is taken
+                    c2.error(str(exc))
+            if c3.button("Delete", key="cmp_delete", type="secondary"):
+                try:
+                    store.delete(target)
+                    memo.pop((where, target), None)
+                    st.rerun()
+                except ScenarioError as exc:
+                    c3.error(str(exc))
+        else:
+            c2.caption("Saved by someone else: read-only here (`python -m engine runs` "
+                       "manages the shared store).")
+        if where == MINE:
+            shared_name = c2.text_input("Name in the shared store", key="cmp_shared_name",
+                                        value=listing.set_index("id").loc[target, "name"])
+            if c3.button("Save to the shared store", key="cmp_share",
+                         icon=":material/share:"):
+                try:
+                    new_id = state.save_shared(int(target), shared_name)
+                    c3.success(f"Saved as #{new_id} in the shared store.")
+                except ScenarioError as exc:
+                    c3.error(str(exc))
         if c3.button("Open on the other pages", key="cmp_open"):
-            state.show_run(ss.get("cmp_loaded", {}).get(target) or store.load(target),
-                           f"stored run #{target}")
+            state.show_run(loaded(target), f"stored run #{target}"
+                           + (" (this browser)" if where == MINE else " (shared)"))
             st.rerun()
         if c1.button("Prepare an export of this run", key="cmp_export"):
-            ss["cmp_export_zip"] = (target, runs.tables_zip(store.load(target), "csv"))
+            ss["cmp_export_zip"] = ((where, target), runs.tables_zip(loaded(target), "csv"))
         ready = ss.get("cmp_export_zip")
-        if ready and ready[0] == target:
+        if ready and ready[0] == (where, target):
             c1.download_button(f"Download {label[target]} (CSV tables and scenario, zip)",
-                               ready[1], file_name=f"run-{target}.zip",
+                               ready[1], file_name=runs.export_name(loaded(target), "zip"),
                                mime="application/zip", icon=":material/download:")
         if len(pick) >= 2:
-            # Stored runs do not change: read each once per browser session, not every rerun.
-            memo = ss.setdefault("cmp_loaded", {})
-            for i in pick:
-                if i not in memo:
-                    memo[i] = store.load(i)
-            loaded = [memo[i] for i in pick]
-            table = sweeps.table([{"run": label[i]} for i in pick], loaded)
-            show_side_by_side([label[i] for i in pick], loaded, table, "run")
+            chosen = [loaded(i) for i in pick]
+            table = sweeps.table([{"run": label[i]} for i in pick], chosen)
+            show_side_by_side([label[i] for i in pick], chosen, table, "run")
         else:
             st.caption("Pick at least two runs.")
 

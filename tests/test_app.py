@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui import runs
+from ui import runs, state
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -211,16 +211,29 @@ def test_a_long_run_reports_progress_and_can_be_stopped():
     assert runs.cached(handle.scenario) is None      # a stopped run is not kept
 
 
+def wait_for_private_runs(at: AppTest, n: int) -> list[int]:
+    """The ids of this session's own runs, once it keeps ``n`` (a run's process keeps it just
+    after handing it over)."""
+    import time
+
+    store = at.session_state[state.PRIVATE].store
+    deadline = time.time() + 60
+    while len(store.list()) < n and time.time() < deadline:
+        time.sleep(0.1)
+    return sorted(store.list()["id"])
+
+
 def test_compare_page_stored_runs_and_a_sweep():
     runs._CACHE.clear()  # runs simulated afresh are the ones the dashboard keeps
     at = app()                                                   # seed-story runs and is kept
     at.selectbox(key="builtin_pick").set_value("max-time").run()  # kept too
+    ids = wait_for_private_runs(at, 2)
+    assert len(ids) == 2
+    assert runs.store().list().empty          # nothing reaches the shared store by itself
     at.switch_page("pages/compare.py")
     at.run()
     assert not at.exception
-    ids = list(runs.store().list()["id"])
-    assert len(ids) == 2
-    at.multiselect(key="cmp_pick").set_value(ids).run()
+    at.multiselect(key="cmp_pick_This browser's runs").set_value(ids).run()
     assert not at.exception
     assert len(charts(at)) == 4                 # two trade-off charts, two timelines
     # A sweep of the current scenario: three variants, their timelines and trade-offs.

@@ -11,7 +11,11 @@ import hashlib
 import io
 import json
 import os
+import re
+import shutil
+import tempfile
 import threading
+import weakref
 import zipfile
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
@@ -20,20 +24,34 @@ from typing import Optional
 
 import yaml
 
-from engine import (RunResult, Scenario, ScenarioError, load_scenario, run_scenario,
-                    validate_scenario)
+from engine import RunResult, Scenario, ScenarioError, load_scenario, validate_scenario
 from engine.document import parse_text
 from engine.model import scenario_to_dict
 from engine.run import load_run
+
+from . import runner
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 RUNS = ROOT / "runs"
 DEFAULT = "seed-story"
 
-_CACHE: "OrderedDict[str, RunResult]" = OrderedDict()
-_CACHE_SIZE = 12
+# Finished runs, most recently used last, with their size in memory; at most CACHE_BYTES in
+# all (SESSION_LAB_CACHE_MB, default 1024): the oldest go first, and a run larger than the
+# whole budget is shown to the browser that asked for it but not kept.
+_CACHE: "OrderedDict[str, tuple[RunResult, int]]" = OrderedDict()
 _LOCK = threading.Lock()
+
+
+def _cache_bytes() -> int:
+    try:
+        mb = float(os.environ.get("SESSION_LAB_CACHE_MB", "1024"))
+    except ValueError:
+        mb = 1024.0
+    return int(max(mb, 0.0) * 2**20)
+
+
+CACHE_BYTES = _cache_bytes()
 
 
 def builtin_names() -> list[str]:
@@ -62,9 +80,11 @@ def with_folder(scenario: Scenario) -> Scenario:
     """A scenario as the dashboard runs it: its files come from its own folder if it was loaded
     from a file by the operator (SESSION_LAB_SCENARIO), else from the built-in scenarios' folder,
     and never from anywhere else (no folder can be added from a browser)."""
+    # Extra roots are folders the server itself gave the scenario (a browser session's own
+    # upload folder); a browser can never name one.
     if scenario.base_dir is not None:
-        return scenario.with_files(scenario.base_dir)
-    return scenario.with_files(SCENARIOS)
+        return scenario.with_files(scenario.base_dir, scenario.extra_roots)
+    return scenario.with_files(SCENARIOS, scenario.extra_roots)
 
 
 def validate(doc: dict, like: Optional[Scenario] = None) -> Scenario:
@@ -99,60 +119,121 @@ def cached(scenario: Scenario) -> Optional[RunResult]:
         hit = _CACHE.get(key)
         if hit is not None:
             _CACHE.move_to_end(key)
-        return hit
+            return hit[0]
+        return None
 
 
-class Stopped(Exception):
-    """A run was stopped before it finished."""
+def keep(scenario: Scenario, result: RunResult, nbytes: int) -> None:
+    """Cache a finished run under its scenario's key, within the memory budget."""
+    if nbytes > CACHE_BYTES:
+        return
+    with _LOCK:
+        _CACHE[key_of(scenario)] = (result, nbytes)
+        _CACHE.move_to_end(key_of(scenario))
+        while sum(n for _, n in _CACHE.values()) > CACHE_BYTES:
+            _CACHE.popitem(last=False)
 
 
-# Every simulation runs on this one long-lived thread. Streamlit runs each script rerun on a new
-# thread, and qiskit's compiled core crashed (a segfault, in gate construction) when a second
-# script thread built circuits after the first had; one engine thread for the whole server
-# avoids that, and lets a page poll progress and stop a run.
+def cache_use() -> tuple[int, int]:
+    """(runs cached, bytes they take)."""
+    with _LOCK:
+        return len(_CACHE), sum(n for _, n in _CACHE.values())
+
+
+Stopped = runner.Stopped
+RunFailed = runner.RunFailed
+
+
+# Anything the server itself must do that builds circuits runs on this one long-lived thread.
+# Streamlit runs each script rerun on a new thread, and qiskit's compiled core crashed (a
+# segfault, in gate construction) when a second script thread built circuits after the first
+# had. Runs themselves are processes (ui/runner.py).
 _ENGINE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="session-lab-engine")
 
 
-class RunHandle:
-    """A run in progress on the engine thread: poll ``progress``, ``stop()`` it, ``result()``."""
+class Finished:
+    """A run fetched from the cache: the face of a :class:`runner.RunHandle`, done already."""
 
-    def __init__(self, scenario: Scenario):
+    fresh = False
+    phase = runner.DONE
+    fraction = 1.0
+
+    def __init__(self, scenario: Scenario, result: RunResult):
         self.scenario = scenario
-        self.done_jobs = 0
-        self.total_jobs = 0
-        self.fresh = False           # simulated now (not fetched from the cache)
-        self._stop = threading.Event()
-        self.future = _ENGINE.submit(self._work)
-
-    def _tick(self, done: int, total: int) -> None:
-        self.done_jobs, self.total_jobs = done, total
-        if self._stop.is_set():
-            raise Stopped()
-
-    def _work(self) -> RunResult:
-        hit = cached(self.scenario)
-        if hit is not None:
-            return hit
-        result = run_scenario(with_folder(self.scenario), progress=self._tick)
-        self.fresh = True
-        with _LOCK:
-            _CACHE[key_of(self.scenario)] = result
-            while len(_CACHE) > _CACHE_SIZE:
-                _CACHE.popitem(last=False)
-        return result
-
-    @property
-    def fraction(self) -> float:
-        return min(self.done_jobs / self.total_jobs, 1.0) if self.total_jobs else 0.0
+        self.done_jobs = self.total_jobs = len(result.jobs)
+        self._result = result
 
     def stop(self) -> None:
-        self._stop.set()
+        pass
 
     def done(self) -> bool:
-        return self.future.done()
+        return True
 
     def result(self, timeout: Optional[float] = None) -> RunResult:
-        return self.future.result(timeout)
+        return self._result
+
+
+class RunHandle(runner.RunHandle):
+    """A run of ``scenario`` simulated now, in its own process (ui/runner.py); kept in the
+    cache when it finishes, and in ``private`` (a browser's own runs) when given.
+    ``scenario`` stays as given (the page compares it by identity)."""
+
+    fresh = True
+
+    def __init__(self, scenario: Scenario, private: Optional["PrivateStore"] = None):
+        super().__init__(scenario, run_as=with_folder(scenario),
+                         on_result=lambda result, nbytes: keep(scenario, result, nbytes),
+                         keep_in=private.claim(scenario) if private is not None else None)
+
+
+MAX_PRIVATE = 12   # a browser session keeps its last 12 runs
+
+
+class PrivateStore:
+    """One browser session's own runs: a run store in a private temporary folder, which no
+    other session is told of, removed when the session's state is dropped. It keeps the last
+    :data:`MAX_PRIVATE` runs. Runs reach the shared store only when saved there on purpose."""
+
+    def __init__(self):
+        from engine.store import RunStore
+
+        self.folder = Path(tempfile.mkdtemp(prefix="session-lab-browser-"))
+        self._cleanup = weakref.finalize(self, shutil.rmtree, str(self.folder), True)
+        self.store = RunStore(self.folder / "runs.sqlite")
+        self._keys: set[str] = set()
+        self._lock = threading.Lock()
+
+    def claim(self, scenario: Scenario) -> Optional[tuple]:
+        """Where a run of ``scenario`` is to be kept (a RunHandle's ``keep_in``), or None when
+        this session keeps one already."""
+        key = key_of(scenario)
+        with self._lock:
+            if key in self._keys:
+                return None
+            self._keys.add(key)
+        return (str(self.store.path), scenario.name, "dashboard")
+
+    def add(self, scenario: Scenario, result: RunResult) -> None:
+        """Keep a run this session did not simulate itself (one from the cache), in the
+        background, unless it keeps one of that scenario already."""
+        where = self.claim(scenario)
+        if where is not None:
+            threading.Thread(target=self._save, args=(result, where[1]), daemon=True).start()
+
+    def _save(self, result: RunResult, name: str) -> None:
+        try:
+            self.store.save(result, name=name, source="dashboard")
+        except ScenarioError:
+            pass   # the run is on screen; the list of this session's runs lacks it
+
+    def trim(self) -> None:
+        """Forget all but the newest MAX_PRIVATE runs."""
+        listing = self.store.list()
+        for run_id in list(listing.sort_values("id")["id"])[:-MAX_PRIVATE]:
+            self.store.delete(int(run_id))
+
+    def close(self) -> None:
+        self._cleanup()
 
 
 def on_engine(fn, *args, **kwargs):
@@ -167,12 +248,19 @@ def store():
     return RunStore()
 
 
-def start(scenario: Scenario) -> RunHandle:
-    return RunHandle(scenario)
+def start(scenario: Scenario, private: Optional[PrivateStore] = None):
+    """The run of ``scenario``: from the cache (a :class:`Finished`), else a new
+    :class:`RunHandle`; kept in ``private`` (a browser session's own runs) when given."""
+    hit = cached(scenario)
+    if hit is None:
+        return RunHandle(scenario, private)
+    if private is not None:
+        private.add(scenario, hit)
+    return Finished(scenario, hit)
 
 
 def run(scenario: Scenario) -> RunResult:
-    """Simulate (or fetch from the cache) on the engine thread and wait for the run."""
+    """Simulate (or fetch from the cache) in a run process and wait for the run."""
     return start(scenario).result()
 
 
@@ -198,6 +286,13 @@ def saved_runs(folder: Path = RUNS) -> list[Path]:
                   key=lambda p: p.stat().st_mtime, reverse=True)
 
 
+def export_name(result: RunResult, ext: str, what: str = "run") -> str:
+    """A descriptive file name for an export: ``session-lab_<scenario>_<what>_<key>.<ext>``
+    (the key: 8 characters of the scenario's canonical identity)."""
+    safe = re.sub(r"[^A-Za-z0-9_]+", "-", result.scenario.name).strip("-") or "scenario"
+    return f"session-lab_{safe[:60]}_{what}_{key_of(result.scenario)[:8]}.{ext}"
+
+
 def tables_zip(result: RunResult, fmt: str = "csv") -> bytes:
     """Every table of a run (CSV or Parquet) and its scenario as YAML, in one zip."""
     buf = io.BytesIO()
@@ -212,6 +307,6 @@ def tables_zip(result: RunResult, fmt: str = "csv") -> bytes:
     return buf.getvalue()
 
 
-__all__ = ["ScenarioError", "Stopped", "RunHandle", "start", "builtin", "builtin_names", "run",
+__all__ = ["ScenarioError", "Stopped", "RunFailed", "RunHandle", "PrivateStore", "keep", "cache_use", "start", "builtin", "builtin_names", "run",
            "cached", "key_of", "to_yaml",
            "from_text", "saved_runs", "load_run", "tables_zip"]

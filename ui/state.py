@@ -8,6 +8,7 @@ interrupts the script at the next progress update (Streamlit reruns at once on i
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from typing import Optional
@@ -27,8 +28,10 @@ NOTICE = "notice"          # (kind, text) to show once in the sidebar
 FIELD_ERROR = "field_error"  # (key, message) of the last rejected edit
 REJECTED_AT = "rejected_workload"  # the form's workload (its index on screen) holding it
 REJECTS = "rejections"     # how many edits were rejected (a fresh tag for each rejection)
-HANDLE = "run_handle"      # the run in progress on the engine thread, if any
+HANDLE = "run_handle"      # the run in progress (ui/runner.py), if any
 LOADS = "scenario_loads"   # how many times a scenario was put in place (a form generation)
+PRIVATE = "private_runs"   # this browser session's own runs (runs.PrivateStore)
+SHARED = "shared_saved"    # ids of the runs this session saved to the shared store
 
 
 def init() -> None:
@@ -37,6 +40,7 @@ def init() -> None:
     ss = st.session_state
     ss.setdefault(NOTICE, None)
     ss.setdefault(FIELD_ERROR, None)
+    runs.runner.warm_up()   # a run process ready for the server's next run
     if SCENARIO not in ss:
         try:
             ss[SCENARIO], ss[SOURCE] = runs.starting_scenario()
@@ -158,27 +162,67 @@ def _pick_builtin() -> None:
     set_scenario(runs.validate(runs.builtin(name)), f"built-in: {name}")
 
 
-def _run_pending(box) -> None:
-    """Start (or keep following) the run of the current scenario on the engine thread, with a
-    progress bar and a Stop button; on success it becomes the run on screen."""
+def _inline_wait() -> float:
+    """How long a page waits for a run before drawing the last good run with a progress panel:
+    a short run then appears at once, without a flash of progress (SESSION_LAB_INLINE_WAIT)."""
+    try:
+        return max(0.0, float(os.environ.get("SESSION_LAB_INLINE_WAIT", "1.0")))
+    except ValueError:
+        return 1.0
+
+
+def _follow_run(box) -> None:
+    """Start the run of the current scenario (in its own process: ui/runner.py) or keep
+    following it. A run that ends within a moment is taken now; a longer one gets a progress
+    panel that updates by itself while the pages draw the last good run."""
     ss = st.session_state
     sc = ss[SCENARIO]
     handle = ss.get(HANDLE)
     if handle is None or handle.scenario is not sc:
-        handle = ss[HANDLE] = runs.start(sc)
-    if not handle.done():
-        slot = box.empty()
-        panel = slot.container()
-        panel.button("Stop run", on_click=_stop, icon=":material/stop_circle:",
-                     width="stretch", key="stop_run")
-        bar = panel.progress(0.0, text=f"Simulating {sc.name}…")
-        while not handle.done():
-            total = handle.total_jobs
-            bar.progress(handle.fraction, text=f"Simulating {sc.name}: {handle.done_jobs:,} of "
-                                               f"about {total:,} jobs" if total else
-                         f"Simulating {sc.name}…")
-            time.sleep(0.15)
-        slot.empty()
+        if handle is not None:
+            handle.stop()      # a run of a scenario no longer in place
+        handle = ss[HANDLE] = runs.start(sc, private_runs())
+    try:
+        handle.result(timeout=_inline_wait())
+    except TimeoutError:
+        with box:
+            _progress_panel()
+        return
+    except Exception:  # noqa: BLE001 - _take reports it
+        pass
+    _take(handle)
+
+
+@st.fragment(run_every=0.3)
+def _progress_panel() -> None:
+    """The run in progress: its phase, jobs done, a Stop button; redraws itself, and reruns
+    the whole page once the run is done (or stopped)."""
+    handle = st.session_state.get(HANDLE)
+    if handle is None or handle.done():
+        st.rerun()
+    st.button("Stop run", on_click=_stop, icon=":material/stop_circle:", width="stretch",
+              key="stop_run")
+    st.progress(handle.fraction, text=progress_text(handle))
+
+
+def progress_text(handle) -> str:
+    """What a run is doing, in words: its phase, jobs done, time so far."""
+    name = handle.scenario.name
+    phase = getattr(handle, "phase", runs.runner.SIMULATING)
+    took = time.monotonic() - getattr(handle, "started", time.monotonic())
+    if phase == runs.runner.WAITING:
+        ahead = runs.runner.waiting()
+        return (f"{name}: waiting for a free core ({runs.runner.SLOTS} run(s) at once on this "
+                f"server; {ahead} waiting)")
+    if phase == runs.runner.SIMULATING and handle.total_jobs:
+        return (f"Simulating {name}: {handle.done_jobs:,} of about {handle.total_jobs:,} jobs "
+                f"({took:.0f} s)")
+    return f"{name}: {runs.runner.PHASE_WORDS.get(phase, phase)} ({took:.0f} s)"
+
+
+def _take(handle) -> None:
+    """A finished run becomes the run on screen (or its failure a notice)."""
+    ss = st.session_state
     ss[HANDLE] = None
     ss[PENDING] = False
     try:
@@ -190,12 +234,29 @@ def _run_pending(box) -> None:
         ss[NOTICE] = ("error", f"The run failed: {exc}. The last complete run stays on screen.")
         return
     ss[RUN] = result
-    ss[RUN_KEY] = runs.key_of(sc)
-    if handle.fresh:  # every new run is kept in the run store
-        try:
-            runs.store().save(result, name=sc.name, source="dashboard")
-        except ScenarioError as exc:
-            ss[NOTICE] = ("warning", f"The run is on screen but was not stored: {exc}")
+    ss[RUN_KEY] = runs.key_of(handle.scenario)
+
+
+def private_runs() -> "runs.PrivateStore":
+    """This browser session's own runs (every run it makes is kept there; nobody else sees
+    them). Saving one to the shared store is a separate, deliberate step."""
+    ss = st.session_state
+    if ss.get(PRIVATE) is None:
+        ss[PRIVATE] = runs.PrivateStore()
+    return ss[PRIVATE]
+
+
+def save_shared(run_id: int, name: str) -> int:
+    """Save one of this session's runs to the shared store; returns its id there. The session
+    may rename or delete the runs it saved there, and no others."""
+    result = private_runs().store.load(run_id)
+    shared_id = runs.store().save(result, name=name, source="dashboard")
+    st.session_state.setdefault(SHARED, set()).add(shared_id)
+    return shared_id
+
+
+def saved_here(shared_id: int) -> bool:
+    return shared_id in st.session_state.get(SHARED, set())
 
 
 def sidebar() -> None:
@@ -215,7 +276,7 @@ def sidebar() -> None:
         st.caption(f"Current scenario: **{sc.name}** ({src})")
         box = st.container()
         if ss.get(PENDING):
-            _run_pending(box)
+            _follow_run(box)
         run = ss.get(RUN)
         stale = run is not None and ss.get(RUN_KEY) != runs.key_of(sc)
         st.button("Run scenario", on_click=_ask_run, type="primary" if stale else "secondary",
