@@ -4,7 +4,7 @@ import streamlit as st
 
 from engine import ScenarioError
 from engine.model import scenario_to_dict
-from ui import forms, runs, state
+from ui import forms, runs, state, uploads
 
 state.page_setup()
 st.title("Scenario")
@@ -21,7 +21,9 @@ st.caption(f"Editing **{sc.name}** ({ss.get(state.SOURCE, '')}). Changes apply w
 
 def apply(new_doc: dict, source: str, workloads: list[int] | None = None) -> None:
     try:
-        new = runs.validate(new_doc, like=sc)
+        # As runs.validate, plus this browser session's own upload folder (if it has one), so
+        # an edit of a scenario replaying an uploaded trace still finds the trace.
+        new = uploads.validate(new_doc, like=sc, folder=uploads.folder_of(ss, create=False))
     except ScenarioError as exc:
         state.reject_error(exc, workloads)
         return
@@ -47,7 +49,8 @@ def not_applied(side: str) -> None:
 not_applied("below")
 
 
-form_tab, yaml_tab, files_tab = st.tabs(["Form", "YAML", "Load, save, saved runs"])
+form_tab, yaml_tab, trace_tab, files_tab = st.tabs(["Form", "YAML", "Replay a trace",
+                                                     "Load, save, saved runs"])
 
 with form_tab:
     state.field_error("(form)")
@@ -201,6 +204,94 @@ with yaml_tab:
     state.field_error("(yaml)", "(file)", "name", "seed", "description", "policy", "backends",
                       "tenants", "workloads", "sessions", "jobs", "circuits")
 
+TRACE_ERROR = "trace_upload_error"   # (the uploaded file's id, the message) of a refusal
+TRACE_DONE = "trace_upload_done"     # (form generation, what the last upload taken added)
+
+with trace_tab:
+    st.markdown("**Replay a trace**: a recorded job trace as a workload of this scenario, from "
+                "an SWF file (Standard Workload Format, as in the Parallel Workloads Archive) "
+                "or a jobs CSV (the columns of `jobs.csv`: `job_id, tenant, backend, "
+                "submit_time, duration`, optional `session_id, max_execution_time`).")
+    note = st.container()
+    up = st.file_uploader("Trace file (.swf or .csv)", type=uploads.EXTENSIONS,
+                          key=f"trace_file_{gen}", max_upload_size=16,
+                          help="At most 16 MiB. SWF: one job per line, 18 fields, ';' starts a "
+                               "comment. Kept in this browser session's own folder on the "
+                               "server, which no other session can read.")
+    message = st.container()   # a refusal, right under the uploader
+    err = ss.get(TRACE_ERROR)
+    done = ss.get(TRACE_DONE)
+    if done and done[0] == gen and up is None:   # until another file is chosen
+        note.success(done[1], icon=":material/check_circle:")
+    if up is None:
+        st.caption("Choose a file: its format is guessed from its extension, then choose how "
+                   "its users map to tenants, its time scale and backends. SWF users become "
+                   "tenants `user<id>` (or groups `group<id>`), partitions pick the backend, and "
+                   "chains of dependent jobs become sessions (engine/replay.py has the "
+                   "mapping).")
+    else:
+        fid = up.file_id
+        formats = list(uploads.FORMATS)
+        c1, c2 = st.columns(2)
+        fmt = c1.selectbox("Format", formats, index=formats.index(uploads.guess_format(up.name)),
+                           format_func=uploads.FORMATS.get, key=f"trace_fmt_{fid}",
+                           help="Guessed from the file's extension (.csv: jobs CSV, else SWF).")
+        replace = c2.radio("Into the scenario", ["add", "replace"], horizontal=True,
+                           format_func={"add": "add to its workloads",
+                                        "replace": "replace its workloads"}.get,
+                           key=f"trace_mode_{fid}",
+                           help="Replace: the trace becomes the only workload (explicit jobs "
+                                "and sessions stay).") == "replace"
+        c3, c4, c5 = st.columns(3)
+        tenant_names = [t.name for t in sc.tenants]
+        tenant = c3.selectbox("Default tenant", tenant_names, key=f"trace_tenant_{fid}",
+                              help="Jobs of a tenant the scenario does not declare go to it.")
+        tenant_by = c4.selectbox("Tenants from (SWF)", ["user", "group"],
+                                 key=f"trace_tenant_by_{fid}", disabled=fmt != "swf",
+                                 format_func={"user": "user (field 12): user<id>",
+                                              "group": "group (field 13): group<id>"}.get,
+                                 help="Which SWF field names a job's tenant. A jobs CSV has "
+                                      "its tenant column.")
+        add_tenants = c5.checkbox("Add the trace's tenants to the scenario", value=True,
+                                  key=f"trace_add_tenants_{fid}",
+                                  help="Declare each tenant the trace names (share 1) so fair "
+                                       "share sees them; unticked, they all become the "
+                                       "default tenant.")
+        c6, c7 = st.columns([1, 2])
+        time_scale = c6.number_input("Time scale", value=1.0, min_value=1e-6, step=0.1,
+                                     format="%g", key=f"trace_scale_{fid}",
+                                     help="Multiplies every submit time and duration.")
+        backend_names = [b.name for b in sc.backends]
+        backs = c7.multiselect("Backends", backend_names, default=backend_names,
+                               key=f"trace_backends_{fid}",
+                               help="SWF: partition 1 the first, wrapping around; a jobs CSV's "
+                                    "backend column must name one of them.")
+        if st.button("Replay it and run", type="primary", key=f"trace_go_{fid}",
+                     icon=":material/play_arrow:"):
+            try:
+                got = uploads.add_trace(sc, up.name, up.getvalue(), uploads.folder_of(ss),
+                                        fmt=fmt, tenant=tenant, tenant_by=tenant_by,
+                                        time_scale=float(time_scale), backends=backs,
+                                        replace=replace, add_tenants=add_tenants)
+            except uploads.UploadRefused as exc:
+                ss[TRACE_ERROR] = err = (fid, str(exc))
+            else:
+                ss[TRACE_ERROR] = None
+                state.set_scenario(got.scenario, f"trace upload: {got.shown}")
+                ss[TRACE_DONE] = (state.form_generation(), got.summary())
+                st.rerun()
+        if err and err[0] == fid:
+            message.error(f"Not replayed: {err[1].rstrip('.')}. The scenario is unchanged.",
+                          icon=":material/error:")
+    used = [(w.name, uploads.shown_name(w.trace)) for w in sc.workloads
+            if getattr(w, "trace", None) and uploads.shown_name(w.trace)]
+    if used:
+        st.caption("Uploaded traces this scenario replays: "
+                   + ", ".join(f"**{n}** ({f})" for n, f in used)
+                   + ". A saved YAML names them by their path in this session's private "
+                     "folder: to replay one elsewhere, put the file beside the YAML and set "
+                     "`trace:` to its name.")
+
 with files_tab:
     c1, c2 = st.columns(2)
     with c1:
@@ -219,7 +310,8 @@ with files_tab:
                 state.reject("(file)", f"{up.name}: {exc}")
         state.field_error("(file)")
         st.download_button("Save the current scenario as YAML", runs.to_yaml(doc),
-                           file_name=f"{sc.name}.yaml", mime="application/x-yaml",
+                           file_name=uploads.download_name(sc.name, ".yaml"),
+                           mime="application/x-yaml",
                            icon=":material/download:")
     with c2:
         st.markdown("**Open a saved run** (from `service.save_run(...)` or "

@@ -10,8 +10,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine import validate_scenario
-from tests.test_app import ROOT, navigation_mode  # noqa: F401 - the fixture is autouse there
+from tests import test_app
+from tests.test_app import ROOT
 from ui import runs
+
+navigation_mode = test_app.navigation_mode   # autouse: pages run through app.py
 
 
 def scenario_page() -> AppTest:

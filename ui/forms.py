@@ -15,6 +15,7 @@ import streamlit as st
 from engine.model import PRESETS
 
 from .state import field_error
+from .uploads import shown_name
 
 DISTS = ["fixed", "exponential", "uniform", "lognormal"]
 KINDS = {"background": "background load (open loop, job mode)",
@@ -22,7 +23,8 @@ KINDS = {"background": "background load (open loop, job mode)",
          "job_user": "job-mode user (the same loop without a session)",
          "batch": "batch submitter (jobs in one batch, then close)",
          "replay": "recorded trace (SWF or jobs.csv) replayed"}
-ADDABLE = [k for k in KINDS if k != "replay"]  # a replay needs a trace file: use the YAML tab
+# A replay needs a trace file: upload one in the "Replay a trace" tab (or name one in the YAML).
+ADDABLE = [k for k in KINDS if k != "replay"]
 
 
 def _optional(col, out: dict, policy: dict, name: str, label: str, key: str, *,
@@ -159,7 +161,8 @@ def workload_input(w: dict, i: int, tenants: list[str], backends: list[str],
     out["name"] = c1.text_input("Name", value=w.get("name") or f"{kind}{i + 1}",
                                 key=f"{key}.name")
     t = w.get("tenant")
-    out["tenant"] = c2.selectbox("Tenant", tenants + ([t] if t and t not in tenants else []),
+    out["tenant"] = c2.selectbox("Default tenant" if kind == "replay" else "Tenant",
+                                 tenants + ([t] if t and t not in tenants else []),
                                  index=(tenants + [t]).index(t) if t in tenants + [t] else 0,
                                  key=f"{key}.tenant")
     bk = w.get("backend") or backends[:1]
@@ -212,18 +215,36 @@ def workload_input(w: dict, i: int, tenants: list[str], backends: list[str],
             if k in w:
                 out[k] = w[k]
     elif kind == "replay":
-        a1, a2, a3 = st.columns(3)
-        out["trace"] = a1.text_input("Trace file", value=w.get("trace", ""),
-                                     key=f"{key}.trace",
-                                     help="Relative to the scenario file (scenarios/).")
+        a1, a2, a3, a4 = st.columns([1.6, 1, 1, 1])
+        uploaded = shown_name(w.get("trace", ""))
+        if uploaded:   # in this browser session's upload folder: shown by name, kept as it is
+            a1.text_input("Trace file", value=f"{uploaded} (uploaded)", disabled=True,
+                          key=f"{key}.trace_uploaded",
+                          help="Uploaded in the Replay a trace tab; kept in this browser "
+                               "session's own folder on the server.")
+            out["trace"] = w["trace"]
+        else:
+            out["trace"] = a1.text_input("Trace file", value=w.get("trace", ""),
+                                         key=f"{key}.trace",
+                                         help="A path relative to the built-in scenarios' "
+                                              "folder (scenarios/), e.g. traces/sample.swf. "
+                                              "To replay a file of your own, upload it in the "
+                                              "Replay a trace tab.")
         formats = ["swf", "jobs_csv"]
         out["format"] = a2.selectbox("Format", formats,
                                      index=formats.index(w.get("format", "swf")),
                                      key=f"{key}.format")
-        out["time_scale"] = a3.number_input("Time scale", value=float(w.get("time_scale", 1.0)),
+        by = ["user", "group"]
+        out["tenant_by"] = a3.selectbox("Tenants from (SWF)", by,
+                                        index=by.index(w.get("tenant_by", "user")),
+                                        key=f"{key}.tenant_by",
+                                        help="SWF field 12 (user<id>) or 13 (group<id>); a "
+                                             "tenant the scenario does not declare becomes "
+                                             "the default tenant.")
+        out["time_scale"] = a4.number_input("Time scale", value=float(w.get("time_scale", 1.0)),
                                             min_value=1e-6, key=f"{key}.time_scale",
                                             help="Multiplies every submit time and duration.")
-        for k in ("tenant_by", "limit", "session_mode", "classical_time"):
+        for k in ("limit", "session_mode", "classical_time"):
             if k in w:
                 out[k] = w[k]
         st.caption("Durations come from the trace; chains of dependent jobs become sessions "
