@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import figures, lessons, runs, state
+from ui import figures, lessons, links, runs, state
 
 state.page_setup()
 st.title("Lessons")
@@ -11,6 +11,7 @@ st.caption("Each lesson is a small scenario built to show one group of rules. St
            "what happened and which rule made it so. Predict before you reveal.")
 
 titles = {l.key: f"{l.rules}: {l.title}" for l in lessons.LESSONS}
+links.restore_lesson(list(titles))
 key = st.selectbox("Lesson", list(titles), format_func=titles.get, key="lesson_pick")
 lesson = lessons.BY_KEY[key]
 result = runs.run(runs.validate(lesson.scenario))
@@ -28,6 +29,7 @@ if ss.get(slider_key, 1) > last + 1:  # not past the question before it is answe
 step = c1.slider("Step", 1, len(steps), key=slider_key,
                  help="Answer the question below to step past it.") - 1
 step = min(step, last)
+links.write_lesson(key, step + 1)
 row = steps.loc[step]
 c2.metric("Simulated time", f"{row.time:g} s")
 st.info(lessons.sentence(row))

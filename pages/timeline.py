@@ -1,20 +1,27 @@
-"""Timeline: the Gantt chart of backends, sessions and queues, with filters and a job's story."""
+"""Timeline: the Gantt chart of backends, sessions and queues, with filters and a job's story.
+
+A run of up to ``overview.DETAIL_BUDGET`` jobs (after the filters) is drawn bar by bar; a larger
+one gets an overview of the whole run and the bars of a time window (the range control, a box
+drawn on the overview, or "zoom to" a session or job). The window and filters live in the URL.
+"""
 
 import streamlit as st
 
 from engine.story import job_story
-from ui import figures, runs, state
+from ui import figures, links, overview, runs, state
 
 run = state.page_with_run("Timeline")
 
 jobs, sessions, events = run.jobs, run.sessions, run.events
 tenants = [t.name for t in run.scenario.tenants]
 backends = [b.name for b in run.scenario.backends]
+ss = st.session_state
+gen = state.run_generation()  # filters and window start afresh for each run
+WIN = f"tl_window_{gen}"
 st.caption(
     "Each backend's QPU runs one job at a time. A session takes its backend when its first job "
-    "starts, "
-    "holds it while its user thinks (amber: reserved idle, up to the interactive timeout), lets "
-    "go when the timeout runs out (grey: inactive) and comes back through the fair-share queue. "
+    "starts, holds it while its user thinks (reserved idle, up to the interactive timeout), "
+    "lets go when the timeout runs out (inactive) and comes back through the fair-share queue. "
     "Hover a bar for its details; drag to zoom, double-click to reset; pick a job below for its "
     "story.")
 if figures.staged(jobs) or runs.system_of(run) is not None:
@@ -26,8 +33,8 @@ if figures.staged(jobs) or runs.system_of(run) is not None:
         "system work on the QPU (calibration, maintenance, R20); an outlined band is a "
         "reservation (R21), named with its tenant.")
 
-gen = state.run_generation()  # filters start afresh for each run
-with st.expander("Filters", expanded=False):
+links.restore_timeline(gen, backends, tenants)
+with st.expander("Filters", expanded=bool(links.filters_narrowed(gen, backends, tenants))):
     c1, c2, c3 = st.columns(3)
     pick_b = c1.multiselect("Backends", backends, default=backends, key=f"tl_backends_{gen}")
     pick_t = c2.multiselect("Tenants", tenants, default=tenants, key=f"tl_tenants_{gen}")
@@ -36,51 +43,118 @@ with st.expander("Filters", expanded=False):
                             help="Empty: every job. Pick sessions to show only their jobs.")
 fj, fs, fe, fsp = figures.filter_run(jobs, sessions, events, run.spans, backends=pick_b,
                                      tenants=pick_t, session_ids=pick_s or None)
+shown_b = [b for b in backends if b in pick_b]
+end = overview.run_end(jobs)
+
+
+def _window_from_box() -> None:
+    """A box drawn on the overview becomes the window."""
+    sel = ss.get("overview")
+    box = (sel or {}).get("selection", {}).get("box", []) if sel else []
+    if box and box[0].get("x"):
+        x0, x1 = sorted(float(v) for v in box[0]["x"][:2])
+        ss[WIN] = (max(0.0, x0), min(end, max(x1, x0 + 1e-3)))
+
+
+asked = ss.pop("timeline_window", None)   # "show on the timeline" from the Jobs page
+if asked is not None:
+    ss[WIN] = (max(0.0, float(asked[0])), min(end, float(asked[1])))
+if WIN not in ss:
+    ss[WIN] = overview.default_window(fj) if len(fj) else (0.0, end)
+big = len(fj) > overview.DETAIL_BUDGET
+
 if fj.empty:
     st.warning("No job matches these filters.")
+    st.stop()
+if big:
+    st.subheader("Overview of the whole run")
+    st.caption(f"{len(fj):,} jobs: too many to draw one by one, so this is every backend's QPU "
+               f"time by tenant, the sessions by state and the queues over the whole run. "
+               f"Drag across it to choose the window drawn in detail below (at most "
+               f"{overview.DETAIL_BUDGET:,} jobs).")
+    st.plotly_chart(overview.figure(fj, fsp, tenants=tenants, backends=shown_b,
+                                    window=ss[WIN]),
+                    width="stretch", key="overview", on_select=_window_from_box,
+                    selection_mode="box")
+lo, hi = ss[WIN]
+ss[WIN] = (max(0.0, min(lo, end)), max(min(hi, end), min(lo, end)))
+c1, c2 = st.columns([4, 1])
+t0, t1 = c1.slider("Window (simulated seconds)", min_value=0.0, max_value=float(end),
+                   key=WIN, step=max(end / 2000, 1e-3), format="%.1f",
+                   help="The stretch of the run drawn in detail. Drag its ends, drag across "
+                        "the overview, or use \"zoom to\" below.")
+
+
+def _set_window(window: tuple[float, float]) -> None:
+    ss[WIN] = window
+
+
+c2.button("Whole run", key="tl_whole", disabled=big, on_click=_set_window, args=((0.0, end),))
+links.write_timeline(gen, backends, tenants, (t0, t1))
+in_win = overview.count_in_window(fj, t0, t1)
+if in_win > overview.DETAIL_BUDGET:
+    st.warning(f"This window holds {in_win:,} jobs; the detail draws at most "
+               f"{overview.DETAIL_BUDGET:,}. Narrow the window (drag across the overview).")
+    wj = None
 else:
-    fig = figures.timeline(fj, fs, fe, fsp, tenants=tenants,
-                           backends=[b for b in backends if b in pick_b],
+    wj, ws, we, wsp = overview.window_slice(fj, fs, fe, fsp, t0, t1)
+if wj is not None and wj.empty:
+    st.info("No job in this window.")
+elif wj is not None:
+    fig = figures.timeline(wj, ws, we, wsp, tenants=tenants, backends=shown_b,
                            system=runs.system_of(run), lanes=runs.backend_lanes(run.scenario))
-    webgl = len(fj) > figures.WEBGL_THRESHOLD
-    if webgl:
-        st.caption(f"{len(fj):,} jobs: drawn with WebGL segments.")
+    fig.update_xaxes(range=[t0, t1])
+    fig.update_layout(uirevision=f"timeline-{t0:.6g}-{t1:.6g}")
+    if len(wj) > figures.WEBGL_THRESHOLD:
+        st.caption(f"{len(wj):,} jobs in this window: drawn with WebGL segments.")
     chosen = st.plotly_chart(fig, width="stretch", on_select="rerun",
                              selection_mode="points", key="gantt")
-    picked = None
-    points = (chosen or {}).get("selection", {}).get("points", []) if chosen else []
-    known = set(fj["job_id"])
-    for p in points:
-        cd, text = p.get("customdata"), p.get("text")
-        # SVG bars carry the job id first in customdata; WebGL hover points open their text
-        # with it.
-        candidate = str(cd[0]) if cd else str(text).split(" (")[0] if text else None
-        if candidate in known:
-            picked = candidate
-            break
+else:
+    chosen = None
 
-    st.subheader("A job's story")
-    ss = st.session_state
-    key = f"story_job_{gen}"
-    if len(fj) <= 2000:
-        ids = list(fj.sort_values("submit_time")["job_id"])
-        label = "Job (or click a bar)"
-    else:  # a long list helps nobody: the 200 longest waits, plus a clicked or typed job
-        ids = list(fj.nlargest(200, "wait")["job_id"])
-        label = "Job: the 200 longest waits (or click a bar, or type an id below)"
-        typed = st.text_input("Job id", key=f"story_typed_{gen}", placeholder="e.g. load3.1234")
-        if typed and typed in set(fj["job_id"]):
-            picked = picked or typed
-        elif typed:
-            st.warning(f"No job {typed!r} among the jobs shown.")
-    if picked is not None and picked not in ids:
-        ids = [picked] + ids
-    if picked is not None and ss.get("story_picked") != picked:
-        ss[key] = picked                  # a click on a bar chooses the job
-        ss["story_picked"] = picked
-    if ss.get(key) not in ids:
-        # Start on something worth reading: the job that waited longest.
-        ss[key] = fj.loc[fj["wait"].idxmax(), "job_id"] if fj["wait"].notna().any() else ids[0]
-    job_id = st.selectbox(label, ids, key=key)
-    for line in job_story(jobs, events, job_id):
-        st.markdown(f"- {line}")
+picked = ss.pop("timeline_job", None)   # "show this job" from the Jobs page
+points = (chosen or {}).get("selection", {}).get("points", []) if chosen else []
+known = set(fj["job_id"])
+for p in points:
+    cd, text = p.get("customdata"), p.get("text")
+    # SVG bars carry the job id first in customdata; WebGL hover points open their text with it.
+    candidate = str(cd[0]) if cd else str(text).split(" (")[0] if text else None
+    if candidate in known:
+        picked = candidate
+        break
+
+st.subheader("A job's story")
+key = f"story_job_{gen}"
+if len(fj) <= 2000:
+    ids = list(fj.sort_values("submit_time")["job_id"])
+    label = "Job (or click a bar)"
+else:  # a long list helps nobody: the 200 longest waits, plus a clicked or typed job
+    ids = list(fj.nlargest(200, "wait")["job_id"])
+    label = "Job: the 200 longest waits (or click a bar, or type an id below)"
+    typed = st.text_input("Job id", key=f"story_typed_{gen}", placeholder="e.g. load3.1234")
+    if typed and typed in known:
+        picked = picked or typed
+    elif typed:
+        st.warning(f"No job {typed!r} among the jobs shown.")
+if picked is not None and picked in known and picked not in ids:
+    ids = [picked] + ids
+if picked is not None and picked in known and ss.get("story_picked") != picked:
+    ss[key] = picked                  # a click on a bar chooses the job
+    ss["story_picked"] = picked
+if ss.get(key) not in ids:
+    # Start on something worth reading: the job that waited longest.
+    ss[key] = fj.loc[fj["wait"].idxmax(), "job_id"] if fj["wait"].notna().any() else ids[0]
+job_id = st.selectbox(label, ids, key=key)
+for line in job_story(jobs, events, job_id):
+    st.markdown(f"- {line}")
+row = jobs.set_index("job_id").loc[job_id]
+z1, z2 = st.columns(2)
+z1.button("Zoom to this job", key="zoom_job", icon=":material/zoom_in:", on_click=_set_window,
+          args=(links.around(row["submit_time"], row["end_time"], row.get("finished_at"), end),))
+sid = row.get("session_id")
+if isinstance(sid, str) and len(sessions):
+    srow = sessions.set_index("session_id").loc[sid]
+    z2.button(f"Zoom to its session {sid}", key="zoom_session", icon=":material/zoom_in:",
+              on_click=_set_window,
+              args=(links.around(srow["opened_at"], srow["end_time"], srow.get("closed_at"),
+                                 end),))

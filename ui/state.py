@@ -17,7 +17,7 @@ import streamlit as st
 
 from engine import RunResult, Scenario, ScenarioError
 
-from . import runs
+from . import links, runs
 
 SCENARIO = "scenario"      # the current Scenario
 SOURCE = "source"          # where it came from: "built-in seed-story", "edited", "upload x.yaml"
@@ -49,6 +49,29 @@ def init() -> None:
             ss[SCENARIO] = runs.validate(runs.builtin(runs.DEFAULT))
             ss[SOURCE] = f"built-in: {runs.DEFAULT}"
         ss[PENDING] = True
+        _from_link()
+
+
+def _from_link() -> None:
+    """A link that names a scenario (a built-in) or a run in the shared store opens on it."""
+    wanted = links.wanted_scenario()
+    if wanted is None:
+        return
+    kind, value = wanted
+    ss = st.session_state
+    if kind == links.SCENARIO:
+        if value in runs.builtin_names():
+            set_scenario(runs.validate(runs.builtin(value)), f"built-in: {value}")
+        else:
+            ss[NOTICE] = ("error", f"The link's scenario={value!r} is not a built-in scenario; "
+                                   f"showing {ss[SCENARIO].name}.")
+        return
+    try:
+        run_id = int(value)
+        show_run(runs.store().load(run_id), f"stored run #{run_id} (shared)")
+    except (ValueError, ScenarioError) as exc:
+        why = exc if isinstance(exc, ScenarioError) else "not a run id"
+        ss[NOTICE] = ("error", f"The link's run={value!r}: {why}; showing {ss[SCENARIO].name}.")
 
 
 def scenario() -> Scenario:
@@ -274,6 +297,7 @@ def sidebar() -> None:
                      help="Load a built-in scenario and run it.")
         sc = ss[SCENARIO]
         st.caption(f"Current scenario: **{sc.name}** ({src})")
+        links.write_scenario(src)
         box = st.container()
         if ss.get(PENDING):
             _follow_run(box)
@@ -297,6 +321,13 @@ def sidebar() -> None:
                 st.warning("The scenario changed since this run: press **Run scenario**.")
             if s.get("wait_p50") is not None:
                 st.caption(f"job wait: p50 {s['wait_p50']:.1f} s, p95 {s['wait_p95']:.1f} s")
+        if links.shareable(src):
+            st.caption(":material/link: The address bar holds this view (scenario, page, "
+                       "window, filters): copy it to share.")
+        else:
+            st.caption(":material/link_off: A link cannot name this scenario (it was made "
+                       "here): save its run to the shared store on the Compare page, open it "
+                       "from there, and the address bar then holds a link to it.")
 
 
 def page_setup() -> None:
