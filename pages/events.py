@@ -41,8 +41,19 @@ st.markdown(f"**{len(view):,}** of {len(ev):,} events")
 order = ["time", "event", "backend", "tenant", "session_id", "job_id", "detail", "seq"]
 view = view[[c for c in order if c in view] + [c for c in view if c not in order]]
 st.dataframe(view, hide_index=True, width="stretch", height=520, column_config={
-    "time": st.column_config.NumberColumn("time (s)", format="%.3f"),
-    "detail": st.column_config.TextColumn("why", width="large")})
+    "time": st.column_config.NumberColumn("time (s)", format="%.3f",
+                                          help="Simulated seconds from the start of the run."),
+    "event": st.column_config.TextColumn("event", help="What happened: a job submitted, "
+                                         "started, finished ...; a session opened, deactivated, "
+                                         "ended ..."),
+    "backend": st.column_config.TextColumn("backend"),
+    "tenant": st.column_config.TextColumn("tenant"),
+    "session_id": st.column_config.TextColumn("session", help="Empty for a job in job mode."),
+    "job_id": st.column_config.TextColumn("job"),
+    "detail": st.column_config.TextColumn("why", width="large",
+                                          help="In plain words, with the rule that decided it."),
+    "seq": st.column_config.NumberColumn("order", help="The order the engine applied events "
+                                         "in; at one instant it follows R18.")})
 
 st.subheader("Export")
 c1, c2, c3, c4 = st.columns(4)

@@ -28,6 +28,125 @@ def expectation_values(evs, stds) -> tuple[tuple, pd.DataFrame]:
                                   "expectation value": e.ravel(), "standard error": s.ravel()})
 
 
+def _seconds(label: str, help: str):
+    return st.column_config.NumberColumn(label, format="%.1f", help=help)
+
+
+def _percent(label: str, help: str):
+    """A fraction (0-1) in the table, shown as a percentage."""
+    return st.column_config.NumberColumn(label, format="percent", help=help)
+
+
+def _shown(columns: dict, table: pd.DataFrame) -> dict:
+    """The column settings for the columns ``table`` has (a run recorded before R19-R22 lacks
+    some). Labels only: the tables keep the column names of their CSV files."""
+    return {k: v for k, v in columns.items() if k in table}
+
+
+def _waits(jobs: str) -> dict:
+    """Wait and turnaround columns, over ``jobs`` (its jobs, the tenant's jobs ...)."""
+    return {
+        "wait_mean": _seconds("mean wait (s)", f"From submission to start (taking a lane), "
+                              f"over {jobs} that started."),
+        "wait_p50": _seconds("median wait (s)", f"Half of {jobs} that started waited less."),
+        "wait_p95": _seconds("p95 wait (s)", f"95th percentile: one in twenty of {jobs} that "
+                             f"started waited longer."),
+        "turnaround_mean": _seconds("mean turnaround (s)", f"From submission to end, over "
+                                    f"{jobs} that completed."),
+    }
+
+
+CLIENT_COLUMNS = {
+    "client_id": st.column_config.TextColumn("client"),
+    "session_id": st.column_config.TextColumn("session"),
+    "iterations": st.column_config.NumberColumn("steps", help="Steps (a job each) it may run; "
+                                                 "its optimizer may stop sooner."),
+    "completed_iterations": st.column_config.NumberColumn("steps done"),
+    "started_at": _seconds("started at (s)", "Simulated time of its first submission."),
+    "finished_at": _seconds("finished at (s)", "Simulated time its last result came back."),
+    "time_to_solution": _seconds(
+        "time to solution (s)", "Simulated seconds from the client's start to its first value "
+        "within the tolerance of the target (or to its last value when none is)."),
+    "best_value": st.column_config.NumberColumn("best value", format="%.4f"),
+    "final_value": st.column_config.NumberColumn("final value", format="%.4f"),
+}
+
+TENANT_COLUMNS = {
+    "tenant": st.column_config.TextColumn("tenant"),
+    "share": st.column_config.NumberColumn(
+        "share (weight)", format="%g", help="The tenant's fair-share weight in the scenario "
+        "(R3); not a percentage."),
+    "allocation": _percent("allocation (%)", "Its share / all tenants' shares: the part of the "
+                           "QPU fair share aims to give it."),
+    "jobs": st.column_config.NumberColumn("jobs", help="Jobs it submitted."),
+    "completed": st.column_config.NumberColumn("completed"),
+    "failed": st.column_config.NumberColumn("failed"),
+    "cancelled": st.column_config.NumberColumn("cancelled"),
+    "rejected": st.column_config.NumberColumn("rejected"),
+    **_waits("its jobs"),
+    "usage": _seconds("usage (s)", "Usage by R3: QPU time of its job-mode and batch jobs plus "
+                      "the whole hold of its dedicated sessions (reserved idle included)."),
+    "achieved_share": _percent("achieved share (%)", "Its usage / all tenants' usage, over "
+                               "the whole run."),
+    "contended_qpu_time": _seconds("contended QPU time (s)", "QPU seconds its jobs ran while "
+                                   "every tenant had work waiting or running."),
+    "contended_share": _percent("contended share (%)", "Its part of the QPU time while "
+                                "contended: the fair share the scheduler achieved, to set "
+                                "against the allocation. Empty when no time was contended."),
+    "charged": _seconds("charged (s)", "Seconds charged by R3's rules; within a reservation "
+                        "(R21), its window in place of what was used inside it."),
+    "limit_held": _seconds("held by usage limit (s)", "Seconds its usage limit held its queued "
+                           "jobs (R22)."),
+}
+
+SESSION_COLUMNS = {
+    "session_id": st.column_config.TextColumn("session"),
+    "tenant": st.column_config.TextColumn("tenant"),
+    "backend": st.column_config.TextColumn("backend"),
+    "mode": st.column_config.TextColumn(
+        "mode", help="dedicated: a session, holding its backend between jobs; batch: its jobs "
+        "jump the queue, nothing held (R14)."),
+    "jobs": st.column_config.NumberColumn("jobs", help="Jobs submitted in it."),
+    "completed": st.column_config.NumberColumn("completed"),
+    **_waits("its jobs"),
+    "qpu_time": _seconds("QPU time (s)", "Seconds its jobs ran on the QPU (their QPU stages)."),
+    "active_time": _seconds("held (s)", "Seconds it held its backend, running or reserved "
+                            "idle; 0 for a batch, which holds nothing."),
+    "reserved_idle": _seconds("reserved idle (s)", "Seconds it held its backend with none of "
+                              "its jobs running (R6)."),
+    "usage": _seconds("usage (s)", "Seconds charged to it (R3): its hold when dedicated, its "
+                      "jobs' QPU time when a batch."),
+    "end_reason": st.column_config.TextColumn(
+        "ended", help="closed (R10), expired at its maximum time (R9) or cancelled (R11); "
+        "empty while it is still open."),
+    "lifetime": _seconds("lifetime (s)", "From its start (its first job starts, R4) to its "
+                         "end."),
+}
+
+BACKEND_COLUMNS = {
+    "backend": st.column_config.TextColumn("backend"),
+    "jobs_run": st.column_config.NumberColumn("jobs run", help="Jobs that started on it."),
+    "busy_time": _seconds("QPU busy (s)", "Seconds its QPU ran jobs' QPU stages."),
+    "utilisation": _percent("utilisation (%)", "QPU busy time / the horizon."),
+    "held_time": _seconds("held by sessions (s)", "Seconds dedicated sessions held it, running "
+                          "or reserved idle."),
+    "reserved_idle": _seconds("reserved idle (s)", "Seconds a session held it with none of its "
+                              "jobs running (R6)."),
+    "reserved_idle_fraction": _percent("reserved idle (%)", "Reserved idle time / the horizon."),
+    **_waits("the jobs on it"),
+    "horizon": _seconds("horizon (s)", "When the run's last job ended: what utilisation and "
+                        "the other percentages divide by."),
+    "lanes": st.column_config.NumberColumn("lanes", help="Execution lanes: how many jobs can "
+                                           "be in progress on it at once (R19)."),
+    "system_share": _percent("system work (%)", "Calibration and maintenance / the horizon "
+                             "(R20)."),
+    "reserved_share": _percent("reservations (%)", "Reservation windows / the horizon (R21)."),
+    "mean_lanes_busy": st.column_config.NumberColumn(
+        "mean lanes busy", format="%.2f", help="Lane-seconds its jobs held (start to end) / "
+        "the horizon (R19)."),
+}
+
+
 run = state.page_with_run("Results")
 gen = state.run_generation()  # widgets start afresh for each run
 
@@ -38,22 +157,16 @@ if iterations.empty:
     if clients.empty:
         st.caption("This scenario has no interactive clients.")
     else:
-        st.dataframe(clients, hide_index=True, width="stretch")
+        st.dataframe(clients, hide_index=True, width="stretch",
+                     column_config=_shown(CLIENT_COLUMNS, clients))
         st.caption("Its clients run on durations only (no circuits), so there are no values per "
                    "iteration. `vqe-session-vs-job` shows a real VQE.")
 else:
     show = clients[["client_id", "mode", "backend", "completed_iterations", "best_value",
                     "final_value", "target", "time_to_solution", "started_at",
                     "finished_at"]].copy()
-    st.dataframe(show, hide_index=True, width="stretch", column_config={
-        "time_to_solution": st.column_config.NumberColumn(
-            "time to solution (s)", format="%.1f",
-            help="Simulated seconds from the client's start to its first value within the "
-                 "tolerance of the target (or to its last value when none is)."),
-        "best_value": st.column_config.NumberColumn(format="%.4f"),
-        "final_value": st.column_config.NumberColumn(format="%.4f"),
-        "started_at": st.column_config.NumberColumn(format="%.1f"),
-        "finished_at": st.column_config.NumberColumn(format="%.1f")})
+    st.dataframe(show, hide_index=True, width="stretch",
+                 column_config=_shown(CLIENT_COLUMNS, show))
     against = st.radio("Value against", ["iteration", "simulated time"], horizontal=True,
                        key="iter_against")
     st.plotly_chart(figures.iteration_values(
@@ -99,7 +212,7 @@ c1.plotly_chart(figures.tenant_shares(t), width="stretch", key="shares")
 c1.caption("Achieved share against allocation (share / total shares). *While contended* counts "
            "only time when every tenant had work waiting or running.")
 c2.plotly_chart(figures.tenant_waits(t), width="stretch", key="waits")
-st.dataframe(t, hide_index=True, width="stretch")
+st.dataframe(t, hide_index=True, width="stretch", column_config=_shown(TENANT_COLUMNS, t))
 
 st.subheader("Sessions")
 sm = run.session_metrics
@@ -109,7 +222,8 @@ else:
     c1, c2 = st.columns([1, 1])
     c1.plotly_chart(figures.session_time_split(sm), width="stretch", key="split")
     c1.caption("Reserved idle: the backend held for the session while no job of it ran (R6).")
-    c2.dataframe(sm, hide_index=True, width="stretch")
+    c2.dataframe(sm, hide_index=True, width="stretch", column_config=_shown(SESSION_COLUMNS, sm))
 
 st.subheader("Backends")
-st.dataframe(run.backends, hide_index=True, width="stretch")
+st.dataframe(run.backends, hide_index=True, width="stretch",
+             column_config=_shown(BACKEND_COLUMNS, run.backends))

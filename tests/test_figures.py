@@ -209,7 +209,9 @@ def test_stages_are_drawn_on_lane_tracks_classical_waiting_and_qpu(lanes_run):
                                         (56, 61)]
     classical, qpu, wait = by_name["bob: classical stage"], by_name["bob"], \
         by_name["bob: waiting for the QPU"]
-    assert "rgba(" in classical.marker.color and qpu.marker.color == "#F58518"
+    bob_color = figures.tenant_colors(["alice", "bob"])["bob"]
+    assert qpu.marker.color == bob_color
+    assert classical.marker.color == figures._rgba(bob_color, figures.CLASSICAL_OPACITY)
     assert max(classical.width) < min(qpu.width) and max(wait.width) < min(classical.width)
     # Batch jobs' QPU bars are hatched; the classical stage is not.
     assert set(qpu.marker.pattern.shape) == {"/"}
@@ -319,8 +321,9 @@ def test_a_reservation_is_an_outlined_band_naming_its_tenant():
                            system=r.system, lanes={"q": 1})
     res = next(t for t in fig.data if t.name == "reservation")
     assert spans_of(res) == [(100, 200)] and res.width == 0.96
-    assert list(res.marker.line.color) == ["#F58518"]           # bob's colour, outlined
-    assert "rgba(245,133,24" in res.marker.color[0]             # translucent fill
+    bob_color = figures.tenant_colors(["alice", "bob"])["bob"]
+    assert list(res.marker.line.color) == [bob_color]           # bob's colour, outlined
+    assert res.marker.color[0] == figures._rgba(bob_color, 0.13)   # translucent fill
     assert fig.data.index(res) < fig.data.index(next(t for t in fig.data if t.name == "bob"))
     assert "reserved for bob (r1)" in [a.text for a in fig.layout.annotations]
     bob = next(t for t in fig.data if t.name == "bob")

@@ -6,8 +6,11 @@ from __future__ import annotations
 import pytest
 
 from engine import run_scenario, validate_scenario
-from tests.test_app import ROOT, navigation_mode  # noqa: F401 - the fixture is autouse there
+from tests import test_app
+from tests.test_app import ROOT
 from ui import lessons
+
+navigation_mode = test_app.navigation_mode   # autouse: pages run through app.py
 
 KEYS = [lesson.key for lesson in lessons.LESSONS]
 

@@ -34,42 +34,54 @@ from engine import events as ev
 
 WEBGL_THRESHOLD = 3000
 
-PALETTE = ["#4C78A8", "#F58518", "#54A24B", "#B279A2", "#E45756", "#72B7B2", "#EECA3B",
-           "#9D755D", "#FF9DA6", "#BAB0AC"]
+# Colours, chosen so that no two of them look alike with deuteranopia, protanopia or tritanopia
+# and each shows on the light and on the dark theme (tests/test_palette.py measures both).
+# Tenants: the first eight of M. A. Petroff's 10-colour sequence ("Accessible Color Sequences
+# for Data Visualization", 2021, arXiv:2107.02270; matplotlib's "petroff10" style), optimised
+# for colour-blind distinctness; a ninth tenant takes the first colour again. Its last two
+# colours (#717581, #92DADD) are left out: the session bands, system work and backend lines
+# need that room.
+PALETTE = ["#3F90DA", "#FFA90E", "#BD1F01", "#94A4A2", "#832DB6", "#A96B59", "#E76300",
+           "#B9AC70"]
 
-# Session bands: what each span of the engine's spans table means, and how it is drawn.
+# Session bands: what each span of the engine's spans table means, and how it is drawn. None is
+# a tenant's colour: dark teal, light amber, grey, light blue and violet, lighter or darker than
+# the tenants' mid tones.
 SPAN_STYLE = {
-    ev.RUNNING: ("#2E7D32", "running: a session job is on the QPU"),
-    ev.RESERVED_IDLE: ("#F9A825", "reserved idle: held for the interactive timeout, no job (R6)"),
-    ev.INACTIVE: ("#CFD8DC", "inactive: not holding; jobs wait in fair share (R7)"),
-    ev.OPEN: ("#E3F2FD", "open: waiting for its first job to start (R4)"),
-    ev.BATCH_ACTIVE: ("#B3E5FC", "batch active: its jobs jump the queue, nothing held (R14)"),
+    ev.RUNNING: ("#005666", "running: a session job is on the QPU"),
+    ev.RESERVED_IDLE: ("#FFCE75", "reserved idle: held for the interactive timeout, no job (R6)"),
+    ev.INACTIVE: ("#777788", "inactive: not holding; jobs wait in fair share (R7)"),
+    ev.OPEN: ("#66CCFF", "open: waiting for its first job to start (R4)"),
+    ev.BATCH_ACTIVE: ("#7645FF", "batch active: its jobs jump the queue, nothing held (R14)"),
 }
 SPAN_ORDER = list(SPAN_STYLE)
 
+# Markers sit on the bands: mid tones, apart from every band (which are lighter or darker).
 MARKER_STYLE = {  # kind -> (symbol, colour, legend name, words)
-    "open": ("circle-open", "#1565C0", "opened", "opened"),
-    "start": ("triangle-right", "#1B5E20", "started", "started (first job starts, R4)"),
-    "deactivate": ("triangle-down", "#E65100", "deactivated",
+    "open": ("circle-open", "#1197FF", "opened", "opened"),
+    "start": ("triangle-right", "#119955", "started", "started (first job starts, R4)"),
+    "deactivate": ("triangle-down", "#CC7711", "deactivated",
                    "deactivated: interactive timeout ran out (R6)"),
-    "reactivate": ("triangle-up", "#1B5E20", "reactivated",
+    "reactivate": ("triangle-up", "#119955", "reactivated",
                    "reactivated: its job won fair share (R7)"),
-    "close requested": ("line-ns-open", "#37474F", "close() called",
+    "close requested": ("line-ns-open", "#999999", "close() called",
                         "close() called; queued jobs still run (R10)"),
-    "closed": ("square", "#37474F", "closed", "closed (R10)"),
-    "expired": ("x", "#B71C1C", "expired", "expired at its maximum time (R9)"),
-    "cancelled": ("diamond", "#B71C1C", "cancelled", "cancelled (R11)"),
+    "closed": ("square", "#999999", "closed", "closed (R10)"),
+    "expired": ("x", "#EE3322", "expired", "expired at its maximum time (R9)"),
+    "cancelled": ("diamond", "#EE3322", "cancelled", "cancelled (R11)"),
 }
 
 
-# Per-backend lines (queue depth and lanes in use) where the lanes row is drawn: the same colour
-# for one backend in both rows, none of them a tenant's.
-BACKEND_LINE_COLORS = ["#37474F", "#8E24AA", "#00897B", "#6D4C41", "#C2185B", "#5C6BC0"]
+# Per-backend lines (queue depth, and lanes in use where that row is drawn): the same colour
+# for one backend in both rows, none of them looking like a tenant's or like another backend's.
+BACKEND_LINE_COLORS = ["#666699", "#55BBFF", "#994444", "#9922FF", "#006666", "#887788"]
 
-SYSTEM_STYLE = {  # kind of system work (R20) -> (fill, words)
-    "calibration": ("#757575", "calibration: system work on the QPU (R20)"),
-    "maintenance": ("#424242", "maintenance: system work on the QPU (R20)"),
+SYSTEM_STYLE = {  # kind of system work (R20) -> (fill, words): greys apart from the tenants'
+    "calibration": ("#556566", "calibration: system work on the QPU (R20)"),
+    "maintenance": ("#444455", "maintenance: system work on the QPU (R20)"),
 }
+
+NEUTRAL = "#8C8C8C"   # a mid grey for keys and guide lines, seen on light and dark themes alike
 
 # A job's stages (R19): how they are drawn, relative to the solid QPU-stage bar.
 CLASSICAL_OPACITY = 0.4      # the classical stage: the tenant colour, lighter ...
@@ -461,8 +473,8 @@ def _staged_job_traces(fig: go.Figure, jobs: pd.DataFrame, colors: dict, webgl: 
                 legendgroup=tenant, showlegend=False), row=row, col=1)
     # What the lighter bar and the thin line mean, once for all tenants.
     for label, style, col in (("classical stage (lighter, thinner)",
-                               {"color": _rgba("#616161", CLASSICAL_OPACITY)}, "classical_start"),
-                              ("ready, waiting for the QPU (thin line)", {"color": "#616161"},
+                               {"color": _rgba(NEUTRAL, CLASSICAL_OPACITY)}, "classical_start"),
+                              ("ready, waiting for the QPU (thin line)", {"color": NEUTRAL},
                                "wait_start")):
         if st[col].notna().any():
             fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=label,
@@ -534,7 +546,7 @@ def _system_traces(fig: go.Figure, system: pd.DataFrame, colors: dict, webgl: bo
                 orientation="h", y=w["backend"], base=w["start"].to_numpy(float),
                 x=(w["end"] - w["start"]).to_numpy(float), width=ROW_SPAN,
                 name=kind, legendgroup="system", legendgrouptitle_text="system (R20, R21)",
-                marker={"color": _rgba(color, 0.6), "line": {"color": color, "width": 1}},
+                marker={"color": color, "line": {"color": color, "width": 1}},
                 hovertext=hover, hovertemplate="%{hovertext}<extra></extra>"), row=row, col=1)
         if len(w) <= SYSTEM_LABELS:   # named at the bar's foot, clear of the waiting lines
             for b, start in zip(w["backend"], w["start"]):
@@ -715,9 +727,9 @@ def timeline(jobs: pd.DataFrame, sessions: pd.DataFrame, events: pd.DataFrame,
             t, dep = _downsample_steps(t, dep)
         # SVG even for large runs: after downsampling it is a few thousand points, and one
         # more WebGL subplot costs more to set up than it saves.
-        line = {"shape": "hv", "width": 1.5}
-        if show_lanes:
-            line["color"] = BACKEND_LINE_COLORS[i % len(BACKEND_LINE_COLORS)]
+        # Our colours, not the theme's colorway: those are not checked against the tenants'.
+        line = {"shape": "hv", "width": 1.5,
+                "color": BACKEND_LINE_COLORS[i % len(BACKEND_LINE_COLORS)]}
         fig.add_trace(go.Scatter(
             x=t.astype(np.float32) if webgl else t,
             y=dep.astype(np.int32), mode="lines", line=line,
@@ -817,7 +829,7 @@ def iteration_values(iterations: pd.DataFrame, clients: pd.DataFrame, *,
                            "value %{y:.4f}<br>x %{x:.1f}<extra></extra>")))
     if len(clients) and "target" in clients:
         for target in clients["target"].dropna().unique():
-            fig.add_hline(y=float(target), line_dash="dash", line_color="#555",
+            fig.add_hline(y=float(target), line_dash="dash", line_color=NEUTRAL,
                           annotation_text=f"target {float(target):g}")
     fig.update_layout(
         xaxis_title="iteration" if against == "iteration" else "simulated time (s)",
