@@ -12,6 +12,7 @@ st.set_page_config(page_title="Session Lab", page_icon=":material/view_timeline:
 state.init()
 page = st.navigation([
     st.Page("pages/timeline.py", title="Timeline", icon=":material/view_timeline:", default=True),
+    st.Page("pages/jobs.py", title="Jobs", icon=":material/table_rows:"),
     st.Page("pages/scenario.py", title="Scenario", icon=":material/tune:"),
     st.Page("pages/results.py", title="Results", icon=":material/monitoring:"),
     st.Page("pages/events.py", title="Events", icon=":material/list_alt:"),
