@@ -64,12 +64,19 @@ def main() -> None:
               f"{'  (WebGL)' if f['webgl'] else ''}")
     print("   target at 50k jobs: under 0.5 s and under 8 MB")
     print()
-    print("6. Browser: page open to a drawn Gantt chart (Chromium; first = server simulates too)")
-    for label, path in (("default scenario (seed-story)", None),
-                        ("50k-job scenario", ui_bench.big_scenario_file(50_000))):
-        b = ui_bench.browser_time_to_gantt(path)
-        print(f"   {label:<30} first visit {b['first_s']:5.2f} s, "
-              f"run cached {b['warm_s']:5.2f} s")
+    print("6. Browser: page open to the Timeline's charts drawn (Chromium, 1400x1000; first = "
+          "the server simulates too; cached: median of 5 new browser sessions)")
+    for label, path, target in (
+            ("default scenario (seed-story)", None, 1.5),
+            ("200k-job scenario", ui_bench.big_scenario_file(200_000), 3.0)):
+        b = ui_bench.browser_time_to_gantt(path, window=True)
+        print(f"   {label:<30} first visit {b['first_s']:5.2f} s, run cached {b['warm_s']:5.2f} s"
+              f"   (target under {target:g} s)")
+        print(f"   {'':<30} of which Streamlit's own page load (to the sidebar) "
+              f"{b['floor_s']:5.2f} s")
+        if b["window_s"] is not None:
+            print(f"   {'':<30} a window moved to its detail redrawn {b['window_s']:5.2f} s"
+                  f"   (target under 1 s)")
     _sweep_section()
     _cli_section()
 

@@ -24,7 +24,14 @@ st.caption(
     "lets go when the timeout runs out (inactive) and comes back through the fair-share queue. "
     "Hover a bar for its details; drag to zoom, double-click to reset; pick a job below for its "
     "story.")
-if figures.staged(jobs) or runs.system_of(run) is not None:
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def staged_run(run_key, run_id, _jobs) -> bool:
+    return figures.staged(_jobs)
+
+
+if staged_run(ss.get(state.RUN_KEY), id(run), jobs) or runs.system_of(run) is not None:
     st.caption(
         "Today's service (R19-R22): a backend has execution lanes; a job takes a lane when it "
         "starts, runs its classical stage there (lighter, thinner bar), may then wait, ready, "
@@ -41,10 +48,30 @@ with st.expander("Filters", expanded=bool(links.filters_narrowed(gen, backends, 
     sids = list(sessions["session_id"]) if len(sessions) else []
     pick_s = c3.multiselect("Only these sessions' jobs", sids, default=[], key=f"tl_sessions_{gen}",
                             help="Empty: every job. Pick sessions to show only their jobs.")
-fj, fs, fe, fsp = figures.filter_run(jobs, sessions, events, run.spans, backends=pick_b,
-                                     tenants=pick_t, session_ids=pick_s or None)
+narrowed = (list(pick_b), list(pick_t)) != (backends, tenants) or bool(pick_s)
+fj, fs, fe, fsp = figures.filter_run(
+    jobs, sessions, events, run.spans, backends=pick_b if narrowed else None,
+    tenants=pick_t if narrowed else None, session_ids=pick_s or None)
 shown_b = [b for b in backends if b in pick_b]
 end = overview.run_end(jobs)
+# Figures of one run (a run is a function of its scenario: its key names it) under one set of
+# filters are drawn once per server and shared; each rerun only adds the window's shading.
+view = (ss.get(state.RUN_KEY), id(run), tuple(pick_b), tuple(pick_t), tuple(pick_s))
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def overview_of(view, _fj, _fsp) -> dict:
+    return overview.figure(_fj, _fsp, tenants=tenants, backends=shown_b).to_dict()
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def detail_of(view, window, _wj, _ws, _we, _wsp) -> dict:
+    fig = figures.timeline(_wj, _ws, _we, _wsp, tenants=tenants, backends=shown_b,
+                           system=runs.system_of(run), lanes=runs.backend_lanes(run.scenario))
+    fig.update_xaxes(range=list(window))
+    fig.update_layout(uirevision=f"timeline-{window[0]:.6g}-{window[1]:.6g}")
+    return fig.to_dict()
+
 
 
 def _window_from_box() -> None:
@@ -59,8 +86,20 @@ def _window_from_box() -> None:
 asked = ss.pop("timeline_window", None)   # "show on the timeline" from the Jobs page
 if asked is not None:
     ss[WIN] = (max(0.0, float(asked[0])), min(end, float(asked[1])))
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def first_window_of(view, _fj) -> tuple[float, float]:
+    return overview.default_window(_fj) if len(_fj) else (0.0, end)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def slice_of(view, window, _fj, _fs, _fe, _fsp):
+    return overview.window_slice(_fj, _fs, _fe, _fsp, *window)
+
+
 if WIN not in ss:
-    ss[WIN] = overview.default_window(fj) if len(fj) else (0.0, end)
+    ss[WIN] = first_window_of((view, overview.DETAIL_BUDGET), fj)
 big = len(fj) > overview.DETAIL_BUDGET
 
 if fj.empty:
@@ -72,9 +111,10 @@ if big:
                f"time by tenant, the sessions by state and the queues over the whole run. "
                f"Drag across it to choose the window drawn in detail below (at most "
                f"{overview.DETAIL_BUDGET:,} jobs).")
-    st.plotly_chart(overview.figure(fj, fsp, tenants=tenants, backends=shown_b,
-                                    window=ss[WIN]),
-                    width="stretch", key="overview", on_select=_window_from_box,
+    ov = overview_of(view, fj, fsp)
+    ov = {**ov, "layout": {**ov["layout"],
+                           "shapes": overview.window_shapes(len(shown_b) + 2, ss[WIN])}}
+    st.plotly_chart(ov, width="stretch", key="overview", on_select=_window_from_box,
                     selection_mode="box")
 lo, hi = ss[WIN]
 ss[WIN] = (max(0.0, min(lo, end)), max(min(hi, end), min(lo, end)))
@@ -97,29 +137,42 @@ if in_win > overview.DETAIL_BUDGET:
                f"{overview.DETAIL_BUDGET:,}. Narrow the window (drag across the overview).")
     wj = None
 else:
-    wj, ws, we, wsp = overview.window_slice(fj, fs, fe, fsp, t0, t1)
+    wj, ws, we, wsp = slice_of(view, (t0, t1), fj, fs, fe, fsp)
 if wj is not None and wj.empty:
     st.info("No job in this window.")
 elif wj is not None:
-    fig = figures.timeline(wj, ws, we, wsp, tenants=tenants, backends=shown_b,
-                           system=runs.system_of(run), lanes=runs.backend_lanes(run.scenario))
-    fig.update_xaxes(range=[t0, t1])
-    fig.update_layout(uirevision=f"timeline-{t0:.6g}-{t1:.6g}")
+    fig = detail_of(view, (t0, t1), wj, ws, we, wsp)
     if len(wj) > figures.WEBGL_THRESHOLD:
         st.caption(f"{len(wj):,} jobs in this window: drawn with WebGL segments.")
-    chosen = st.plotly_chart(fig, width="stretch", on_select="rerun",
-                             selection_mode="points", key="gantt")
+    # Clicking a bar for its story costs the browser about a second more to draw a chart of
+    # many bars: offered up to overview.CLICK_BUDGET jobs in the window.
+    clickable = len(wj) <= overview.CLICK_BUDGET
+    if clickable:
+        chosen = st.plotly_chart(fig, width="stretch", on_select="rerun",
+                                 selection_mode="points", key="gantt")
+    else:
+        st.caption(f"{len(wj):,} jobs in this window: narrow it to "
+                   f"{overview.CLICK_BUDGET:,} or fewer to pick a job by clicking its bar (or "
+                   f"type its id below).")
+        st.plotly_chart(fig, width="stretch", key="gantt_view")
+        chosen = None
 else:
     chosen = None
 
 picked = ss.pop("timeline_job", None)   # "show this job" from the Jobs page
 points = (chosen or {}).get("selection", {}).get("points", []) if chosen else []
-known = set(fj["job_id"])
+ids_shown = fj["job_id"]
+
+
+def known(job_id) -> bool:
+    return job_id is not None and bool((ids_shown == job_id).any())
+
+
 for p in points:
     cd, text = p.get("customdata"), p.get("text")
     # SVG bars carry the job id first in customdata; WebGL hover points open their text with it.
     candidate = str(cd[0]) if cd else str(text).split(" (")[0] if text else None
-    if candidate in known:
+    if known(candidate):
         picked = candidate
         break
 
@@ -132,13 +185,15 @@ else:  # a long list helps nobody: the 200 longest waits, plus a clicked or type
     ids = list(fj.nlargest(200, "wait")["job_id"])
     label = "Job: the 200 longest waits (or click a bar, or type an id below)"
     typed = st.text_input("Job id", key=f"story_typed_{gen}", placeholder="e.g. load3.1234")
-    if typed and typed in known:
+    if typed and known(typed):
         picked = picked or typed
     elif typed:
         st.warning(f"No job {typed!r} among the jobs shown.")
-if picked is not None and picked in known and picked not in ids:
+if not known(picked):
+    picked = None
+if picked is not None and picked not in ids:
     ids = [picked] + ids
-if picked is not None and picked in known and ss.get("story_picked") != picked:
+if picked is not None and ss.get("story_picked") != picked:
     ss[key] = picked                  # a click on a bar chooses the job
     ss["story_picked"] = picked
 if ss.get(key) not in ids:
@@ -147,13 +202,13 @@ if ss.get(key) not in ids:
 job_id = st.selectbox(label, ids, key=key)
 for line in job_story(jobs, events, job_id):
     st.markdown(f"- {line}")
-row = jobs.set_index("job_id").loc[job_id]
+row = jobs[jobs["job_id"] == job_id].iloc[0]
 z1, z2 = st.columns(2)
 z1.button("Zoom to this job", key="zoom_job", icon=":material/zoom_in:", on_click=_set_window,
           args=(links.around(row["submit_time"], row["end_time"], row.get("finished_at"), end),))
 sid = row.get("session_id")
 if isinstance(sid, str) and len(sessions):
-    srow = sessions.set_index("session_id").loc[sid]
+    srow = sessions[sessions["session_id"] == sid].iloc[0]
     z2.button(f"Zoom to its session {sid}", key="zoom_session", icon=":material/zoom_in:",
               on_click=_set_window,
               args=(links.around(srow["opened_at"], srow["end_time"], srow.get("closed_at"),

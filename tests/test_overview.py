@@ -115,6 +115,11 @@ def test_past_the_budget_the_page_draws_the_overview_and_a_window(monkeypatch):
              if isinstance(cd, list) and cd and isinstance(cd[0], str) and "." in cd[0]}
     inside = set(result.jobs[overview.in_window(result.jobs, t0, t1)]["job_id"])
     assert drawn and drawn <= inside                         # the window's bars, exactly
+    # A window of more jobs than a click can pick from: drawn, and said.
+    monkeypatch.setattr(overview, "CLICK_BUDGET", 5)
+    at.run()
+    assert not at.exception and len(charts(at)) == 2
+    assert any("to pick a job by clicking its bar" in c.value for c in at.caption)
     # A window holding more than the budget: said, and not drawn.
     slider.set_value((0.0, end)).run()
     assert any("draws at most 40" in w.value for w in at.warning)

@@ -17,6 +17,7 @@ bars of a chosen window only. Pure functions from a run's tables; no Streamlit.
 
 from __future__ import annotations
 
+import os
 from typing import Optional
 
 import numpy as np
@@ -26,8 +27,19 @@ from plotly.subplots import make_subplots
 
 from . import figures
 
-DETAIL_BUDGET = 5_000    # jobs drawn bar by bar; beyond it, the overview and a window
+def _budget() -> int:
+    try:
+        return max(100, int(os.environ.get("SESSION_LAB_DETAIL_BUDGET", "5000")))
+    except ValueError:
+        return 5_000
+
+
+# Jobs drawn bar by bar (SESSION_LAB_DETAIL_BUDGET, default 5,000); beyond it, the overview and
+# a window.
+DETAIL_BUDGET = _budget()
 BINS = 400               # time bins of the overview, whatever the run's length
+CLICK_BUDGET = 600       # jobs in a window up to which clicking a bar picks the job
+FIRST_WINDOW = 1_000      # jobs submitted in the first window drawn (the page opens fast)
 
 
 def edges_of(t0: float, t1: float, bins: int = BINS) -> np.ndarray:
@@ -153,16 +165,26 @@ def figure(jobs: pd.DataFrame, spans: pd.DataFrame, *, tenants: list[str],
     fig.update_yaxes(title_text="queued", rangemode="tozero", row=rows, col=1)
     fig.update_xaxes(title_text="simulated time (s)", range=[0, end], row=rows, col=1)
     if window is not None:
-        for r in range(1, rows + 1):
-            fig.add_vrect(x0=window[0], x1=window[1], row=r, col=1, line_width=1,
-                          exclude_empty_subplots=False,
-                          line_color="#555555", fillcolor="rgba(120,120,120,0.15)", layer="above")
+        fig.update_layout(shapes=window_shapes(rows, window))
     fig.update_layout(height=min(260 + 70 * len(backends) + 200, 1000), hovermode="x unified",
                       dragmode="select", selectdirection="h",
                       margin={"l": 10, "r": 10, "t": 40, "b": 10},
                       legend={"groupclick": "toggleitem", "tracegroupgap": 8},
                       uirevision="overview")
     return fig
+
+
+def window_shapes(rows: int, window: tuple[float, float]) -> list[dict]:
+    """The window drawn in detail, shaded on each of the overview's ``rows`` (plain layout
+    shapes, so a cached figure's dict takes them without being rebuilt)."""
+    out = []
+    for r in range(1, rows + 1):
+        n = "" if r == 1 else str(r)
+        out.append({"type": "rect", "xref": f"x{n}", "yref": f"y{n} domain",
+                    "x0": float(window[0]), "x1": float(window[1]), "y0": 0, "y1": 1,
+                    "line": {"width": 1, "color": figures.NEUTRAL},
+                    "fillcolor": "rgba(140,140,140,0.18)", "layer": "above"})
+    return out
 
 
 def in_window(jobs: pd.DataFrame, t0: float, t1: float) -> pd.Series:
@@ -177,15 +199,15 @@ def count_in_window(jobs: pd.DataFrame, t0: float, t1: float) -> int:
 
 
 def default_window(jobs: pd.DataFrame, budget: Optional[int] = None) -> tuple[float, float]:
-    """A first window for the detail: from the first submission, as long as it holds at most
-    ``budget`` jobs (default :data:`DETAIL_BUDGET`; about half of it, so a drag outward stays
-    within it)."""
+    """A first window for the detail: from the start, as long as it takes for
+    :data:`FIRST_WINDOW` jobs to be submitted (or half the ``budget``, default
+    :data:`DETAIL_BUDGET`, if less), narrowed until it holds at most ``budget`` jobs."""
     budget = DETAIL_BUDGET if budget is None else budget
     end = run_end(jobs)
     if len(jobs) <= budget:
         return 0.0, end
     submit = np.sort(jobs["submit_time"].to_numpy(float))
-    t1 = float(submit[max(0, budget // 2 - 1)])
+    t1 = float(submit[max(0, min(budget // 2, FIRST_WINDOW) - 1)])
     t1 = max(t1, float(submit[0]) + 1e-6)
     while count_in_window(jobs, 0.0, t1) > budget and t1 > submit[0] + 1e-6:
         t1 = submit[0] + (t1 - submit[0]) / 2

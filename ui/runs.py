@@ -201,6 +201,7 @@ class PrivateStore:
         self._cleanup = weakref.finalize(self, shutil.rmtree, str(self.folder), True)
         self.store = RunStore(self.folder / "runs.sqlite")
         self._keys: set[str] = set()
+        self._pending: list = []    # (result, name) of cached runs to write (add, flush)
         self._lock = threading.Lock()
 
     def claim(self, scenario: Scenario) -> Optional[tuple]:
@@ -214,20 +215,37 @@ class PrivateStore:
         return (str(self.store.path), scenario.name, "dashboard")
 
     def add(self, scenario: Scenario, result: RunResult) -> None:
-        """Keep a run this session did not simulate itself (one from the cache), in the
-        background, unless it keeps one of that scenario already."""
+        """Keep a run this session did not simulate itself (one from the cache), unless it
+        keeps one of that scenario already. It is written later (:meth:`flush`), not while the
+        page that shows it is being drawn."""
         where = self.claim(scenario)
         if where is not None:
-            threading.Thread(target=self._save, args=(result, where[1]), daemon=True).start()
+            with self._lock:
+                self._pending.append((result, where[1]))
 
-    def _save(self, result: RunResult, name: str) -> None:
-        try:
-            self.store.save(result, name=name, source="dashboard")
-        except ScenarioError:
-            pass   # the run is on screen; the list of this session's runs lacks it
+    def flush(self, keep_back: Optional[RunResult] = None, wait: bool = True) -> None:
+        """Write the runs :meth:`add` put aside (all but ``keep_back``, the run on screen, when
+        given): now, or in the background with ``wait=False``."""
+        with self._lock:
+            now = [p for p in self._pending if p[0] is not keep_back]
+            self._pending = [p for p in self._pending if p[0] is keep_back]
+        if not now:
+            return
+        if wait:
+            self._save_all(now)
+        else:
+            threading.Thread(target=self._save_all, args=(now,), daemon=True).start()
+
+    def _save_all(self, pending: list) -> None:
+        for result, name in pending:
+            try:
+                self.store.save(result, name=name, source="dashboard")
+            except ScenarioError:
+                pass   # the run was on screen; the list of this session's runs lacks it
 
     def trim(self) -> None:
-        """Forget all but the newest MAX_PRIVATE runs."""
+        """Forget all but the newest MAX_PRIVATE runs (after writing those put aside)."""
+        self.flush()
         listing = self.store.list()
         for run_id in list(listing.sort_values("id")["id"])[:-MAX_PRIVATE]:
             self.store.delete(int(run_id))

@@ -258,6 +258,7 @@ def _take(handle) -> None:
         return
     ss[RUN] = result
     ss[RUN_KEY] = runs.key_of(handle.scenario)
+    private_runs().flush(keep_back=result, wait=False)   # runs from the cache shown before
 
 
 def private_runs() -> "runs.PrivateStore":
