@@ -1,13 +1,14 @@
 """Compare: stored runs side by side, or a sweep of one scenario field, with the trade-offs."""
 
 import os
+import time
 
 import pandas as pd
 import streamlit as st
 
 from engine import ScenarioError
 from engine import sweep as sweeps
-from ui import figures, runs, state
+from ui import compare, figures, overview, runs, state
 
 state.page_setup()
 st.title("Compare")
@@ -16,8 +17,31 @@ st.caption("Put runs side by side: pick runs made in this browser or saved to th
 ss = st.session_state
 
 
+def timelines(labels: list[str], results: list, key: str) -> None:
+    """The runs' timelines stacked, zoomed together by one window control (linked zoom)."""
+    end = max((float(r.jobs["end_time"].max()) for r in results if len(r.jobs)), default=1.0)
+    if len(labels) > 6:
+        st.caption(f"The first 6 of {len(labels)} timelines.")
+    window = st.slider("Window of every timeline below (simulated seconds)", 0.0, end * 1.02,
+                       (0.0, end * 1.02), key=f"{key}_window", format="%.0f",
+                       help="One window for all of them: they zoom together.")
+    for label, r in list(zip(labels, results))[:6]:
+        if len(r.jobs) > overview.DETAIL_BUDGET:
+            st.caption(f"{label}: {len(r.jobs):,} jobs, too many to draw here; open it on "
+                       "the Timeline page for its overview.")
+            continue
+        fig = figures.timeline(r.jobs, r.sessions, r.events, r.spans,
+                               tenants=[t.name for t in r.scenario.tenants],
+                               backends=[b.name for b in r.scenario.backends], title=label,
+                               system=runs.system_of(r), lanes=runs.backend_lanes(r.scenario))
+        fig.update_xaxes(range=list(window))
+        fig.update_layout(height=min(fig.layout.height, 560),
+                          uirevision=f"{key}-{window[0]:.6g}-{window[1]:.6g}")
+        st.plotly_chart(fig, width="stretch", key=f"{key}_{label}")
+
+
 def show_side_by_side(labels: list[str], results: list, table: pd.DataFrame, x: str) -> None:
-    """Metrics with differences against the first, trade-off charts, Gantts on one time axis."""
+    """Metrics with differences against the first, one panel per metric, linked timelines."""
     st.subheader("Metrics")
     first = table.iloc[0]
     diff = table.drop(columns=["status", "error"], errors="ignore")  # every row here ran
@@ -27,27 +51,14 @@ def show_side_by_side(labels: list[str], results: list, table: pd.DataFrame, x: 
             diff[f"Δ {col}"] = diff[col] - first[col]
     st.dataframe(diff.round(2), hide_index=True, width="stretch")
     st.caption("Δ: the difference from the first row.")
-    c1, c2 = st.columns(2)
-    c1.plotly_chart(figures.tradeoff(table, x, [("time_to_solution", "time to solution (s)"),
-                                               ("background_wait_p95",
-                                                "background p95 wait (s)")],
-                                     "What a session gains, what everyone else pays"),
-                    width="stretch", key=f"trade_{x}")
-    c2.plotly_chart(figures.reserved_vs_utilisation(table, x), width="stretch",
-                    key=f"resv_{x}")
+    summary = compare.summarise(table, [x])
+    st.info(compare.reading(summary))
+    st.plotly_chart(compare.metrics_figure(summary), width="stretch", key=f"metrics_{x}")
     st.subheader("Timelines on one time axis")
-    end = max(float(r.jobs["end_time"].max()) for r in results if len(r.jobs))
-    for label, r in zip(labels, results):
-        fig = figures.timeline(r.jobs, r.sessions, r.events, r.spans,
-                               tenants=[t.name for t in r.scenario.tenants],
-                               backends=[b.name for b in r.scenario.backends], title=label,
-                               system=runs.system_of(r), lanes=runs.backend_lanes(r.scenario))
-        fig.update_xaxes(range=[0, end * 1.02])
-        fig.update_layout(height=min(fig.layout.height, 560))
-        st.plotly_chart(fig, width="stretch", key=f"cmp_{label}")
+    timelines(labels, results, f"cmp_{x}")
 
 
-stored_tab, sweep_tab = st.tabs(["Stored runs", "Sweep a field"])
+stored_tab, sweep_tab = st.tabs(["Stored runs", "Sweep fields"])
 
 MINE, SHARED = "This browser's runs", "Shared store"
 
@@ -133,9 +144,9 @@ with stored_tab:
 
 with sweep_tab:
     sc = state.scenario()
-    st.markdown(f"Sweep **{sc.name}** (the current scenario).")
-    c1, c2 = st.columns([1, 2])
-    fields = ["interactive_timeout", "max_time", "mode", "seed"]
+    st.markdown(f"Sweep **{sc.name}** (the current scenario): one or more fields over values "
+                "(every combination runs), each variant over several seeds.")
+    fields = ["interactive_timeout", "max_time", "mode", "preset"]
     fields += [f"tenants[{i}].share" for i in range(len(sc.tenants))]
     fields += [f"workloads[{i}].arrivals.rate" for i, w in enumerate(sc.workloads)
                if getattr(getattr(w, "arrivals", None), "process", None) == "poisson"]
@@ -143,48 +154,79 @@ with sweep_tab:
     names = {f"tenants[{i}].share": f"{t.name}'s share" for i, t in enumerate(sc.tenants)}
     names.update({f"workloads[{i}].arrivals.rate": f"{n}: arrival rate (jobs/s)"
                   for i, n in enumerate(sc.workload_names())})
-    field = c1.selectbox("Field", fields, key="sw_field",
-                         format_func=lambda f: names.get(f, f),
-                         help="mode sets every interactive or batch workload to dedicated, "
-                              "batch or job.")
-    if field == "other (a path)":
-        field = c1.text_input("Path", key="sw_path", placeholder="tenants[1].share")
-    default = {"interactive_timeout": "0, 60, 300", "max_time": "600, 1800, 28800",
-               "mode": "dedicated, batch, job", "seed": "1, 2, 3"}.get(field, "")
-    values = c2.text_input("Values (comma-separated)", value=default, key=f"sw_values_{field}")
-    c3, c4 = st.columns([1, 2])
+    defaults = {"interactive_timeout": "0, 60, 300", "max_time": "600, 1800, 28800",
+                "mode": "dedicated, batch, job", "preset": "ibm-2022, ibm-2024, ibm-2026"}
+    n_fields = st.number_input("Fields to vary", min_value=1, max_value=3, value=1,
+                               key="sw_nfields")
+    specs = []
+    for i in range(int(n_fields)):
+        c1, c2 = st.columns([1, 2])
+        field = c1.selectbox(f"Field {i + 1}", fields, key=f"sw_field_{i}", index=i % 4,
+                             format_func=lambda f: names.get(f, f),
+                             help="mode sets every interactive or batch workload to "
+                                  "dedicated, batch or job.")
+        if field == "other (a path)":
+            field = c1.text_input("Path", key=f"sw_path_{i}", placeholder="tenants[1].share")
+        values = c2.text_input(f"Values of field {i + 1} (comma-separated)",
+                               value=defaults.get(field, ""), key=f"sw_values_{i}_{field}")
+        specs.append((field, values))
+    c3, c4, c5 = st.columns([1, 1, 2])
+    seeds = int(c3.number_input("Seeds per variant", min_value=1, max_value=10, value=3,
+                                key="sw_seeds",
+                                help=f"Each variant runs with seeds {sc.seed}, {sc.seed + 1}, "
+                                     "...: its metrics are then means with 95% confidence "
+                                     "intervals. One seed is not a sound basis for a choice."))
     # One browser may not take more of the server than its cores, nor point the server at a
     # network address: the Dask scheduler is the server's setting (SESSION_LAB_DASK).
     cores = os.cpu_count() or 1
-    workers = c3.number_input("Local processes", min_value=1, max_value=cores,
+    workers = c4.number_input("Local processes", min_value=1, max_value=cores,
                               value=min(2, cores), key="sw_workers")
     dask = os.environ.get("SESSION_LAB_DASK") or None
-    c4.caption(f"Runs on the Dask scheduler {dask} (the server's SESSION_LAB_DASK)" if dask
-               else "Runs in local processes (the server sets SESSION_LAB_DASK to use Dask)")
+    c5.caption(f"Runs on the Dask scheduler {dask} (the server's SESSION_LAB_DASK)" if dask
+               else "Runs in local processes (the server sets SESSION_LAB_DASK to use Dask). "
+                    "Sweeps are not stored unless you keep them.")
     if st.button("Run sweep", type="primary", key="sw_run", icon=":material/play_arrow:"):
         try:
-            name, vals = sweeps.parse_set(f"{field}={values}")
-            plan = sweeps.variants(runs.with_folder(sc), [(name, vals)])
-            with st.spinner(f"Running {len(plan)} variants…"):
-                results = runs.on_engine(sweeps.run_variants, [s for _, s in plan],
-                                         workers=int(workers), dask=dask)
-            ss["sweep"] = (name, [a for a, _ in plan], results)
+            sets = [sweeps.parse_set(f"{f}={v}") for f, v in specs]
+            swept = [n for n, _ in sets]
+            if len(set(swept)) < len(swept):
+                raise ScenarioError("(sweep)", ", ".join(swept), "a field is named twice")
+            if seeds > 1 and compare.SEED in swept:
+                raise ScenarioError("seed", "swept", "sweep the seed or ask for several seeds "
+                                                     "per variant, not both")
+            if seeds > 1:
+                sets.append((compare.SEED, [sc.seed + k for k in range(seeds)]))
+            plan = sweeps.variants(runs.with_folder(sc), sets)
+            bar = st.progress(0.0, text=f"Running {len(plan)} runs…")
+            count = [0, len(plan)]
+
+            def tick(done: int, total: int) -> None:   # on the engine thread: no Streamlit
+                count[:] = [done, total]
+
+            future = runs.on_engine_async(sweeps.run_variants, [s for _, s in plan],
+                                          workers=int(workers), dask=dask, progress=tick)
+            while not future.done():
+                bar.progress(count[0] / count[1], text=f"{count[0]} of {count[1]} runs done")
+                time.sleep(0.2)
+            results = future.result()
+            bar.empty()
+            ss["sweep"] = (swept, [a for a, _ in plan], results)
             ss.pop("sweep_error", None)
         except ScenarioError as exc:
             ss["sweep_error"] = str(exc)
     if ss.get("sweep_error"):
         st.error(ss["sweep_error"])
     if ss.get("sweep"):
-        name, assignments, results = ss["sweep"]
+        swept, assignments, results = ss["sweep"]
         table = sweeps.table(assignments, results)
         ran = [i for i, r in enumerate(results) if sweeps.succeeded(r)]
         failed = table[table["status"] == "failed"]
         if len(failed):
-            st.error(f"{len(failed)} of {len(results)} variants failed; "
+            st.error(f"{len(failed)} of {len(results)} runs failed; "
                      + ("the others are shown below." if ran else "none ran."))
-            st.dataframe(failed[[name, "error"]], hide_index=True, width="stretch")
+            st.dataframe(failed[[*swept, "error"]], hide_index=True, width="stretch")
         if ran:
-            if st.button("Keep the variants that ran in the run store", key="sw_keep"):
+            if st.button("Keep the runs that ran in the shared store", key="sw_keep"):
                 try:
                     store = runs.store()
                     for i in ran:
@@ -192,6 +234,28 @@ with sweep_tab:
                     st.success(f"Kept {len(ran)} runs.")
                 except ScenarioError as exc:
                     st.error(f"Not kept: {exc}")
-            show_side_by_side([f"{name}={assignments[i][name]}" for i in ran],
-                              [results[i] for i in ran],
-                              table.iloc[ran].reset_index(drop=True), name)
+            summary = compare.summarise(table.iloc[ran].reset_index(drop=True), swept)
+            st.subheader("What it says")
+            st.info(compare.reading(summary))
+            st.plotly_chart(compare.metrics_figure(summary), width="stretch", key="sw_metrics")
+            shown = summary.assign(
+                value=[f"{m:,.1f} ± {c:,.1f}" if pd.notna(c) else f"{m:,.1f}"
+                       for m, c in zip(summary["mean"], summary["ci"])])
+            st.dataframe(shown.pivot(index="variant", columns="words", values="value")
+                         .reindex(list(dict.fromkeys(summary["variant"]))),
+                         width="stretch")
+            st.caption("Mean over the seeds ± the half-width of its 95% confidence interval "
+                       "(Student's t); seconds, utilisation in %.")
+            st.subheader("Per tenant")
+            tsum = compare.tenant_summary([assignments[i] for i in ran],
+                                          [results[i] for i in ran], swept)
+            pick = st.radio("Tenant metric", [m for m, _, _ in compare.TENANT_METRICS],
+                            horizontal=True, key="sw_tenant_metric",
+                            format_func=dict((m, w) for m, w, _ in compare.TENANT_METRICS).get)
+            st.plotly_chart(compare.tenants_figure(tsum, pick), width="stretch",
+                            key="sw_tenants")
+            st.subheader("Timelines (each variant's first seed)")
+            firsts = {}
+            for i in ran:
+                firsts.setdefault(compare.label_of(assignments[i], swept), i)
+            timelines(list(firsts), [results[i] for i in firsts.values()], "sw")

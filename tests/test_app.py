@@ -235,16 +235,22 @@ def test_compare_page_stored_runs_and_a_sweep():
     assert not at.exception
     at.multiselect(key="cmp_pick_This browser's runs").set_value(ids).run()
     assert not at.exception
-    assert len(charts(at)) == 4                 # two trade-off charts, two timelines
-    # A sweep of the current scenario: three variants, their timelines and trade-offs.
-    at.text_input(key="sw_values_interactive_timeout").set_value("0, 120")
+    assert len(charts(at)) == 3                 # the metrics panels, two timelines
+    # A sweep of the current scenario: two values of one field, two seeds each.
+    at.text_input(key="sw_values_0_interactive_timeout").set_value("0, 120")
+    at.number_input(key="sw_seeds").set_value(2)
     at.number_input(key="sw_workers").set_value(1)
     at.button(key="sw_run").click().run()
     assert not at.exception and not at.error
-    name, assignments, results = at.session_state["sweep"]
-    assert [a["interactive_timeout"] for a in assignments] == [0, 120]
+    swept, assignments, results = at.session_state["sweep"]
+    assert swept == ["interactive_timeout"]
+    seed = at.session_state["scenario"].seed
+    assert [(a["interactive_timeout"], a["seed"]) for a in assignments] == [
+        (0, seed), (0, seed + 1), (120, seed), (120, seed + 1)]
+    assert any("means of 2 seeds, 95% intervals" in i.value for i in at.info)
+    assert runs.store().list().empty            # a sweep is not stored unless kept
     # A bad value is named, and the page goes on.
-    at.text_input(key="sw_values_interactive_timeout").set_value("0, soon")
+    at.text_input(key="sw_values_0_interactive_timeout").set_value("0, soon")
     at.button(key="sw_run").click().run()
     assert any("interactive_timeout=soon" in e.value for e in at.error)
 

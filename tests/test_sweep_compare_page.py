@@ -19,14 +19,14 @@ def test_compare_page_shows_a_failed_variant_and_draws_the_one_that_ran():
     ran = run_scenario(plan[0][1])
     failed = sweep.Failed("seed = 2: refused by the test")
     at = app("pages/compare.py")
-    at.session_state["sweep"] = ("seed", [a for a, _ in plan], [ran, failed])
+    at.session_state["sweep"] = (["seed"], [a for a, _ in plan], [ran, failed])
     at.run()
     assert not at.exception, at.exception
-    assert [e.value for e in at.error] == ["1 of 2 variants failed; the others are shown below."]
+    assert [e.value for e in at.error] == ["1 of 2 runs failed; the others are shown below."]
     shown = [df.value for df in at.dataframe if "error" in df.value.columns]
     assert len(shown) == 1
     assert shown[0].to_dict("records") == [{"seed": 2, "error": "seed = 2: refused by the test"}]
-    # Two trade-off charts and one timeline: the variant that ran.
+    # The metrics panels, the tenants chart and one timeline: the variant that ran.
     assert len(charts(at)) == 3
     before = len(runs.store().list())
     at.button(key="sw_keep").click().run()

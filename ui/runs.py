@@ -254,6 +254,11 @@ class PrivateStore:
         self._cleanup()
 
 
+def on_engine_async(fn, *args, **kwargs):
+    """Run ``fn`` on the engine thread; returns its future."""
+    return _ENGINE.submit(fn, *args, **kwargs)
+
+
 def on_engine(fn, *args, **kwargs):
     """Run ``fn`` on the engine thread and wait for it (anything that builds circuits)."""
     return _ENGINE.submit(fn, *args, **kwargs).result()
