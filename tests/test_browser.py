@@ -148,6 +148,12 @@ def test_dashboard_in_chromium_changes_the_chart_when_the_timeout_changes(server
     settle(page)
     page.get_by_role("link", name="Timeline").click()
     wait_for_gantt(page)
+    # The new run goes in its own process while the last good run stays on screen; the page
+    # redraws by itself when it is done.
+    page.wait_for_function(
+        "() => { const p = document.querySelector('.js-plotly-plot');"
+        " return p && p.data && !p.data.some(d => d.name === 'reserved idle'); }",
+        timeout=120_000)
     settle(page)
     after = page.evaluate(GANTT_TRACES)  # read once the rerun has drawn
     names_after = [n for n, _ in after]
@@ -162,11 +168,16 @@ def test_dashboard_in_chromium_changes_the_chart_when_the_timeout_changes(server
     go(page, "Events", "Export")
     shot(page, "5-events")
     go(page, "Compare", "Stored runs")
-    # A sweep of the current scenario over three interactive timeouts.
-    page.get_by_role("tab", name="Sweep a field").click()
+    # A sweep of the current scenario over three interactive timeouts, three seeds each: means
+    # with 95% confidence intervals, drawn as error bars.
+    page.get_by_role("tab", name="Sweep fields").click()
     page.get_by_role("button", name="Run sweep").click()
-    page.get_by_text("Timelines on one time axis").wait_for(timeout=180_000)
+    page.get_by_text("means of 3 seeds, 95% intervals").wait_for(timeout=180_000)
     settle(page)
+    bars = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')]
+        .flatMap(p => p.data).filter(d => d.error_y && d.error_y.visible)
+        .map(d => d.x.length)""")
+    assert bars and all(n == 3 for n in bars)       # a point per variant, with its interval
     shot(page, "6-compare-sweep")
     go(page, "Lessons", "Predict")
     page.get_by_text("b1 (bob has used less)").click()

@@ -130,18 +130,24 @@ def test_the_cache_keeps_to_its_memory_budget(monkeypatch):
     assert runs.cached(scen[3]) is None and runs.cache_use() == (2, 80)
 
 
-def test_a_browser_sessions_runs_are_its_own():
+def test_a_browser_sessions_runs_are_its_own(monkeypatch):
+    monkeypatch.setattr(runs, "_CACHE", runs.OrderedDict())   # simulated afresh here
     one, two = runs.PrivateStore(), runs.PrivateStore()
     sc = runs.validate(runs.builtin("seed-story"))
     handle = runs.start(sc, one)
     handle.result(timeout=120)
-    wait_until(lambda: len(one.store.list()) == 1, 60)
+    assert handle.keeping.wait(60) and handle.kept is not None   # kept by the run's process
+    assert len(one.store.list()) == 1
     assert one.folder != two.folder and two.store.list().empty
-    again = runs.start(sc, two)          # the cached run: kept by the second session too
+    again = runs.start(sc, two)          # the cached run: kept by the second session too ...
     assert isinstance(again, runs.Finished)
-    wait_until(lambda: len(two.store.list()) == 1, 60)
+    assert two.store.list().empty        # ... but not while its page is drawn
+    two.flush(keep_back=again.result())
+    assert two.store.list().empty
+    two.flush()
+    assert len(two.store.list()) == 1
     runs.start(sc, two)                  # once per scenario
-    time.sleep(0.5)
+    two.flush()
     assert len(two.store.list()) == 1
     assert runs.store().list().empty     # the shared store: untouched
     folder = one.folder
