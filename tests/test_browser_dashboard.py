@@ -35,10 +35,10 @@ import yaml
 from tests.test_browser import (CHROMIUM, ROOT, free_port, go, settle, shot, start_app,
                                 wait_for_gantt)
 from tests import test_browser
+from tests.test_runner import slow_aer_scenario
 
 # The module's Chromium (a fixture): Debian's, executable_path=CHROMIUM, args=CHROMIUM_ARGS.
 browser = test_browser.browser
-from tests.test_runner import slow_aer_scenario
 
 sys.path.insert(0, str(ROOT / "benchmarks"))   # ui_bench imports its sibling engine_bench
 from ui_bench import CHARTS_DRAWN, big_scenario_file  # noqa: E402

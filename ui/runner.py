@@ -18,6 +18,7 @@ Nothing here imports Streamlit: ``ui.state`` polls a :class:`RunHandle` from the
 from __future__ import annotations
 
 import importlib
+import multiprocessing
 import os
 import signal
 import threading
@@ -179,6 +180,8 @@ def _take_worker() -> _Worker:
 def warm_up() -> None:
     """Start the spare process now (the server's first run then does not wait for imports)."""
     global _SPARE
+    if multiprocessing.parent_process() is not None:
+        return   # a child process re-running the page while it starts: never spawn from there
     with _SPARE_LOCK:
         if _SPARE is None:
             _SPARE = _Worker()
