@@ -24,7 +24,7 @@ SOURCE = "source"          # where it came from: "built-in seed-story", "edited"
 RUN = "run"                # the last good RunResult
 RUN_KEY = "run_key"        # key_of(the scenario of RUN)
 PENDING = "pending_run"    # a run was asked for and has not finished
-NOTICE = "notice"          # (kind, text) to show once in the sidebar
+NOTICE = "notice"          # (kind, text) shown in the sidebar until the next run or scenario
 FIELD_ERROR = "field_error"  # (key, message) of the last rejected edit
 REJECTED_AT = "rejected_workload"  # the form's workload (its index on screen) holding it
 REJECTS = "rejections"     # how many edits were rejected (a fresh tag for each rejection)
@@ -107,6 +107,7 @@ def set_scenario(sc: Scenario, source: str, run_now: bool = True) -> None:
     ss[FIELD_ERROR] = ss[REJECTED_AT] = None
     if run_now:
         ss[PENDING] = True
+        ss[NOTICE] = None
 
 
 def show_run(result: RunResult, source: str) -> None:
@@ -116,6 +117,7 @@ def show_run(result: RunResult, source: str) -> None:
     ss[SCENARIO] = result.scenario
     ss[SOURCE] = source
     ss[FIELD_ERROR] = ss[REJECTED_AT] = None
+    ss[NOTICE] = None
     ss[RUN] = result
     ss[RUN_KEY] = runs.key_of(result.scenario)
     ss[PENDING] = False
@@ -167,25 +169,40 @@ def rejection_tag() -> int:
     return st.session_state.get(REJECTS, 0)
 
 
+def _kept_words() -> str:
+    """What stays on screen after a run that did not finish."""
+    if st.session_state.get(RUN) is None:
+        return "No run is on screen yet: press **Run scenario** to run it again."
+    return "The last complete run stays on screen."
+
+
 def _stop() -> None:
     handle = st.session_state.get(HANDLE)
     if handle is not None:
         handle.stop()
     st.session_state[PENDING] = False
     st.session_state[HANDLE] = None
-    st.session_state[NOTICE] = ("warning", "Run stopped. The last complete run stays on screen.")
+    st.session_state[NOTICE] = ("warning", f"Run stopped. {_kept_words()}")
 
 
 def _ask_run() -> None:
     st.session_state[PENDING] = True
+    st.session_state[NOTICE] = None
+
+
+def running() -> bool:
+    """A run of this browser session is in progress."""
+    handle = st.session_state.get(HANDLE)
+    return bool(st.session_state.get(PENDING)) and handle is not None and not handle.done()
 
 
 def _pick_builtin() -> None:
+    st.session_state[NOTICE] = None
     name = st.session_state["builtin_pick"]
     set_scenario(runs.validate(runs.builtin(name)), f"built-in: {name}")
 
 
-def _inline_wait() -> float:
+def inline_wait() -> float:
     """How long a page waits for a run before drawing the last good run with a progress panel:
     a short run then appears at once, without a flash of progress (SESSION_LAB_INLINE_WAIT)."""
     try:
@@ -206,7 +223,7 @@ def _follow_run(box) -> None:
             handle.stop()      # a run of a scenario no longer in place
         handle = ss[HANDLE] = runs.start(sc, private_runs())
     try:
-        handle.result(timeout=_inline_wait())
+        handle.result(timeout=inline_wait())
     except TimeoutError:
         with box:
             _progress_panel()
@@ -251,10 +268,10 @@ def _take(handle) -> None:
     try:
         result = handle.result()
     except runs.Stopped:
-        ss[NOTICE] = ("warning", "Run stopped. The last complete run stays on screen.")
+        ss[NOTICE] = ("warning", f"Run stopped. {_kept_words()}")
         return
     except Exception as exc:  # noqa: BLE001 - any engine failure becomes a message
-        ss[NOTICE] = ("error", f"The run failed: {exc}. The last complete run stays on screen.")
+        ss[NOTICE] = ("error", f"The run failed: {exc}. {_kept_words()}")
         return
     ss[RUN] = result
     ss[RUN_KEY] = runs.key_of(handle.scenario)
@@ -304,12 +321,13 @@ def sidebar() -> None:
             _follow_run(box)
         run = ss.get(RUN)
         stale = run is not None and ss.get(RUN_KEY) != runs.key_of(sc)
-        st.button("Run scenario", on_click=_ask_run, type="primary" if stale else "secondary",
-                  icon=":material/play_arrow:", width="stretch", key="run_button")
+        if not running():   # during a run the progress panel above offers Stop instead
+            st.button("Run scenario", on_click=_ask_run,
+                      type="primary" if stale else "secondary",
+                      icon=":material/play_arrow:", width="stretch", key="run_button")
         notice = ss.get(NOTICE)
-        if notice:
+        if notice:   # stays until the user asks for another run or scenario
             getattr(st, notice[0])(notice[1])
-            ss[NOTICE] = None
         if run is not None:
             s = run.summary
             st.markdown(
@@ -345,6 +363,10 @@ def page_with_run(title: str) -> RunResult:
     st.title(title)
     run = current_run()
     if run is None:
-        st.info("No run yet: press **Run scenario** in the sidebar.")
+        if running():
+            st.info(f"The first run of **{scenario().name}** is in progress (see the sidebar); "
+                    f"this page draws it when it is done.")
+        else:
+            st.info("No run yet: press **Run scenario** in the sidebar.")
         st.stop()
     return run
