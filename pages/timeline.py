@@ -5,8 +5,12 @@ one gets an overview of the whole run and the bars of a time window (the range c
 drawn on the overview, or "zoom to" a session or job). The window and filters live in the URL.
 """
 
+import math
+
+import numpy as np
 import streamlit as st
 
+from engine import snapshot
 from engine.story import job_story
 from ui import figures, links, overview, runs, state
 
@@ -116,11 +120,18 @@ if big:
                            "shapes": overview.window_shapes(len(shown_b) + 2, ss[WIN])}}
     st.plotly_chart(ov, width="stretch", key="overview", on_select=_window_from_box,
                     selection_mode="box")
+# The slider's grid: a tenth of a second (a thousandth for a run under 20 s). A window from a
+# link, a box or "zoom to" is widened onto the grid, so the slider never moves it, and a
+# keyboard step moves one end by one tick.
+STEP, DIGITS = (0.1, 1) if end >= 20 else (0.001, 3)
 lo, hi = ss[WIN]
-ss[WIN] = (max(0.0, min(lo, end)), max(min(hi, end), min(lo, end)))
+lo, hi = max(0.0, min(lo, end)), max(min(hi, end), min(lo, end))
+lo = round(math.floor(round(lo / STEP, 6)) * STEP, DIGITS)
+hi = min(round(math.ceil(round(hi / STEP, 6)) * STEP, DIGITS), end)   # the end stays whole
+ss[WIN] = (lo, max(hi, lo))
 c1, c2 = st.columns([4, 1])
 t0, t1 = c1.slider("Window (simulated seconds)", min_value=0.0, max_value=float(end),
-                   key=WIN, step=max(end / 2000, 1e-3), format="%.1f",
+                   key=WIN, step=STEP, format=f"%.{DIGITS}f",
                    help="The stretch of the run drawn in detail. Drag its ends, drag across "
                         "the overview, or use \"zoom to\" below.")
 
@@ -131,6 +142,33 @@ def _set_window(window: tuple[float, float]) -> None:
 
 c2.button("Whole run", key="tl_whole", disabled=big, on_click=_set_window, args=((0.0, end),))
 links.write_timeline(gen, backends, tenants, (t0, t1))
+
+# The time cursor: an instant in the window, drawn as a dotted line on the detail and read
+# out below it (engine/snapshot.py). CUR holds its exact value (a change's instant, to the
+# last digit); the number field mirrors it.
+CUR, CUR_FIELD, PLAY = f"tl_cursor_{gen}", f"tl_cursor_field_{gen}", f"tl_play_{gen}"
+asked_at = ss.pop("timeline_cursor", None)   # from a link
+if asked_at is not None:
+    ss[CUR] = float(asked_at)
+if ss.get(CUR) is None:
+    ss[CUR] = round(t0 + (t1 - t0) / 2, DIGITS)
+ss[CUR] = min(max(float(ss[CUR]), t0), t1)
+cursor = ss[CUR]
+links.write_cursor(cursor)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def changes_of(view, _fj, _fsp):
+    return snapshot.event_times(_fj, _fsp, runs.system_of(run))
+
+
+def _cursor_line(fig: dict) -> dict:
+    """The cached figure with the cursor's line added (a copy: the cache is shared)."""
+    line = {"type": "line", "xref": "x", "yref": "paper", "x0": cursor, "x1": cursor,
+            "y0": 0, "y1": 1, "layer": "above",
+            "line": {"color": figures.NEUTRAL, "width": 1.5, "dash": "dot"}}
+    layout = fig["layout"]
+    return {**fig, "layout": {**layout, "shapes": list(layout.get("shapes") or []) + [line]}}
 in_win = overview.count_in_window(fj, t0, t1)
 if in_win > overview.DETAIL_BUDGET:
     st.warning(f"This window holds {in_win:,} jobs; the detail draws at most "
@@ -141,7 +179,7 @@ else:
 if wj is not None and wj.empty:
     st.info("No job in this window.")
 elif wj is not None:
-    fig = detail_of(view, (t0, t1), wj, ws, we, wsp)
+    fig = _cursor_line(detail_of(view, (t0, t1), wj, ws, we, wsp))
     if len(wj) > figures.WEBGL_THRESHOLD:
         st.caption(f"{len(wj):,} jobs in this window: drawn with WebGL segments.")
     # Clicking a bar for its story costs the browser about a second more to draw a chart of
@@ -158,6 +196,71 @@ elif wj is not None:
         chosen = None
 else:
     chosen = None
+
+
+
+def _typed_cursor() -> None:
+    ss[CUR] = float(ss[CUR_FIELD])
+
+
+def _step_cursor(direction: int) -> None:
+    times = changes_of(view, fj, fsp)
+    now = ss[CUR]
+    i = np.searchsorted(times, now, side="right" if direction > 0 else "left") + min(direction, 0)
+    if 0 <= i < len(times) and t0 <= times[i] <= t1:
+        ss[CUR] = float(times[i])
+    else:
+        ss[PLAY] = False      # no change left in the window that way
+
+
+def _toggle_play() -> None:
+    ss[PLAY] = not ss.get(PLAY, False)
+
+
+st.subheader("The run at an instant")
+st.caption("The dotted line on the chart. Step from one change to the next (a submission, a "
+           "start, a stage, an end, a session's state, system work), or play through the "
+           "window.")
+k1, k2, k3, k4 = st.columns([2, 1, 1, 1], vertical_alignment="bottom")
+ss[CUR_FIELD] = cursor
+k1.number_input("Time cursor (simulated seconds)", min_value=float(t0), max_value=float(t1),
+                step=STEP, format=f"%.{DIGITS}f", key=CUR_FIELD, on_change=_typed_cursor)
+k2.button("Previous change", key="tl_prev", icon=":material/skip_previous:",
+          on_click=_step_cursor, args=(-1,), width="stretch")
+k3.button("Next change", key="tl_next", icon=":material/skip_next:", on_click=_step_cursor,
+          args=(1,), width="stretch")
+playing = bool(ss.get(PLAY))
+k4.button("Pause" if playing else "Play", key="tl_play", on_click=_toggle_play,
+          icon=":material/pause:" if playing else ":material/play_arrow:", width="stretch")
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def instant_of(view, t, _fj, _fs, _fsp):
+    """The run at ``t`` under a view's filters (a fraction of a second at 200k jobs: kept)."""
+    return (snapshot.backends_at(_fj, t, backends=shown_b,
+                                 lanes=runs.backend_lanes(run.scenario),
+                                 system=runs.system_of(run)),
+            snapshot.sessions_at(_fs, _fsp, t))
+
+
+at_b, at_s = instant_of(view, cursor, fj, fs, fsp)
+st.markdown(f"At **{cursor:,.{DIGITS}f} s**:")
+for line in snapshot.in_words(at_b, at_s):
+    st.markdown(f"- {line}")
+if playing:
+    ss["tl_play_tick"] = 0
+
+    @st.fragment(run_every=1.0)
+    def _player() -> None:
+        """Moves the cursor to the next change once a second (its first call, during the
+        page's own run, waits)."""
+        if ss.get("tl_play_tick", 0) == 0:
+            ss["tl_play_tick"] = 1
+            return
+        _step_cursor(+1)
+        st.rerun()
+
+    _player()
 
 picked = ss.pop("timeline_job", None)   # "show this job" from the Jobs page
 points = (chosen or {}).get("selection", {}).get("points", []) if chosen else []

@@ -139,3 +139,43 @@ def test_a_small_run_is_drawn_whole_and_zoom_to_a_job_narrows_it():
     job = at.session_state[next(k for k in at.session_state if str(k).startswith("story_job_"))]
     row = at.session_state["run"].jobs.set_index("job_id").loc[job]
     assert t0 <= row["submit_time"] and row["end_time"] <= t1
+
+
+def test_a_window_asked_for_off_the_slider_grid_is_widened_onto_it_never_narrowed():
+    at = timeline_app()
+    result = at.session_state["run"]
+    end = overview.run_end(result.jobs)
+    assert end >= 20                        # the grid is a tenth of a second
+    at.session_state["timeline_window"] = (12.34, 56.789)     # as the Jobs page asks
+    at.run()
+    assert not at.exception
+    slider = next(s for s in at.slider if s.key.startswith("tl_window_"))
+    assert slider.value == (12.3, 56.8)
+    assert slider.step == 0.1
+    assert charts(at)[0]["layout"]["xaxis"]["range"] == [12.3, 56.8]
+
+
+def test_the_time_cursor_steps_through_changes_and_reads_the_run_at_that_instant():
+    at = timeline_app()
+    result = at.session_state["run"]
+    cur = next(k for k in at.session_state if str(k).startswith("tl_cursor_")
+               and "field" not in str(k))
+    # A link's cursor: the reserved idle time of seed-story's vqe session (R6), while others
+    # queue and the QPU idles.
+    at.session_state["timeline_cursor"] = 700.0
+    at.run()
+    assert not at.exception
+    lines = [m.value for m in at.markdown if m.value.startswith("- **qpu_1**")]
+    assert lines == ["- **qpu_1**: QPU idle; 2 queued (research 1, teaching 1); session vqe "
+                     "(alice) reserved idle since 665.7 s until 725.7 s."]
+    assert at.query_params["at"] == "700"
+    # The next change: the reserved idle time running out at 725.685044 (R6), to the digit.
+    at.button(key="tl_next").click().run()
+    assert at.session_state[cur] == pytest.approx(725.685044, abs=1e-6)
+    spans = result.spans
+    assert at.session_state[cur] in set(spans["end"])
+    at.button(key="tl_prev").click().run()
+    assert at.session_state[cur] < 725.685044
+    # The chart carries the cursor's line.
+    line = [s for s in charts(at)[0]["layout"]["shapes"] if s.get("type") == "line"]
+    assert line and line[-1]["x0"] == at.session_state[cur]

@@ -1,7 +1,8 @@
 """Shareable views: what is on screen, in the URL's query, and back.
 
 The query names the scenario (``scenario=`` a built-in's name, or ``run=`` a run's id in the
-shared store), and per page what it shows: the timeline's window (``t0``, ``t1``) and filters
+shared store), and per page what it shows: the timeline's window (``t0``, ``t1``), its time
+cursor (``at``) and filters
 (``backends``, ``tenants``: only when narrowed), the lesson and its step (``lesson``, ``step``).
 Opening such a link in a new browser restores the view. A value that does not fit (an unknown
 scenario or run, a time that is not a number, a backend the run lacks) is left out and said
@@ -16,8 +17,8 @@ from typing import Optional
 
 import streamlit as st
 
-SCENARIO, RUN, T0, T1, BACKENDS, TENANTS, LESSON, STEP = (
-    "scenario", "run", "t0", "t1", "backends", "tenants", "lesson", "step")
+SCENARIO, RUN, T0, T1, AT, BACKENDS, TENANTS, LESSON, STEP = (
+    "scenario", "run", "t0", "t1", "at", "backends", "tenants", "lesson", "step")
 ORIGIN = "link_origin"       # session_state: the scenario or run the link named, as read
 RESTORED = "link_restored"   # session_state: pages whose view was restored from the link
 
@@ -105,6 +106,9 @@ def restore_timeline(gen: str, backends: list[str], tenants: list[str]) -> None:
     t0, t1 = _number(p.get(T0)), _number(p.get(T1))
     if t0 is not None and t1 is not None and t1 > t0:
         ss["timeline_window"] = (t0, t1)
+    at = _number(p.get(AT))
+    if at is not None:
+        ss["timeline_cursor"] = at
     b = _names(p.get(BACKENDS), backends)
     if b:
         ss[f"tl_backends_{gen}"] = b
@@ -122,12 +126,16 @@ def filters_narrowed(gen: str, backends: list[str], tenants: list[str]) -> bool:
 def write_timeline(gen: str, backends: list[str], tenants: list[str],
                    window: tuple[float, float]) -> None:
     ss = st.session_state
-    _set(T0, f"{window[0]:.6g}")
-    _set(T1, f"{window[1]:.6g}")
+    _set(T0, f"{window[0]:.10g}")
+    _set(T1, f"{window[1]:.10g}")
     b = list(ss.get(f"tl_backends_{gen}", backends))
     t = list(ss.get(f"tl_tenants_{gen}", tenants))
     _set(BACKENDS, ",".join(b) if b != backends else None)
     _set(TENANTS, ",".join(t) if t != tenants else None)
+
+
+def write_cursor(t: float) -> None:
+    _set(AT, f"{t:.10g}")
 
 
 def restore_lesson(keys: list[str]) -> None:
