@@ -1,14 +1,13 @@
 """Compare: stored runs side by side, or a sweep of one scenario field, with the trade-offs."""
 
 import os
-import time
 
 import pandas as pd
 import streamlit as st
 
 from engine import ScenarioError
 from engine import sweep as sweeps
-from ui import compare, figures, overview, runs, state
+from ui import compare, figures, overview, runs, state, sweeping
 
 state.page_setup()
 st.title("Compare")
@@ -142,6 +141,62 @@ with stored_tab:
         else:
             st.caption("Pick at least two runs.")
 
+SWEEP_JOB = "sweep_job"   # (swept fields, assignments, ui.sweeping.SweepJob) in progress
+
+
+def _start_sweep(swept: list, plan: list, workers: int, dask) -> None:
+    old = ss.get(SWEEP_JOB)
+    if old is not None:
+        old[2].stop()
+    ss[SWEEP_JOB] = (swept, [a for a, _ in plan],
+                     sweeping.SweepJob([s for _, s in plan], workers=workers, dask=dask))
+    ss.pop("sweep_error", None)
+    ss.pop("sweep_notice", None)
+
+
+def _take_sweep() -> None:
+    """A finished sweep replaces the one on screen; a stopped one leaves it there."""
+    swept, assignments, job = ss.pop(SWEEP_JOB)
+    if job.stopped:
+        ss["sweep_notice"] = (f"Sweep stopped after {job.finished} of {job.total} runs; "
+                              + ("the last complete sweep stays below." if ss.get("sweep")
+                                 else "nothing to show."))
+        return
+    try:
+        ss["sweep"] = (swept, assignments, job.results())
+    except Exception as exc:  # noqa: BLE001 - e.g. the Dask scheduler unreachable
+        ss["sweep_error"] = f"The sweep failed: {exc}"
+
+
+def _stop_sweep() -> None:
+    entry = ss.get(SWEEP_JOB)
+    if entry is not None:
+        entry[2].stop()
+        entry[2].wait(10)
+        _take_sweep()
+
+
+@st.fragment(run_every=0.5)
+def _sweep_panel() -> None:
+    """The sweep in progress: how far, a Stop button; reruns the page once it is done."""
+    entry = ss.get(SWEEP_JOB)
+    if entry is None or entry[2].done():
+        st.rerun()
+    job = entry[2]
+    st.progress(job.fraction, text=f"Sweep: {job.progress_text()}")
+    st.button("Stop sweep", key="sw_stop", on_click=_stop_sweep, icon=":material/stop_circle:")
+
+
+def _follow_sweep() -> None:
+    """Wait a moment for a short sweep (state.inline_wait), else show its progress; the last
+    complete sweep stays below meanwhile."""
+    job = ss[SWEEP_JOB][2]
+    if not job.wait(state.inline_wait()):
+        _sweep_panel()
+        return
+    _take_sweep()
+
+
 with sweep_tab:
     sc = state.scenario()
     st.markdown(f"Sweep **{sc.name}** (the current scenario): one or more fields over values "
@@ -183,8 +238,9 @@ with sweep_tab:
                               value=min(2, cores), key="sw_workers")
     dask = os.environ.get("SESSION_LAB_DASK") or None
     c5.caption(f"Runs on the Dask scheduler {dask} (the server's SESSION_LAB_DASK)" if dask
-               else "Runs in local processes (the server sets SESSION_LAB_DASK to use Dask). "
-                    "Sweeps are not stored unless you keep them.")
+               else f"Each run in its own process, at most this many at once (the server runs "
+                    f"{runs.runner.SLOTS} at once for all its users; SESSION_LAB_DASK sends "
+                    f"sweeps to Dask). Sweeps are not stored unless you keep them.")
     if st.button("Run sweep", type="primary", key="sw_run", icon=":material/play_arrow:"):
         try:
             sets = [sweeps.parse_set(f"{f}={v}") for f, v in specs]
@@ -197,25 +253,15 @@ with sweep_tab:
             if seeds > 1:
                 sets.append((compare.SEED, [sc.seed + k for k in range(seeds)]))
             plan = sweeps.variants(runs.with_folder(sc), sets)
-            bar = st.progress(0.0, text=f"Running {len(plan)} runs…")
-            count = [0, len(plan)]
-
-            def tick(done: int, total: int) -> None:   # on the engine thread: no Streamlit
-                count[:] = [done, total]
-
-            future = runs.on_engine_async(sweeps.run_variants, [s for _, s in plan],
-                                          workers=int(workers), dask=dask, progress=tick)
-            while not future.done():
-                bar.progress(count[0] / count[1], text=f"{count[0]} of {count[1]} runs done")
-                time.sleep(0.2)
-            results = future.result()
-            bar.empty()
-            ss["sweep"] = (swept, [a for a, _ in plan], results)
-            ss.pop("sweep_error", None)
+            _start_sweep(swept, plan, int(workers), dask)
         except ScenarioError as exc:
             ss["sweep_error"] = str(exc)
+    if ss.get(SWEEP_JOB) is not None:
+        _follow_sweep()
     if ss.get("sweep_error"):
         st.error(ss["sweep_error"])
+    if ss.get("sweep_notice"):
+        st.warning(ss["sweep_notice"])
     if ss.get("sweep"):
         swept, assignments, results = ss["sweep"]
         table = sweeps.table(assignments, results)

@@ -1,0 +1,113 @@
+"""A dashboard sweep, in the background.
+
+Its variants run as the server's other runs do, each in its own process (ui/runner.py), at most
+``workers`` at once: a sweep never holds more of the server's run slots than its owner asked for,
+so another browser's run waits for one variant at most, and two browsers' sweeps go on side by
+side. It stops at once (every variant in flight is killed) and tells its progress as it goes.
+A variant already in the server's cache is not simulated again. With the server's
+SESSION_LAB_DASK set, the variants go to that Dask scheduler instead (engine/sweep.py).
+Nothing here touches a run store.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from typing import Optional
+
+from engine import sweep as sweeps
+
+from . import runs
+
+
+class SweepJob:
+    """Run ``scenarios`` (a sweep's variants) in the background. Poll ``finished``, ``total``,
+    ``running``; ``stop()``; ``results()`` gives one outcome per variant, in order (a
+    RunResult or :class:`engine.sweep.Failed`), once ``done()``; ``stopped`` says it was
+    stopped (its results are then incomplete and not for showing)."""
+
+    def __init__(self, scenarios: list, workers: int, dask: Optional[str] = None):
+        self.scenarios = list(scenarios)
+        self.total = len(self.scenarios)
+        self.workers = max(1, int(workers))
+        self.dask = dask
+        self.finished = 0
+        self.running = 0
+        self.stopped = False
+        self.started = time.monotonic()
+        self._results: list = [None] * self.total
+        self._error: Optional[BaseException] = None
+        self._stop = threading.Event()
+        self._done = threading.Event()
+        threading.Thread(target=self._go, daemon=True, name="session-lab-sweep").start()
+
+    def _go(self) -> None:
+        try:
+            if self.dask:
+                self._results = sweeps.run_variants(self.scenarios, dask=self.dask,
+                                                    progress=self._tick)
+            else:
+                self._local()
+        except BaseException as exc:  # noqa: BLE001 - kept for results()
+            self._error = exc
+        finally:
+            self.running = 0
+            self._done.set()
+
+    def _tick(self, done: int, total: int) -> None:
+        self.finished = done
+
+    def _local(self) -> None:
+        queue = deque(range(self.total))
+        inflight: dict = {}
+        try:
+            while queue or inflight:
+                if self._stop.is_set():
+                    self.stopped = True
+                    return
+                while queue and len(inflight) < self.workers:
+                    i = queue.popleft()
+                    inflight[i] = runs.start(self.scenarios[i])
+                for i, handle in list(inflight.items()):
+                    if handle.done():
+                        del inflight[i]
+                        self._results[i] = _outcome(handle)
+                        self.finished += 1
+                self.running = len(inflight)
+                if inflight:
+                    self._stop.wait(0.05)
+        finally:
+            for handle in inflight.values():
+                handle.stop()
+
+    @property
+    def fraction(self) -> float:
+        return self.finished / self.total if self.total else 1.0
+
+    def progress_text(self) -> str:
+        took = time.monotonic() - self.started
+        where = f" on {self.dask}" if self.dask else f", {self.running} running"
+        return f"{self.finished} of {self.total} runs done{where} ({took:.0f} s)"
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def wait(self, timeout: Optional[float] = None) -> bool:
+        return self._done.wait(timeout)
+
+    def results(self) -> list:
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._results
+
+
+def _outcome(handle):
+    try:
+        return handle.result()
+    except Exception as exc:  # noqa: BLE001 - a variant's failure is its row, in words
+        return sweeps.Failed(str(exc) or type(exc).__name__)
