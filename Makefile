@@ -42,7 +42,7 @@ chromium:
 
 ## test: every test, the browser test included
 test: $(VENV)/.test-deps chromium
-	$(PY) -m pytest -q -p no:cacheprovider -n 2 tests
+	$(PY) -m pytest -q -p no:cacheprovider -n 2 --durations=25 tests
 
 ## bench: speed figures (prints a table; asserts nothing)
 bench: $(VENV)/.test-deps chromium

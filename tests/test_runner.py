@@ -78,8 +78,10 @@ def test_a_run_beyond_the_cores_waits_and_says_so(monkeypatch):
     first = runner.RunHandle(validate_scenario(long_scenario("first")))
     wait_until(lambda: first.phase == runner.SIMULATING)
     second = runner.RunHandle(validate_scenario(runs.builtin("seed-story")))
-    wait_until(lambda: runner.waiting() == 1)
-    assert second.phase == runner.WAITING
+    # waiting() counts the whole server's waiting runs: other tests' runs may wait too.
+    wait_until(lambda: second.phase == runner.WAITING and runner.waiting() >= 1)
+    time.sleep(0.5)
+    assert second.phase == runner.WAITING and not first.done()
     first.stop()
     assert len(second.result(timeout=120).jobs) > 0
 
@@ -89,11 +91,10 @@ def test_stop_while_waiting_for_a_core(monkeypatch):
     first = runner.RunHandle(validate_scenario(long_scenario("first")))
     wait_until(lambda: first.phase == runner.SIMULATING)
     second = runner.RunHandle(validate_scenario(runs.builtin("seed-story")))
-    wait_until(lambda: second.phase == runner.WAITING and runner.waiting() == 1)
+    wait_until(lambda: second.phase == runner.WAITING and runner.waiting() >= 1)
     second.stop()
     with pytest.raises(runner.Stopped):
         second.result(timeout=30)
-    assert runner.waiting() == 0
     first.stop()
 
 
