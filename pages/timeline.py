@@ -120,10 +120,11 @@ if big:
                            "shapes": overview.window_shapes(len(shown_b) + 2, ss[WIN])}}
     st.plotly_chart(ov, width="stretch", key="overview", on_select=_window_from_box,
                     selection_mode="box")
-# The slider's grid: a tenth of a second (a thousandth for a run under 20 s). A window from a
-# link, a box or "zoom to" is widened onto the grid, so the slider never moves it, and a
-# keyboard step moves one end by one tick.
-STEP, DIGITS = (0.1, 1) if end >= 20 else (0.001, 3)
+# The slider's grid: a power of ten near a 5,000th of the run (0.1 s for an hour, 100 s for a
+# week), at least a thousandth of a second. A window from a link, a box or "zoom to" is widened
+# onto the grid, so the slider never moves it; a keyboard step moves one end by one tick.
+_exp = max(math.floor(math.log10(max(end, 1e-9) / 5000)), -3)
+STEP, DIGITS = 10.0 ** _exp, max(0, -_exp)
 lo, hi = ss[WIN]
 lo, hi = max(0.0, min(lo, end)), max(min(hi, end), min(lo, end))
 lo = round(math.floor(round(lo / STEP, 6)) * STEP, DIGITS)

@@ -42,7 +42,7 @@ def test_the_dask_scheduler_is_the_servers_setting_not_a_browser_field(monkeypat
     at.run()
     assert not at.exception, at.exception
     assert not [t for t in at.text_input if t.key == "sw_dask"]      # no address to type
-    assert any("local processes" in c.value for c in at.caption)
+    assert any("in its own process" in c.value for c in at.caption)
     workers = at.number_input(key="sw_workers")
     import os
 
