@@ -143,6 +143,7 @@ class QPU:
         self._backend = None
         self._pm = None
         self._prims: dict = {}                  # (primitive, wide) -> Aer's primitive
+        self._noise: dict = {}                  # qubits -> Aer's noise options (both primitives)
         self._isa: dict[str, Any] = {}          # logical digest -> ISA circuit
         self._seconds: dict[int, float] = {}    # id(ISA circuit) -> scheduled seconds
         self.fingerprint = repr(spec.model_dump(mode="json"))
@@ -219,10 +220,15 @@ class QPU:
         simulation is the same (no other qubit does anything)."""
         if not (self.spec.noise or self.spec.device):
             return {}
-        from qiskit_aer.noise import NoiseModel
+        if qubits not in self._noise:
+            from qiskit_aer.noise import NoiseModel
 
-        backend = self.backend if qubits is None else _restricted(self.backend.target, *qubits)
-        return {"noise_model": NoiseModel.from_backend(backend)}
+            backend = (self.backend if qubits is None
+                       else _restricted(self.backend.target, *qubits))
+            if len(self._noise) >= 64:
+                self._noise.pop(next(iter(self._noise)))
+            self._noise[qubits] = {"noise_model": NoiseModel.from_backend(backend)}
+        return self._noise[qubits]
 
     def _primitive(self, kind: str, wide: bool, qubits: Optional[tuple] = None):
         """Aer's Sampler or Estimator for this backend. ``wide``: the work touches more qubits
@@ -233,7 +239,7 @@ class QPU:
         if prim is None:
             from qiskit_aer.primitives import EstimatorV2, SamplerV2
 
-            options = self._noise_options(qubits)
+            options = dict(self._noise_options(qubits))
             if wide:
                 options = dict(options, method="matrix_product_state")
             cls = SamplerV2 if kind == "sampler" else EstimatorV2
