@@ -234,7 +234,7 @@ with sweep_tab:
     # One browser may not take more of the server than its cores, nor point the server at a
     # network address: the Dask scheduler is the server's setting (SESSION_LAB_DASK).
     cores = os.cpu_count() or 1
-    workers = c4.number_input("Local processes", min_value=1, max_value=cores,
+    workers = c4.number_input("Runs at once", min_value=1, max_value=cores,
                               value=min(2, cores), key="sw_workers")
     dask = os.environ.get("SESSION_LAB_DASK") or None
     c5.caption(f"Runs on the Dask scheduler {dask} (the server's SESSION_LAB_DASK)" if dask
