@@ -17,7 +17,8 @@ import pandas as pd
 
 BACKEND_COLUMNS = ["backend", "qpu", "qpu_tenant", "qpu_until", "lanes_in_use", "lanes",
                    "classical", "ready_waiting", "queued", "queued_by_tenant", "reserved_for"]
-SESSION_COLUMNS = ["session_id", "tenant", "backend", "mode", "state", "since", "until"]
+SESSION_COLUMNS = ["session_id", "tenant", "backend", "mode", "state", "since", "until",
+                   "ended_at", "end_reason"]
 
 
 def _open(frm: pd.Series, to: pd.Series, t: float) -> pd.Series:
@@ -83,13 +84,20 @@ def backends_at(jobs: pd.DataFrame, t: float, *, backends: Optional[list[str]] =
 
 
 def sessions_at(sessions: pd.DataFrame, spans: pd.DataFrame, t: float) -> pd.DataFrame:
-    """Every session or batch open at ``t`` (opened, not yet ended) with its state: a span's
-    kind (running, reserved idle, inactive) or, before its first job started, ``pending``;
-    ``since`` and ``until`` bound that state."""
+    """Every session or batch open at ``t`` (opened, and not yet ended or, past its end, still
+    holding its backend for its running jobs) with its state: a span's kind (running,
+    reserved idle, inactive) or, before its first job started, ``pending``; ``since`` and
+    ``until`` bound that state."""
     if sessions is None or not len(sessions):
         return pd.DataFrame(columns=SESSION_COLUMNS)
     opened = sessions["opened_at"].fillna(sessions["start_time"])
-    live = sessions.assign(opened=opened)[_open(opened, sessions["end_time"].fillna(np.inf), t)]
+    # An expired or cancelled session keeps its backend until its running jobs finish (R9,
+    # R11, R19): its spans go on past its end_time, and so does it here.
+    ends = sessions["end_time"].fillna(np.inf)
+    if len(spans):
+        last = sessions["session_id"].map(spans.groupby("session_id")["end"].max())
+        ends = np.fmax(ends, last.fillna(-np.inf))
+    live = sessions.assign(opened=opened, life_end=ends)[_open(opened, ends, t)]
     cur = spans[_open(spans["start"], spans["end"], t)] if len(spans) else spans
     by_id = {r.session_id: r for r in cur.itertuples(index=False)}
     rows = []
@@ -103,9 +111,13 @@ def sessions_at(sessions: pd.DataFrame, spans: pd.DataFrame, t: float) -> pd.Dat
             after = mine["start"][mine["start"] > t] if len(mine) else mine
             state = "pending"
             since = float(before.max()) if len(before) else float(s.opened)
-            until = float(after.min()) if len(after) else float(s.end_time)
+            until = float(after.min()) if len(after) else float(s.life_end)
+        ended = float(s.end_time) if pd.notna(s.end_time) and s.end_time <= t else np.nan
         rows.append({"session_id": s.session_id, "tenant": s.tenant, "backend": s.backend,
-                     "mode": s.mode, "state": state, "since": since, "until": until})
+                     "mode": s.mode, "state": state, "since": since, "until": until,
+                     "ended_at": ended,
+                     "end_reason": str(getattr(s, "end_reason", "") or "") if ended == ended
+                     else ""})
     return pd.DataFrame(rows, columns=SESSION_COLUMNS)
 
 
@@ -150,7 +162,12 @@ def in_words(backends: pd.DataFrame, sessions: pd.DataFrame) -> list[str]:
         here = sessions[sessions["backend"] == b.backend] if len(sessions) else sessions
         for s in here.itertuples(index=False):
             kind = "batch" if s.mode == "batch" else "session"
-            parts.append(f"{kind} {s.session_id} ({s.tenant}) {s.state} since {_s(s.since)} "
-                         f"until {_s(s.until)}")
+            if s.ended_at == s.ended_at:     # past its end, its last jobs still running
+                parts.append(f"{kind} {s.session_id} ({s.tenant}) {s.end_reason or 'ended'} at "
+                             f"{_s(s.ended_at)}, keeps the backend until its running jobs "
+                             f"finish at {_s(s.until)}")
+            else:
+                parts.append(f"{kind} {s.session_id} ({s.tenant}) {s.state} since "
+                             f"{_s(s.since)} until {_s(s.until)}")
         out.append(f"**{b.backend}**: " + "; ".join(parts) + ".")
     return out

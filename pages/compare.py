@@ -144,12 +144,25 @@ with stored_tab:
 SWEEP_JOB = "sweep_job"   # (swept fields, assignments, ui.sweeping.SweepJob) in progress
 
 
+def _this_browser():
+    """Whether this browser session is still connected (None outside a server: AppTest)."""
+    from streamlit import runtime
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None or not runtime.exists():
+        return None
+    server, session = runtime.get_instance(), ctx.session_id
+    return lambda: server.is_active_session(session)
+
+
 def _start_sweep(swept: list, plan: list, workers: int, dask) -> None:
     old = ss.get(SWEEP_JOB)
     if old is not None:
         old[2].stop()
     ss[SWEEP_JOB] = (swept, [a for a, _ in plan],
-                     sweeping.SweepJob([s for _, s in plan], workers=workers, dask=dask))
+                     sweeping.SweepJob([s for _, s in plan], workers=workers, dask=dask,
+                                       alive=_this_browser()))
     ss.pop("sweep_error", None)
     ss.pop("sweep_notice", None)
 
@@ -171,8 +184,7 @@ def _take_sweep() -> None:
 def _stop_sweep() -> None:
     entry = ss.get(SWEEP_JOB)
     if entry is not None:
-        entry[2].stop()
-        entry[2].wait(10)
+        entry[2].stop()       # sets ``stopped`` at once: _take_sweep shows nothing of it
         _take_sweep()
 
 

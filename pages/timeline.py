@@ -153,14 +153,34 @@ if asked_at is not None:
     ss[CUR] = float(asked_at)
 if ss.get(CUR) is None:
     ss[CUR] = round(t0 + (t1 - t0) / 2, DIGITS)
+cursor_note = None
+if asked_at is not None and not t0 <= float(asked_at) <= t1:
+    cursor_note = (f"The link's time cursor at={asked_at:g} lies outside the window "
+                   f"{t0:g}-{t1:g} s: it is put at the window's nearer edge.")
 ss[CUR] = min(max(float(ss[CUR]), t0), t1)
 cursor = ss[CUR]
 links.write_cursor(cursor)
+# The instant is read from every job of the backends shown, whatever the tenant and session
+# filters: they choose what the chart draws, not what a backend holds at that moment.
+by_backend = (ss.get(state.RUN_KEY), id(run), tuple(pick_b))
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def changes_of(view, _fj, _fsp):
-    return snapshot.event_times(_fj, _fsp, runs.system_of(run))
+def backend_tables(by_backend, _jobs, _sessions, _spans):
+    if list(by_backend[2]) == backends:
+        return _jobs, _sessions, _spans
+    bj = _jobs[_jobs["backend"].isin(by_backend[2])]
+    bs = _sessions[_sessions["backend"].isin(by_backend[2])] if len(_sessions) else _sessions
+    bsp = _spans[_spans["session_id"].isin(bs["session_id"])] if len(_spans) else _spans
+    return bj, bs, bsp
+
+
+bj, bs, bsp = backend_tables(by_backend, jobs, sessions, run.spans)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def changes_of(by_backend, _bj, _bsp):
+    return snapshot.event_times(_bj, _bsp, runs.system_of(run))
 
 
 def _cursor_line(fig: dict) -> dict:
@@ -205,7 +225,7 @@ def _typed_cursor() -> None:
 
 
 def _step_cursor(direction: int) -> None:
-    times = changes_of(view, fj, fsp)
+    times = changes_of(by_backend, bj, bsp)
     now = ss[CUR]
     i = np.searchsorted(times, now, side="right" if direction > 0 else "left") + min(direction, 0)
     if 0 <= i < len(times) and t0 <= times[i] <= t1:
@@ -236,16 +256,20 @@ k4.button("Pause" if playing else "Play", key="tl_play", on_click=_toggle_play,
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def instant_of(view, t, _fj, _fs, _fsp):
-    """The run at ``t`` under a view's filters (a fraction of a second at 200k jobs: kept)."""
-    return (snapshot.backends_at(_fj, t, backends=shown_b,
+def instant_of(by_backend, t, _bj, _bs, _bsp):
+    """The run at ``t`` on the backends shown (a fraction of a second at 200k jobs: kept)."""
+    return (snapshot.backends_at(_bj, t, backends=shown_b,
                                  lanes=runs.backend_lanes(run.scenario),
                                  system=runs.system_of(run)),
-            snapshot.sessions_at(_fs, _fsp, t))
+            snapshot.sessions_at(_bs, _bsp, t))
 
 
-at_b, at_s = instant_of(view, cursor, fj, fs, fsp)
-st.markdown(f"At **{cursor:,.{DIGITS}f} s**:")
+at_b, at_s = instant_of(by_backend, cursor, bj, bs, bsp)
+if cursor_note:
+    st.info(cursor_note)
+exact = f"{cursor:,.6f}".rstrip("0").rstrip(".")
+st.markdown(f"At **{exact} s**" + (" (every tenant and session, whatever the filters)"
+                                  if narrowed else "") + ":")
 for line in snapshot.in_words(at_b, at_s):
     st.markdown(f"- {line}")
 if playing:

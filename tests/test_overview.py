@@ -179,3 +179,12 @@ def test_the_time_cursor_steps_through_changes_and_reads_the_run_at_that_instant
     # The chart carries the cursor's line.
     line = [s for s in charts(at)[0]["layout"]["shapes"] if s.get("type") == "line"]
     assert line and line[-1]["x0"] == at.session_state[cur]
+
+
+def test_link_times_read_back_exactly():
+    from ui import links
+
+    for t in (0.0, 700.0, 11545.829083, 250_000.0, 3633.732041, 1e-6):
+        text = links._exact(t)
+        assert float(text) == t and not text.endswith(".0")
+    assert links._exact(0.0) == "0" and links._exact(11545.829083) == "11545.829083"

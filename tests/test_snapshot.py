@@ -90,3 +90,19 @@ def test_a_session_holding_its_backend_while_others_queue():
     assert list(sess["state"]) == ["reserved idle"]           # R6: the vqe session's user thinks
     b = snapshot.backends_at(run.jobs, 700.0).iloc[0]
     assert b["qpu"] == "idle" and b["queued"] > 0             # the QPU idles; others wait
+
+
+def test_an_expired_session_holds_its_backend_until_its_running_job_ends():
+    """max-time: s1 expires at 300 (R9) while b08 runs to 306; until then it keeps qpu_1 and
+    alice's 12 jobs wait."""
+    run = run_scenario(load_scenario(ROOT / "scenarios" / "max-time.yaml"))
+    sess = snapshot.sessions_at(run.sessions, run.spans, 302.0)
+    assert list(sess["session_id"]) == ["s1"]
+    s1 = sess.iloc[0]
+    assert (s1["state"], s1["until"], s1["ended_at"], s1["end_reason"]) == (
+        "running", 306.0, 300.0, "expired")
+    words = snapshot.in_words(snapshot.backends_at(run.jobs, 302.0), sess)
+    assert words == ["**qpu_1**: QPU runs b08 (bob) until 306.0 s; 12 queued (alice 12); "
+                     "session s1 (bob) expired at 300.0 s, keeps the backend until its running "
+                     "jobs finish at 306.0 s."]
+    assert snapshot.sessions_at(run.sessions, run.spans, 306.0).empty

@@ -41,11 +41,17 @@ def test_a_background_sweep_gives_the_engines_numbers_in_order(monkeypatch):
 def test_stop_kills_the_runs_in_flight_and_frees_their_slots():
     scens = [validate_scenario(slow_aer_scenario(f"slow-{i}")) for i in range(3)]
     job = sweeping.SweepJob(scens, workers=1)
-    wait_until(lambda: job.running == 1)
-    time.sleep(2.0)                                   # the first variant is on Aer
+    wait_until(lambda: any(h.phase == runner.SIMULATING for h in list(job.inflight.values())))
+    time.sleep(2.0)                                   # into its first job's circuits
+    handle = next(iter(job.inflight.values()))
+    assert not handle.done()
     job.stop()
     assert job.wait(15) and job.stopped
     assert job.finished == 0
+    with pytest.raises(runner.Stopped):
+        handle.result(timeout=15)                     # its process killed
+    with pytest.raises(RuntimeError, match="stopped"):
+        job.results()                                 # nothing of it to show
     wait_until(lambda: runner._FREE._value == runner.SLOTS, timeout=30)
 
 
@@ -63,3 +69,32 @@ def test_a_sweep_leaves_room_for_another_browsers_run():
     finally:
         job.stop()
         job.wait(30)
+
+
+def test_stop_on_the_dask_path_cancels_at_the_next_variant(monkeypatch):
+    """On Dask the sweep learns of Stop at the next variant finished (engine/sweep.py then
+    cancels the rest); the page sees it stopped at once."""
+    seen = []
+
+    def fake_run_variants(scens, *, dask, progress):
+        for k in range(1, len(scens) + 1):
+            time.sleep(0.05)
+            seen.append(k)
+            progress(k, len(scens))     # raises once stopped
+        return ["ran"] * len(scens)
+
+    monkeypatch.setattr(sweeps, "run_variants", fake_run_variants)
+    job = sweeping.SweepJob([None] * 1000, workers=1, dask="tcp://127.0.0.1:1")
+    wait_until(lambda: job.finished >= 3)
+    job.stop()
+    assert job.stopped                                # at once, for the page
+    assert job.wait(5)
+    assert len(seen) < 1000 and job.stopped
+
+
+def test_a_sweep_whose_browser_has_gone_stops_by_itself(monkeypatch):
+    monkeypatch.setattr(sweeping, "ABANDONED", 0.3)
+    scens = [validate_scenario(long_scenario(f"gone-{i}")) for i in range(3)]
+    job = sweeping.SweepJob(scens, workers=1, alive=lambda: False)
+    assert job.wait(30) and job.stopped
+    wait_until(lambda: runner._FREE._value == runner.SLOTS, timeout=30)

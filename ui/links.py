@@ -126,16 +126,22 @@ def filters_narrowed(gen: str, backends: list[str], tenants: list[str]) -> bool:
 def write_timeline(gen: str, backends: list[str], tenants: list[str],
                    window: tuple[float, float]) -> None:
     ss = st.session_state
-    _set(T0, f"{window[0]:.10g}")
-    _set(T1, f"{window[1]:.10g}")
+    _set(T0, _exact(window[0]))
+    _set(T1, _exact(window[1]))
     b = list(ss.get(f"tl_backends_{gen}", backends))
     t = list(ss.get(f"tl_tenants_{gen}", tenants))
     _set(BACKENDS, ",".join(b) if b != backends else None)
     _set(TENANTS, ",".join(t) if t != tenants else None)
 
 
+def _exact(t: float) -> str:
+    """A time as it reads back exactly (repr round-trips), without a trailing ".0"."""
+    text = repr(float(t))
+    return text[:-2] if text.endswith(".0") else text
+
+
 def write_cursor(t: float) -> None:
-    _set(AT, f"{t:.10g}")
+    _set(AT, _exact(t))
 
 
 def restore_lesson(keys: list[str]) -> None:

@@ -111,8 +111,13 @@ def set_scenario(sc: Scenario, source: str, run_now: bool = True) -> None:
 
 
 def show_run(result: RunResult, source: str) -> None:
-    """Put an already finished run (a saved one) on screen with its scenario."""
+    """Put an already finished run (a saved one) on screen with its scenario; a run in
+    progress (of the scenario it replaces) is stopped."""
     ss = st.session_state
+    handle = ss.get(HANDLE)
+    if handle is not None:
+        handle.stop()
+        ss[HANDLE] = None
     _loaded()
     ss[SCENARIO] = result.scenario
     ss[SOURCE] = source

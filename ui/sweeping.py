@@ -4,7 +4,8 @@ Its variants run as the server's other runs do, each in its own process (ui/runn
 ``workers`` at once: a sweep never holds more of the server's run slots than its owner asked for,
 so another browser's run waits for one variant at most, and two browsers' sweeps go on side by
 side. It stops at once (every variant in flight is killed) and tells its progress as it goes.
-A variant already in the server's cache is not simulated again. With the server's
+A variant already in the server's cache is not simulated again. A sweep whose browser has gone
+(the tab closed) for half a minute stops by itself. With the server's
 SESSION_LAB_DASK set, the variants go to that Dask scheduler instead (engine/sweep.py).
 Nothing here touches a run store.
 """
@@ -14,11 +15,13 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from typing import Optional
+from typing import Callable, Optional
 
 from engine import sweep as sweeps
 
 from . import runs
+
+ABANDONED = 30.0   # seconds a sweep goes on after its browser went away (a reload reconnects)
 
 
 class SweepJob:
@@ -27,16 +30,20 @@ class SweepJob:
     RunResult or :class:`engine.sweep.Failed`), once ``done()``; ``stopped`` says it was
     stopped (its results are then incomplete and not for showing)."""
 
-    def __init__(self, scenarios: list, workers: int, dask: Optional[str] = None):
+    def __init__(self, scenarios: list, workers: int, dask: Optional[str] = None,
+                 alive: Optional[Callable[[], bool]] = None):
         self.scenarios = list(scenarios)
         self.total = len(self.scenarios)
         self.workers = max(1, int(workers))
         self.dask = dask
+        self._alive = alive           # is the browser that asked still there (None: always)
+        self._gone_since: Optional[float] = None
         self.finished = 0
         self.running = 0
         self.stopped = False
         self.started = time.monotonic()
         self._results: list = [None] * self.total
+        self.inflight: dict = {}      # variant index -> its run (ui/runner.py), while it runs
         self._error: Optional[BaseException] = None
         self._stop = threading.Event()
         self._done = threading.Event()
@@ -49,6 +56,8 @@ class SweepJob:
                                                     progress=self._tick)
             else:
                 self._local()
+        except _Stopped:
+            self.stopped = True       # the Dask futures are cancelled (engine/sweep.py)
         except BaseException as exc:  # noqa: BLE001 - kept for results()
             self._error = exc
         finally:
@@ -56,14 +65,17 @@ class SweepJob:
             self._done.set()
 
     def _tick(self, done: int, total: int) -> None:
+        """Progress from the Dask path, at each variant finished: stops there when asked."""
         self.finished = done
+        if self._stop.is_set():
+            raise _Stopped()
 
     def _local(self) -> None:
         queue = deque(range(self.total))
-        inflight: dict = {}
+        inflight = self.inflight
         try:
             while queue or inflight:
-                if self._stop.is_set():
+                if self._stop.is_set() or self._abandoned():
                     self.stopped = True
                     return
                 while queue and len(inflight) < self.workers:
@@ -81,6 +93,16 @@ class SweepJob:
             for handle in inflight.values():
                 handle.stop()
 
+    def _abandoned(self) -> bool:
+        """The browser that asked has been gone for ABANDONED seconds (a closed tab): a sweep
+        nobody will see stops, giving its run slots back."""
+        if self._alive is None or self._alive():
+            self._gone_since = None
+            return False
+        now = time.monotonic()
+        self._gone_since = self._gone_since or now
+        return now - self._gone_since > ABANDONED
+
     @property
     def fraction(self) -> float:
         return self.finished / self.total if self.total else 1.0
@@ -91,7 +113,10 @@ class SweepJob:
         return f"{self.finished} of {self.total} runs done{where} ({took:.0f} s)"
 
     def stop(self) -> None:
+        """Stop: every run in flight is killed at once (on Dask, the rest is cancelled when
+        the next variant finishes); ``stopped`` is then set and nothing is shown."""
         self._stop.set()
+        self.stopped = True
 
     def done(self) -> bool:
         return self._done.is_set()
@@ -101,9 +126,15 @@ class SweepJob:
 
     def results(self) -> list:
         self._done.wait()
+        if self.stopped:
+            raise RuntimeError("the sweep was stopped: its results are incomplete")
         if self._error is not None:
             raise self._error
         return self._results
+
+
+class _Stopped(Exception):
+    pass
 
 
 def _outcome(handle):
