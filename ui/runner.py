@@ -227,10 +227,11 @@ class RunHandle:
     def _work(self) -> None:
         global _WAITING
         try:
+            free = _FREE      # the slot is given back to the semaphore it was taken from
             with _WAITING_LOCK:
                 _WAITING += 1
             try:
-                while not _FREE.acquire(timeout=0.1):
+                while not free.acquire(timeout=0.1):
                     if self._stop.is_set():
                         raise Stopped()
             finally:
@@ -239,7 +240,7 @@ class RunHandle:
             try:
                 self._follow()
             finally:
-                _FREE.release()
+                free.release()
         except BaseException as exc:  # noqa: BLE001 - kept for result()
             self._error = exc
         finally:
