@@ -5,7 +5,6 @@ figures; asserts nothing."""
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
 import tempfile
@@ -58,11 +57,8 @@ def browser_time_to_gantt(scenario_path: str | None, repeats: int = 5,
     from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, free_port, start_app
     from playwright.sync_api import sync_playwright
 
-    env_before = os.environ.get("SESSION_LAB_SCENARIO")
-    if scenario_path:
-        os.environ["SESSION_LAB_SCENARIO"] = scenario_path
     port = free_port()
-    proc = start_app(port)
+    proc = start_app(port, {"SESSION_LAB_SCENARIO": scenario_path} if scenario_path else None)
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -80,10 +76,6 @@ def browser_time_to_gantt(scenario_path: str | None, repeats: int = 5,
     finally:
         proc.terminate()
         proc.wait(timeout=20)
-        if env_before is None:
-            os.environ.pop("SESSION_LAB_SCENARIO", None)
-        else:
-            os.environ["SESSION_LAB_SCENARIO"] = env_before
     return {"first_s": first, "warm_s": statistics.median(warm),
             "floor_s": statistics.median(floors),
             "window_s": statistics.median(windows) if windows else None}

@@ -34,14 +34,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(port: int) -> subprocess.Popen:
-    """Streamlit serving app.py on 127.0.0.1:port, ready when its health check answers."""
+def start_app(port: int, env: dict | None = None) -> subprocess.Popen:
+    """Streamlit serving app.py on 127.0.0.1:port, ready when its health check answers.
+    ``env``: settings for the server only, over this process's environment (None: unset)."""
+    server_env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for k, v in (env or {}).items():
+        if v is None:
+            server_env.pop(k, None)
+        else:
+            server_env[k] = v
     proc = subprocess.Popen(
         [sys.executable, "-X", "faulthandler", "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
          "--server.port", str(port), "--server.headless", "true",
          "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
         cwd=ROOT, stdout=open(os.environ.get("APP_LOG", os.devnull), "w"), stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)})
+        env=server_env)
     deadline = time.time() + 90
     while time.time() < deadline:
         try:

@@ -62,27 +62,14 @@ RUN_TIMEOUT = 240_000                   # ms: a first visit that simulates 200k 
 def app_server(tmp: Path, scenario: str | None = None, **extra: str):
     """Streamlit on 127.0.0.1 (tests.test_browser.start_app) with its own run store,
     SESSION_LAB_SCENARIO (None: the default built-in) and any other SESSION_LAB_* setting,
-    each set for the server only (the test process's environment is put back at once).
+    each set for the server only (the test process's environment is left as it is).
     The page waits 1 s for a run before it shows the progress panel (the default; the suite's
     conftest sets 300 s for AppTest). Yields (url, process)."""
     env = {"SESSION_LAB_STORE": str(tmp / "store.sqlite"), "SESSION_LAB_INLINE_WAIT": "1.0",
            "SESSION_LAB_SCENARIO": scenario, "SESSION_LAB_DETAIL_BUDGET": None,
            "SESSION_LAB_RUN_SLOTS": None, **extra}
-    saved = {k: os.environ.get(k) for k in env}
-    try:
-        for k, v in env.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-        port = free_port()
-        proc = start_app(port)
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    port = free_port()
+    proc = start_app(port, env)
     try:
         yield f"http://127.0.0.1:{port}", proc
     finally:
