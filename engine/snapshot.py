@@ -25,8 +25,9 @@ def _open(frm: pd.Series, to: pd.Series, t: float) -> pd.Series:
     return (frm <= t) & (to > t)
 
 
-def _queue_leave(jobs: pd.DataFrame) -> pd.Series:
-    """When each job left the queue: its start, or the moment it left unstarted."""
+def queue_leave(jobs: pd.DataFrame) -> pd.Series:
+    """When each job left the queue: its start, or the moment it left unstarted (cancelled,
+    failed, rejected); a job with neither never queued (its submission)."""
     other = jobs["finished_at"] if "finished_at" in jobs else jobs["end_time"]
     return jobs["start_time"].where(jobs["start_time"].notna(), other).fillna(jobs["submit_time"])
 
@@ -49,7 +50,7 @@ def backends_at(jobs: pd.DataFrame, t: float, *, backends: Optional[list[str]] =
     on_qpu = in_lane & _open(qpu_from, qpu_to.fillna(end), t)
     classical = in_lane & ~(ready <= t)            # no ready time yet: still classical
     waiting_qpu = in_lane & (ready <= t) & ~on_qpu
-    queued = _open(jobs["submit_time"], _queue_leave(jobs), t)
+    queued = _open(jobs["submit_time"], queue_leave(jobs), t)
     rows = []
     for b in backends:
         here = jobs["backend"] == b
@@ -116,8 +117,7 @@ def sessions_at(sessions: pd.DataFrame, spans: pd.DataFrame, t: float) -> pd.Dat
         rows.append({"session_id": s.session_id, "tenant": s.tenant, "backend": s.backend,
                      "mode": s.mode, "state": state, "since": since, "until": until,
                      "ended_at": ended,
-                     "end_reason": str(getattr(s, "end_reason", "") or "") if ended == ended
-                     else ""})
+                     "end_reason": str(s.end_reason or "") if pd.notna(ended) else ""})
     return pd.DataFrame(rows, columns=SESSION_COLUMNS)
 
 
@@ -133,6 +133,16 @@ def event_times(jobs: pd.DataFrame, spans: Optional[pd.DataFrame] = None,
             parts += [table[c].to_numpy(float) for c in cols]
     times = np.concatenate(parts) if parts else np.array([], float)
     return np.unique(times[np.isfinite(times)])
+
+
+def step(times: np.ndarray, now: float, direction: int, lo: float, hi: float) -> Optional[float]:
+    """The next change after ``now`` (``direction`` +1) or the last before it (-1) among the
+    sorted ``times`` (:func:`event_times`), if it lies in ``[lo, hi]``; else None."""
+    i = int(np.searchsorted(times, now, side="right" if direction > 0 else "left"))
+    i += min(direction, 0)
+    if 0 <= i < len(times) and lo <= times[i] <= hi:
+        return float(times[i])
+    return None
 
 
 def _s(x: float) -> str:
@@ -162,7 +172,7 @@ def in_words(backends: pd.DataFrame, sessions: pd.DataFrame) -> list[str]:
         here = sessions[sessions["backend"] == b.backend] if len(sessions) else sessions
         for s in here.itertuples(index=False):
             kind = "batch" if s.mode == "batch" else "session"
-            if s.ended_at == s.ended_at:     # past its end, its last jobs still running
+            if pd.notna(s.ended_at):         # past its end, its last jobs still running
                 parts.append(f"{kind} {s.session_id} ({s.tenant}) {s.end_reason or 'ended'} at "
                              f"{_s(s.ended_at)}, keeps the backend until its running jobs "
                              f"finish at {_s(s.until)}")

@@ -1,4 +1,5 @@
-"""Compare: stored runs side by side, or a sweep of one scenario field, with the trade-offs."""
+"""Compare: stored runs side by side, or a sweep of the current scenario's fields over values
+and seeds (in the background: ui/sweeping.py), with the trade-offs and their intervals."""
 
 import os
 
@@ -144,25 +145,13 @@ with stored_tab:
 SWEEP_JOB = "sweep_job"   # (swept fields, assignments, ui.sweeping.SweepJob) in progress
 
 
-def _this_browser():
-    """Whether this browser session is still connected (None outside a server: AppTest)."""
-    from streamlit import runtime
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    ctx = get_script_run_ctx()
-    if ctx is None or not runtime.exists():
-        return None
-    server, session = runtime.get_instance(), ctx.session_id
-    return lambda: server.is_active_session(session)
-
-
 def _start_sweep(swept: list, plan: list, workers: int, dask) -> None:
     old = ss.get(SWEEP_JOB)
     if old is not None:
         old[2].stop()
     ss[SWEEP_JOB] = (swept, [a for a, _ in plan],
                      sweeping.SweepJob([s for _, s in plan], workers=workers, dask=dask,
-                                       alive=_this_browser()))
+                                       alive=state.browser_alive()))
     ss.pop("sweep_error", None)
     ss.pop("sweep_notice", None)
 

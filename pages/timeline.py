@@ -7,7 +7,6 @@ drawn on the overview, or "zoom to" a session or job). The window and filters li
 
 import math
 
-import numpy as np
 import streamlit as st
 
 from engine import snapshot
@@ -75,7 +74,6 @@ def detail_of(view, window, _wj, _ws, _we, _wsp) -> dict:
     fig.update_xaxes(range=list(window))
     fig.update_layout(uirevision=f"timeline-{window[0]:.6g}-{window[1]:.6g}")
     return fig.to_dict()
-
 
 
 def _window_from_box() -> None:
@@ -190,6 +188,8 @@ def _cursor_line(fig: dict) -> dict:
             "line": {"color": figures.NEUTRAL, "width": 1.5, "dash": "dot"}}
     layout = fig["layout"]
     return {**fig, "layout": {**layout, "shapes": list(layout.get("shapes") or []) + [line]}}
+
+
 in_win = overview.count_in_window(fj, t0, t1)
 if in_win > overview.DETAIL_BUDGET:
     st.warning(f"This window holds {in_win:,} jobs; the detail draws at most "
@@ -219,19 +219,16 @@ else:
     chosen = None
 
 
-
 def _typed_cursor() -> None:
     ss[CUR] = float(ss[CUR_FIELD])
 
 
 def _step_cursor(direction: int) -> None:
-    times = changes_of(by_backend, bj, bsp)
-    now = ss[CUR]
-    i = np.searchsorted(times, now, side="right" if direction > 0 else "left") + min(direction, 0)
-    if 0 <= i < len(times) and t0 <= times[i] <= t1:
-        ss[CUR] = float(times[i])
-    else:
+    to = snapshot.step(changes_of(by_backend, bj, bsp), ss[CUR], direction, t0, t1)
+    if to is None:
         ss[PLAY] = False      # no change left in the window that way
+    else:
+        ss[CUR] = to
 
 
 def _toggle_play() -> None:

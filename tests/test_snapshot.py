@@ -106,3 +106,14 @@ def test_an_expired_session_holds_its_backend_until_its_running_job_ends():
                      "session s1 (bob) expired at 300.0 s, keeps the backend until its running "
                      "jobs finish at 306.0 s."]
     assert snapshot.sessions_at(run.sessions, run.spans, 306.0).empty
+
+
+def test_the_cursor_steps_to_the_next_or_previous_change_within_the_window():
+    times = snapshot.event_times(JOBS, system=SYSTEM)      # 0 1 2 3 4 5 6 8 9 10 12
+    assert snapshot.step(times, 4.0, +1, 0.0, 12.0) == 5.0     # from a change: the next one
+    assert snapshot.step(times, 4.0, -1, 0.0, 12.0) == 3.0
+    assert snapshot.step(times, 6.5, +1, 0.0, 12.0) == 8.0     # between changes
+    assert snapshot.step(times, 6.5, -1, 0.0, 12.0) == 6.0
+    assert snapshot.step(times, 12.0, +1, 0.0, 12.0) is None   # none left
+    assert snapshot.step(times, 0.0, -1, 0.0, 12.0) is None
+    assert snapshot.step(times, 6.0, +1, 0.0, 7.0) is None     # the next lies past the window

@@ -31,6 +31,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from engine import events as ev
+from engine import snapshot
 
 WEBGL_THRESHOLD = 3000
 
@@ -131,9 +132,7 @@ def queue_depth(jobs: pd.DataFrame) -> pd.DataFrame:
     until it leaves unstarted (cancelled, failed, rejected)."""
     if jobs.empty:
         return pd.DataFrame(columns=["backend", "time", "depth"])
-    leave = jobs["start_time"].where(jobs["start_time"].notna(), jobs["finished_at"]
-                                     if "finished_at" in jobs else jobs["end_time"])
-    leave = leave.fillna(jobs["submit_time"])
+    leave = snapshot.queue_leave(jobs)
     # At one instant, departures count before arrivals: a job that starts on arrival never
     # shows as queued.
     return _step_count(jobs["backend"], jobs["submit_time"], leave, "depth")
@@ -875,43 +874,4 @@ def session_time_split(session_metrics: pd.DataFrame) -> go.Figure:
                          marker_color=SPAN_STYLE["reserved idle"][0]))
     fig.update_layout(barmode="stack", yaxis_title="seconds", height=340,
                       margin={"l": 10, "r": 10, "t": 30, "b": 10})
-    return fig
-
-
-# --------------------------------------------------------------------------- comparison
-
-def tradeoff(table: pd.DataFrame, x: str, ys: list[tuple[str, str]],
-             title: str = "") -> go.Figure:
-    """Metrics of sweep variants (or runs) against one swept field: a line per metric, each on
-    its own y axis side when there are two (``ys``: [(column, label), ...])."""
-    fig = go.Figure()
-    for i, (col, label) in enumerate(ys):
-        if col not in table or table[col].isna().all():
-            continue
-        fig.add_trace(go.Scatter(
-            x=table[x], y=table[col], mode="lines+markers", name=label,
-            line={"color": PALETTE[i % len(PALETTE)]}, yaxis="y2" if i == 1 else "y",
-            hovertemplate=f"{x} %{{x}}<br>{label} %{{y:.1f}}<extra></extra>"))
-    layout = {"xaxis_title": x, "yaxis_title": ys[0][1], "height": 340, "title": title,
-              "margin": {"l": 10, "r": 10, "t": 40 if title else 20, "b": 10},
-              "legend": {"orientation": "h", "y": -0.25}}
-    if len(ys) > 1:
-        layout["yaxis2"] = {"title": ys[1][1], "overlaying": "y", "side": "right"}
-    fig.update_layout(**layout)
-    if not pd.api.types.is_numeric_dtype(table[x]):
-        fig.update_xaxes(type="category")
-    return fig
-
-
-def reserved_vs_utilisation(table: pd.DataFrame, label: str) -> go.Figure:
-    """Reserved-idle seconds against mean backend utilisation, a point per variant or run."""
-    fig = go.Figure(go.Scatter(
-        x=table["reserved_idle"], y=table["utilisation"] * 100, mode="markers+text",
-        text=table[label].astype(str), textposition="top center",
-        marker={"size": 12, "color": PALETTE[1]},
-        hovertemplate="%{text}<br>reserved idle %{x:.0f} s<br>utilisation %{y:.1f}%"
-                      "<extra></extra>"))
-    fig.update_layout(xaxis_title="reserved idle (s, all backends)",
-                      yaxis_title="mean utilisation (%)", yaxis_tickformat=".1f", height=340,
-                      margin={"l": 10, "r": 10, "t": 20, "b": 10})
     return fig

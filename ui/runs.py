@@ -18,7 +18,6 @@ import threading
 import weakref
 import zipfile
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Optional
 
@@ -144,13 +143,6 @@ Stopped = runner.Stopped
 RunFailed = runner.RunFailed
 
 
-# Anything the server itself must do that builds circuits runs on this one long-lived thread.
-# Streamlit runs each script rerun on a new thread, and qiskit's compiled core crashed (a
-# segfault, in gate construction) when a second script thread built circuits after the first
-# had. Runs themselves are processes (ui/runner.py).
-_ENGINE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="session-lab-engine")
-
-
 class Finished:
     """A run fetched from the cache: the face of a :class:`runner.RunHandle`, done already."""
 
@@ -252,16 +244,6 @@ class PrivateStore:
 
     def close(self) -> None:
         self._cleanup()
-
-
-def on_engine_async(fn, *args, **kwargs):
-    """Run ``fn`` on the engine thread; returns its future."""
-    return _ENGINE.submit(fn, *args, **kwargs)
-
-
-def on_engine(fn, *args, **kwargs):
-    """Run ``fn`` on the engine thread and wait for it (anything that builds circuits)."""
-    return _ENGINE.submit(fn, *args, **kwargs).result()
 
 
 def store():

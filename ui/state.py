@@ -202,7 +202,6 @@ def running() -> bool:
 
 
 def _pick_builtin() -> None:
-    st.session_state[NOTICE] = None
     name = st.session_state["builtin_pick"]
     set_scenario(runs.validate(runs.builtin(name)), f"built-in: {name}")
 
@@ -281,6 +280,19 @@ def _take(handle) -> None:
     ss[RUN] = result
     ss[RUN_KEY] = runs.key_of(handle.scenario)
     private_runs().flush(keep_back=result, wait=False)   # runs from the cache shown before
+
+
+def browser_alive():
+    """A check of whether this browser session is still connected, for work that outlives
+    the script run (a sweep); None outside a server (AppTest)."""
+    from streamlit import runtime
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None or not runtime.exists():
+        return None
+    server, session = runtime.get_instance(), ctx.session_id
+    return lambda: server.is_active_session(session)
 
 
 def private_runs() -> "runs.PrivateStore":

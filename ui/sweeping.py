@@ -39,7 +39,6 @@ class SweepJob:
         self._alive = alive           # is the browser that asked still there (None: always)
         self._gone_since: Optional[float] = None
         self.finished = 0
-        self.running = 0
         self.stopped = False
         self.started = time.monotonic()
         self._results: list = [None] * self.total
@@ -61,7 +60,6 @@ class SweepJob:
         except BaseException as exc:  # noqa: BLE001 - kept for results()
             self._error = exc
         finally:
-            self.running = 0
             self._done.set()
 
     def _tick(self, done: int, total: int) -> None:
@@ -86,12 +84,12 @@ class SweepJob:
                         del inflight[i]
                         self._results[i] = _outcome(handle)
                         self.finished += 1
-                self.running = len(inflight)
                 if inflight:
                     self._stop.wait(0.05)
         finally:
             for handle in inflight.values():
                 handle.stop()
+            inflight.clear()
 
     def _abandoned(self) -> bool:
         """The browser that asked has been gone for ABANDONED seconds (a closed tab): a sweep
@@ -102,6 +100,11 @@ class SweepJob:
         now = time.monotonic()
         self._gone_since = self._gone_since or now
         return now - self._gone_since > ABANDONED
+
+    @property
+    def running(self) -> int:
+        """Variants running now (local processes; the Dask path does not say)."""
+        return len(self.inflight)
 
     @property
     def fraction(self) -> float:
