@@ -140,17 +140,25 @@ class _Worker:
         self.process.start()
         child.close()
         self.conn = parent
+        # One thread at a time reaps the process: two threads joining it at once (the handle's
+        # own, and one stopping the run) race in waitpid, and the loser sees it alive after
+        # it has died.
+        self._reaping = threading.Lock()
+
+    def join(self, timeout: float) -> None:
+        with self._reaping:
+            self.process.join(timeout)
 
     def kill(self) -> None:
         try:
-            self.process.kill()
+            self.process.kill()       # at once, whoever is waiting for the process to end
         except (OSError, AttributeError, ValueError):
             pass
         self.conn.close()
-        self.process.join(5)
+        self.join(5)
 
     def how_it_died(self) -> str:
-        self.process.join(5)
+        self.join(5)
         code = self.process.exitcode
         if code is None:
             return "it stopped answering"
@@ -254,7 +262,7 @@ class RunHandle:
         the interpreter), else end it."""
         worker = self._worker
         if worker is not None:
-            worker.process.join(30)
+            worker.join(30)
             if worker.process.is_alive():
                 worker.kill()
             worker.conn.close()
