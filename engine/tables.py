@@ -2,15 +2,39 @@
 
 A :class:`Table` is column names, a kind per column and the columns as Python lists, a missing
 value ``None``. Kinds: ``f`` float, ``i`` int, ``I`` int or missing, ``s`` text or missing, ``b``
-bool. The command line writes it straight to CSV (``csv`` module: the same bytes pandas'
-``to_csv`` wrote, floats by ``repr``, missing values empty) and never imports pandas; the
-dashboard, the store and scripts get a DataFrame from :meth:`Table.to_pandas`.
+bool. The command line writes it straight to CSV, without pandas; the dashboard, the
+store and scripts get a DataFrame from :meth:`Table.to_pandas`.
+
+The CSV bytes are the ``csv`` module's (which are pandas' ``to_csv``'s): floats by ``repr``,
+missing values empty, a text quoted only when it holds a comma, a quote or a line break. They are
+made column by column with pyarrow's compute functions (Arrow formats numbers in C, with the
+same shortest round-trip digits as ``repr``), and Arrow's text is corrected where its notation
+differs from Python's: an integral float gains ``.0``; a float outside [1e-4, 1e14) or one Arrow
+writes with an exponent, NaN and the infinities are written by ``repr`` itself. A column whose
+values are not all of its kind's Python type is written by ``str`` as the ``csv`` module would.
+Anything pyarrow refuses (text that is not valid UTF-8, an int past 64 bits) goes through the
+``csv`` module, which writes it or says what is wrong.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 from typing import Iterable, Sequence
+
+CHUNK_ROWS = 1 << 17          # rows formatted at once: bounds the memory the text takes
+
+
+def _csv_quotes_cr() -> bool:
+    """Whether this Python's ``csv`` module quotes a text holding a carriage return (3.11 does
+    not; later versions may)."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(["a\rb", "c"])
+    return buf.getvalue().startswith('"')
+
+
+_QUOTE_PATTERN = '[,"\n\r]' if _csv_quotes_cr() else '[,"\n]'
+_TYPES = {"f": {float}, "i": {int}, "I": {int}, "b": {bool}, "s": {str}}
 
 
 class Table:
@@ -39,6 +63,23 @@ class Table:
         return zip(*self.columns)
 
     def write_csv(self, path) -> None:
+        """The table as CSV, in the ``csv`` module's bytes (see the module's opening)."""
+        if len(self.names) < 2:   # a lone empty field is written '""': left to the csv module
+            return self.write_csv_slowly(path)
+        import pyarrow as pa
+
+        try:
+            chunks = [_chunk_bytes([c[lo:lo + CHUNK_ROWS] for c in self.columns], self.kinds)
+                      for lo in range(0, len(self), CHUNK_ROWS)]
+        except (pa.ArrowException, UnicodeError, OverflowError, _Unsafe):
+            return self.write_csv_slowly(path)
+        with open(path, "wb") as f:
+            f.write(_header(self.names))
+            for chunk in chunks:
+                f.write(chunk)
+
+    def write_csv_slowly(self, path) -> None:
+        """The same bytes through the ``csv`` module, value by value."""
         with open(path, "w", newline="", encoding="utf-8") as f:
             out = csv.writer(f, lineterminator="\n")
             out.writerow(self.names)
@@ -61,3 +102,100 @@ class Table:
             else:
                 data[name] = col
         return pd.DataFrame(data, columns=self.names)
+
+
+def _header(names: list) -> bytes:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(names)
+    return buf.getvalue().encode("utf-8")
+
+
+class _Unsafe(Exception):
+    """A text holds one of the control characters that stand in for quotes and separators."""
+
+
+# Arrow's writer, told never to quote, refuses a value holding a comma, a quote or a line break;
+# inside the fields that need quotes these stand in for them until the bytes are written.
+_STAND_INS = "\x1c\x1d\x1e\x1f"
+_BACK = bytes.maketrans(b"\x1c\x1d\x1e\x1f", b'\r\n,"')
+
+
+def _chunk_bytes(columns: list, kinds: str) -> bytes:
+    """Rows of a table as CSV lines, without the header."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    texts, stood_in = [], False
+    for col, kind in zip(columns, kinds):
+        text, quoted = _column_text(col, kind)
+        texts.append(text)
+        stood_in = stood_in or quoted
+    table = pa.Table.from_arrays(texts, names=[str(i) for i in range(len(texts))])
+    sink = pa.BufferOutputStream()
+    pcsv.write_csv(table, sink, pcsv.WriteOptions(include_header=False, quoting_style="none",
+                                                  eol="\n", batch_size=CHUNK_ROWS))
+    data = sink.getvalue().to_pybytes()
+    return data.translate(_BACK) if stood_in else data
+
+
+def _column_text(col: list, kind: str):
+    """A column's CSV fields as an Arrow string array (missing values null), and whether some
+    are quoted (with stand-ins)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    types = set(map(type, col))
+    types.discard(type(None))
+    if not types <= _TYPES[kind]:       # not what its kind says: each value by str(), as csv does
+        return _quoted(pa.array([None if v is None else str(v) for v in col], pa.string()))
+    if kind == "s":
+        return _quoted(pa.array(col, pa.string()))
+    if kind == "f":
+        return _float_text(pa.array(col, pa.float64())), False
+    if kind == "b":
+        return pc.if_else(pa.array(col, pa.bool_()), "True", "False"), False
+    return pc.cast(pa.array(col, pa.int64()), pa.string()), False
+
+
+def _quoted(text):
+    """Texts the csv module would quote (a comma, a quote, a line break) in quotes, their quotes
+    doubled, all written with stand-ins; and whether there were any. A carriage return is
+    stood in for wherever it is: Arrow refuses it even where the csv module does not quote."""
+    import pyarrow.compute as pc
+
+    special = pc.fill_null(pc.match_substring_regex(text, '[,"\n\r\x1c-\x1f]'), False)
+    if not pc.any(special).as_py():
+        return text, False
+    some = pc.filter(text, special)
+    if pc.any(pc.match_substring_regex(some, "[\x1c-\x1f]")).as_py():
+        raise _Unsafe
+    needs = pc.match_substring_regex(some, _QUOTE_PATTERN)
+    some = pc.replace_substring(some, "\r", "\x1c")
+    quoted = pc.replace_substring(pc.replace_substring(some, '"', "\x1f\x1f"), ",", "\x1e")
+    quoted = pc.binary_join_element_wise("\x1f", pc.replace_substring(quoted, "\n", "\x1d"),
+                                         "\x1f", "")
+    return pc.replace_with_mask(text, special, pc.if_else(needs, quoted, some)), True
+
+
+def _float_text(values):
+    """Floats as ``repr`` writes them (missing values null)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pc.cast(values, pa.string())
+    # Outside [1e-4, 1e14), NaN, infinities, and wherever Arrow chose an exponent (it writes
+    # 1e13 as "1e+13"), the notations differ: repr itself.
+    size = pc.abs(values)
+    usual = pc.and_(pc.less(size, 1e14),
+                    pc.or_(pc.greater_equal(size, 1e-4), pc.equal(size, 0.0)))
+    usual = pc.and_(usual, pc.invert(pc.match_substring(text, "e")))
+    other = pc.invert(pc.fill_null(usual, True))
+    # An integral value: Arrow writes "5" where repr writes "5.0".
+    whole = pc.fill_null(pc.equal(values, pc.floor(values)), False)
+    if pc.any(whole).as_py():
+        text = pc.replace_with_mask(text, whole, pc.binary_replace_slice(
+            pc.filter(text, whole), start=1 << 30, stop=1 << 30, replacement=".0"))
+    if pc.any(other).as_py():
+        odd = pc.filter(values, other).to_pylist()
+        text = pc.replace_with_mask(text, other, pa.array([repr(v) for v in odd], pa.string()))
+    return text

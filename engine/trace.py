@@ -11,7 +11,7 @@ is engine/output.py's.
 from __future__ import annotations
 
 import json
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Optional
 
 from . import events as ev
@@ -67,36 +67,36 @@ def events_table(sim: "Simulation") -> Table:
                   tenant, list(range(len(evs)))])
 
 
+_JOB_FIELDS = attrgetter("id", "tenant", "backend", "session", "submit_tick", "start_tick",
+                         "end_tick", "status", "reason", "qpu_start_tick", "duration_ticks",
+                         "rule", "limit_ticks", "compiled", "finish_tick", "workload",
+                         "iteration", "work", "seed", "summary", "classical_ticks",
+                         "ready_tick", "seq")
+
+
 def jobs_table(sim: "Simulation") -> Table:
     """One row per job, in submission order (jobs never submitted last). Spans are differences
-    of ticks, converted once, never differences of rounded seconds."""
+    of ticks, converted once, never differences of rounded seconds. The jobs are read in one
+    pass (a job's fields at once), then turned into columns."""
     jobs = sorted(sim.jobs.values(), key=lambda j: (j.seq < 0, j.seq))
-    sessions = [j.session for j in jobs]
-    submit = [j.submit_tick for j in jobs]
-    start = [j.start_tick for j in jobs]
-    end = [j.end_tick for j in jobs]
-    qpu = [j.qpu_start_tick for j in jobs]
+    (ids, tenants, backends, sessions, submit, start, end, status, reason, qpu, duration, rule,
+     limit, compiled, finish, workload, iteration, work, seed, summary, classical, ready,
+     seq) = (list(c) for c in zip(*map(_JOB_FIELDS, jobs))) if jobs else ([] for _ in range(23))
     qpu_end = [None if q is None else e for q, e in zip(qpu, end)]
-    ready = [j.ready_tick for j in jobs]
-    work = [j.work for j in jobs]
     modes = {sid: s.mode for sid, s in sim.sessions.items()}
     qpu_time = _span(qpu, qpu_end)
     return Table(JOB_COLUMNS, JOB_KINDS, [
-        [j.id for j in jobs], [j.tenant for j in jobs], [j.backend for j in jobs], sessions,
-        _secs(submit), _secs(start), _secs(end), [j.status for j in jobs],
-        [j.reason for j in jobs], _secs(qpu), _secs(qpu_end),
+        ids, tenants, backends, sessions,
+        _secs(submit), _secs(start), _secs(end), status, reason, _secs(qpu), _secs(qpu_end),
         [0.0 if t is None else t for t in qpu_time],   # usage: 0 for a job never on the QPU
         ["job" if s is None else modes.get(s, "unknown") for s in sessions],
-        _secs([j.duration_ticks for j in jobs]), qpu_time, _span(submit, start),
-        _span(submit, end), [j.rule for j in jobs], _secs([j.limit_ticks for j in jobs]),
-        [j.compiled for j in jobs], _secs([j.finish_tick for j in jobs]),
-        [j.workload for j in jobs], [j.iteration for j in jobs],
+        _secs(duration), qpu_time, _span(submit, start), _span(submit, end), rule,
+        _secs(limit), compiled, _secs(finish), workload, iteration,
         ["" if w is None else w.meta.get("circuit", "") for w in work],
-        ["" if w is None else w.primitive for w in work], [j.seed for j in jobs],
-        [j.summary is not None for j in jobs],
-        [None if a is None else j.classical_ticks / TICKS_PER_SECOND
-         for j, a in zip(jobs, start)], _secs(ready), _span(ready, qpu), _span(start, end),
-        [j.seq for j in jobs]])
+        ["" if w is None else w.primitive for w in work], seed,
+        [s is not None for s in summary],
+        [None if a is None else c / TICKS_PER_SECOND for c, a in zip(classical, start)],
+        _secs(ready), _span(ready, qpu), _span(start, end), seq])
 
 
 def sessions_table(sim: "Simulation") -> Table:
