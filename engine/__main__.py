@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 import time
 from pathlib import Path
@@ -33,6 +34,10 @@ def _parser() -> argparse.ArgumentParser:
     data_dir.add_argument("--data-dir", action="append", default=[], metavar="DIR",
                           help="also let qasm: and trace: paths name files under DIR (by "
                                "default only the scenario file's own folder); repeatable")
+    data_dir.add_argument("--allow-code", action="store_true",
+                          help="let policy.scheduler name a scheduler of your own "
+                               "(package.module:Class, looked for in the scenario's folder "
+                               "first): it runs that Python code")
     sim = sub.add_parser("simulate", help="run a scenario and write its trace",
                          parents=[data_dir])
     sim.add_argument("scenario", help="scenario file (.yaml, .yml or .json)")
@@ -164,7 +169,12 @@ def _check_out(out: str) -> None:
 
 
 def _load(args):
-    """The scenario file, with its folder (and any --data-dir) as where its files come from."""
+    """The scenario file, with its folder (and any --data-dir) as where its files come from.
+    ``--allow-code`` is passed on through the environment, so sweep workers have it too."""
+    if getattr(args, "allow_code", False):
+        from .schedulers import ALLOW_CODE_ENV
+
+        os.environ[ALLOW_CODE_ENV] = "1"
     roots = []
     for d in args.data_dir:
         if not Path(d).is_dir():

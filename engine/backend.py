@@ -28,7 +28,8 @@ from collections import deque
 from heapq import heapify, heappop
 from typing import NamedTuple, Optional
 from .kernel import seconds
-from .policy import SchedulingPolicy
+from .policy import pick_next
+from .schedulers import Context, FairShare, decide, label
 
 START, WAIT, DEACTIVATE, RELEASE, HELD = range(5)
 
@@ -83,12 +84,13 @@ class BackendState:
         q.append(job)
 
 
-def choose(b: BackendState, now: int, meters: dict, shares: dict, policy: SchedulingPolicy,
-           blocked=None):
+def choose(b: BackendState, now: int, meters: dict, shares: dict, policy=None, blocked=None,
+           tenants: Optional[dict] = None):
     """The decision for one free lane of ``b`` at tick ``now`` (see the module's description).
 
     ``meters[tenant].value(now)`` is a tenant's usage for fair share (engine/policy.py);
-    ``policy`` picks among the heads of the tenants' queues. Entries of jobs no longer queued
+    ``policy`` is the scheduler (engine/schedulers.py; None or FairShare: IBM's R3, here in
+    ticks), ``tenants`` the scenario's tenants by name for another scheduler's context. Entries of jobs no longer queued
     (started, cancelled, failed with their session) are dropped from the queues on the way.
     """
     if b.busy >= b.lanes:
@@ -132,6 +134,13 @@ def choose(b: BackendState, now: int, meters: dict, shares: dict, policy: Schedu
             heads.append((tenant, q[0]))
     if not heads:
         return None
+    if policy is not None and not isinstance(policy, FairShare):   # another scheduler (engine/schedulers.py)
+        ctx = Context(b.name, now, heads, b.fs, meters, shares, tenants)
+        job, why = decide(policy, ctx, {t for t, _ in heads})
+        q = b.fs[job.tenant]
+        if q[0] is job:
+            q.popleft()        # a job further back is dropped when it reaches the head
+        return (START, job, "R3", f"R3 {label(policy)}: {why}")
     if len(heads) == 1:  # no contest: FIFO within the tenant
         job = heads[0][1]
         used = meters[job.tenant].value(now)
@@ -139,7 +148,7 @@ def choose(b: BackendState, now: int, meters: dict, shares: dict, policy: Schedu
         why = "the only tenant waiting"
     else:
         usage = {t: meters[t].value(now) for t, _ in heads}
-        job, ratio = policy.pick(heads, usage, shares)
+        job, ratio = pick_next(heads, usage, shares)
         used = usage[job.tenant]
         why = f"lowest usage/share of {len(heads)} tenants waiting"
     b.fs[job.tenant].popleft()

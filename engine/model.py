@@ -17,11 +17,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     PrivateAttr,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     model_validator,
 )
 
@@ -224,6 +227,50 @@ class Timing(_Model):
 Lanes = Int(ge=1, le=1000)
 
 
+# R3's choice among the queued jobs: a built-in scheduler by name, or one of your own by import
+# path ("package.module:Class"; it runs Python code, so only where code is allowed). The
+# schedulers themselves are in engine/schedulers.py.
+SCHEDULERS = ("fair_share", "hierarchical_fair_share", "fifo", "priority", "sjf", "slurm")
+_IMPORT_PATH = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*")
+Weight = Annotated[float, BeforeValidator(_number), Field(ge=0, le=1e6, allow_inf_nan=False)]
+OptionValue = Union[bool, int, float, Annotated[str, Field(max_length=1000)]]
+
+
+def _scheduler_name(name: str) -> str:
+    if name not in SCHEDULERS and not _IMPORT_PATH.fullmatch(name):
+        raise ValueError(f"not a scheduler: one of {', '.join(SCHEDULERS)}, or your own as "
+                         f"'package.module:Class'")
+    return name
+
+
+SchedulerName = Annotated[str, Field(min_length=1, max_length=300),
+                          AfterValidator(_scheduler_name)]
+
+
+class SchedulerSpec(_Model):
+    """A scheduler with settings: Slurm's (``half_life``, ``weight_fairshare``, ``weight_age``,
+    ``max_age``) or your own's (``options``, given to its constructor as keywords)."""
+
+    name: SchedulerName
+    half_life: Optional[LongSpan] = None         # slurm: usage decays by half this often
+    weight_fairshare: Optional[Weight] = None    # slurm: PriorityWeightFairshare
+    weight_age: Optional[Weight] = None          # slurm: PriorityWeightAge
+    max_age: Optional[LongSpan] = None           # slurm: PriorityMaxAge (seconds)
+    options: Annotated[dict[Annotated[str, Field(max_length=100)], OptionValue],
+                       Field(max_length=100)] = {}
+
+    @model_validator(mode="after")
+    def _fits(self):
+        slurm = [k for k in ("half_life", "weight_fairshare", "weight_age", "max_age")
+                 if getattr(self, k) is not None]
+        if slurm and self.name != "slurm":
+            raise ValueError(f"{slurm[0]} is a setting of the slurm scheduler, not of "
+                             f"{self.name}")
+        if self.options and self.name in SCHEDULERS:
+            raise ValueError(f"options are for a scheduler of your own; {self.name} has none")
+        return self
+
+
 class Policy(_Model):
     preset: Literal["ibm-2022", "ibm-2024", "ibm-2026"] = "ibm-2022"
     interactive_timeout: Optional[Time] = None
@@ -238,6 +285,11 @@ class Policy(_Model):
     # waits on (interactive), or none (timing only).
     execution: Literal["all", "interactive", "none"] = "all"
     fair_share: FairShare = FairShare()
+    # R3's choice among queued jobs (engine/schedulers.py): IBM's fair share unless said.
+    scheduler: Annotated[Union[Annotated[SchedulerName, Tag("scheduler_name")],
+                               Annotated[SchedulerSpec, Tag("scheduler_spec")]],
+                         Discriminator(lambda v: "scheduler_spec" if isinstance(v, (dict, SchedulerSpec))
+                                       else "scheduler_name")] = "fair_share"
     timing: Timing = Timing()
     # R14: seconds a started batch may have nothing queued or running before it deactivates.
     # The next three: absent = the preset's value; an explicit null = none (never, no cap).
@@ -267,6 +319,7 @@ class ResolvedPolicy:
     fair_share: FairShare
     timing: Timing
     execution: str = "all"
+    scheduler: Any = "fair_share"                       # a name or a SchedulerSpec
     batch_interactive_timeout: Optional[float] = None   # R14; None: a batch never deactivates
     job_max_usage: Optional[float] = None               # R12 cap; None: none
     open_batch_max_time: Optional[float] = None         # R22
@@ -334,6 +387,7 @@ def resolve_policy(policy: Policy) -> ResolvedPolicy:
         default_max_execution_time=policy.default_max_execution_time,
         open_timeout=pick("open_timeout"),
         fair_share=policy.fair_share,
+        scheduler=policy.scheduler,
         timing=policy.timing,
         execution=policy.execution,
         batch_interactive_timeout=nullable("batch_interactive_timeout"),
@@ -460,6 +514,10 @@ Plan = Literal["premium", "flex", "pay_as_you_go", "open"]
 class Tenant(_Model):
     name: Name
     share: Positive = 1.0
+    # For the priority scheduler: a higher priority's jobs start first (engine/schedulers.py).
+    priority: Annotated[int, Field(ge=-10**6, le=10**6)] = 0
+    # For hierarchical fair share: the organisation whose allocation it shares.
+    organisation: Optional[Name] = None
     plan: Plan = "premium"                       # R22
     usage_limit: Optional[UsageLimit] = None     # R22; null: the plan's (Open in ibm-2026)
 

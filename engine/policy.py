@@ -1,10 +1,9 @@
-"""Usage and the scheduling policy: how much a tenant has used, and which tenant's job goes next.
+"""Usage and fair share: how much a tenant has used, and which tenant's job goes next (R3).
 
-Nothing here knows about SimPy. A policy is anything with ``pick(heads, usage, shares)``
-(:class:`SchedulingPolicy`): given the head job of each tenant's FIFO queue, each tenant's usage
-and share, the job to start and the number it was ranked by. :class:`FairShare` is IBM's (R3);
-``engine/backend.py`` asks the policy only when several tenants wait, so a decision costs
-O(tenants) whatever the backlog.
+Nothing here knows about SimPy. :func:`pick_next` is IBM's fair share (R3): given the head job of
+each tenant's FIFO queue, each tenant's usage and share, the job to start and the number it was
+ranked by; ``engine/backend.py`` asks it only when several tenants wait, so a decision costs
+O(tenants) whatever the backlog. Other schedulers are in engine/schedulers.py.
 
 Usage (R3) is the integral over time of the number of charging spans a tenant has open (a running
 job-mode or batch job, or a dedicated session holding a backend). ``UsageMeter`` keeps that integral
@@ -25,7 +24,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from typing import Iterable, Optional, Protocol
+from typing import Iterable, Optional
 
 LN2 = math.log(2.0)
 
@@ -178,19 +177,3 @@ def pick_next(heads: Iterable[tuple[str, object]], usage: dict[str, float],
     ratio, best = min(((r, job) for r, job in ranked if r <= bound),
                       key=lambda rj: (rj[1].submit_tick, rj[1].seq))
     return best, ratio
-
-
-class SchedulingPolicy(Protocol):
-    """Which of the waiting tenants' head jobs starts (see :class:`FairShare`)."""
-
-    def pick(self, heads: list[tuple[str, object]], usage: dict[str, float],
-             shares: dict[str, float]) -> tuple[object, float]:
-        """``heads``: ``(tenant, job)`` for each tenant with a queued job (two or more).
-        Returns the job to start and the number it was ranked by (for the trace's words)."""
-
-
-class FairShare:
-    """R3: the lowest usage / share, ties by submit time then submission order."""
-
-    def pick(self, heads, usage, shares):
-        return pick_next(heads, usage, shares)

@@ -128,12 +128,14 @@ def collect(sim: Simulation, wall_seconds: float = 0.0) -> RunResult:
 
 
 def run_scenario(scenario: Scenario,
-                 progress: Optional[Callable[[int, int], None]] = None) -> RunResult:
+                 progress: Optional[Callable[[int, int], None]] = None,
+                 allow_code: Optional[bool] = None) -> RunResult:
     """Simulate ``scenario`` to the end and return its tables and metrics. The scenario reads
     its files from its own folder (``load_scenario`` or ``validate_scenario(base_dir=)`` sets
-    it)."""
+    it). ``allow_code``: whether ``policy.scheduler`` may name a scheduler of the user's own
+    (None: SESSION_LAB_ALLOW_CODE=1 says; engine/schedulers.py)."""
     t0 = time.perf_counter()
-    sim = Simulation(scenario)
+    sim = Simulation(scenario, allow_code=allow_code)
     sim.run(progress=progress)
     return collect(sim, time.perf_counter() - t0)
 

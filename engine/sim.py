@@ -5,7 +5,8 @@ A :class:`Simulation` runs one scenario. Where the rules live:
 - engine/kernel.py: exact instants (integer ticks) and the same-instant order (R18);
 - engine/backend.py: ``choose``, which job starts next (R1, R3, R5, R6, R14);
 - engine/sessions.py: the session and batch state machine (R4-R11, R14);
-- engine/policy.py: usage for fair share and the policy that ranks tenants (R3);
+- engine/policy.py: usage for fair share and IBM's fair share (R3);
+- engine/schedulers.py: the scheduler that makes R3's choice (fair share, or another);
 - engine/workloads.py, engine/clients.py: what a scenario submits, and closed-loop clients.
 
 This module carries out what those decide: it starts jobs (R12 stops, R15 compile cache),
@@ -36,7 +37,8 @@ from .kernel import (COMPLETE, CONTROL, DISPATCH, MAX_TICKS, SUBMIT, TIMER, SimE
                      maybe_seconds, maybe_ticks, seconds, ticks)
 from .model import MAX_JOBS, Scenario, ScenarioError
 from .payloads import Payloads
-from .policy import FairShare, UsageMeter
+from .policy import UsageMeter
+from .schedulers import build as build_scheduler
 from .validation import IdSpaces
 from .sessions import (AHEAD, EVENT, EXPIRE, FINISH, HOLD, IDLE, OPEN_TIMEOUT,
                        RELEASE as LET_GO, SPAN, TIMER as LATER, Session)
@@ -54,14 +56,15 @@ class Simulation:
     ``now``, ``session_details``) takes and gives seconds. The methods the workloads and
     clients use (``new_job``, ``submit_now``, ``close_session``) take ticks."""
 
-    def __init__(self, scenario: Scenario):
+    def __init__(self, scenario: Scenario, allow_code: Optional[bool] = None):
         self.scenario = scenario
         self.policy = p = scenario.resolved_policy()
         self._timeout = ticks(p.interactive_timeout)
         self._system_max = ticks(p.system_max_time)
         self._default_limit = maybe_ticks(p.default_max_execution_time)
         self._open_timeout = maybe_ticks(p.open_timeout)
-        self.scheduler = FairShare()
+        # R3's choice (engine/schedulers.py); one of the user's own only where code is allowed.
+        self.scheduler = build_scheduler(p.scheduler, scenario.base_dir, allow_code)
         self.env = SimEnv()
         self._job_cap = maybe_ticks(p.job_max_usage)                   # R12, R22
         self._batch_timeout = maybe_ticks(p.batch_interactive_timeout)  # R14
@@ -79,8 +82,11 @@ class Simulation:
         self.shares = {t.name: float(t.share) for t in scenario.tenants}
         self.plans = {t.name: t.plan for t in scenario.tenants}
         fs = p.fair_share
-        self.meters = {t: UsageMeter(fs.usage, ticks(fs.window), ticks(fs.half_life))
+        decay = getattr(self.scheduler, "half_life", None)   # slurm counts usage its own way
+        self.meters = {t: UsageMeter("half_life", ticks(fs.window), ticks(decay)) if decay
+                       else UsageMeter(fs.usage, ticks(fs.window), ticks(fs.half_life))
                        for t in self.shares}
+        self.tenant_specs = {t.name: t for t in scenario.tenants}
         # R22: tenant -> (limit in ticks, a meter over the limit's window, ever if None).
         self.limits: dict[str, tuple] = {}
         for t in scenario.tenants:
@@ -665,7 +671,8 @@ class Simulation:
                 self._qpu(b)   # R20: a due system job takes a free QPU before lanes are filled
             blocked = self._blocked(b, now) if (self.limits or b.reservation) else None
             while True:   # R19: fill free lanes until none is free or no job may start
-                d = choose(b, now, self.meters, self.shares, self.scheduler, blocked)
+                d = choose(b, now, self.meters, self.shares, self.scheduler, blocked,
+                           self.tenant_specs)
                 if d is None or d[0] == HELD:
                     break
                 code, s = d[0], d[1]

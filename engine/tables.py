@@ -68,15 +68,14 @@ class Table:
             return self.write_csv_slowly(path)
         import pyarrow as pa
 
-        try:
-            chunks = [_chunk_bytes([c[lo:lo + CHUNK_ROWS] for c in self.columns], self.kinds)
-                      for lo in range(0, len(self), CHUNK_ROWS)]
+        try:   # chunk by chunk, each written as soon as it is made (bounded memory)
+            with open(path, "wb") as f:
+                f.write(_header(self.names))
+                for lo in range(0, len(self), CHUNK_ROWS):
+                    f.write(_chunk_bytes([c[lo:lo + CHUNK_ROWS] for c in self.columns],
+                                         self.kinds))
         except (pa.ArrowException, UnicodeError, OverflowError, _Unsafe):
-            return self.write_csv_slowly(path)
-        with open(path, "wb") as f:
-            f.write(_header(self.names))
-            for chunk in chunks:
-                f.write(chunk)
+            self.write_csv_slowly(path)    # starts the file afresh
 
     def write_csv_slowly(self, path) -> None:
         """The same bytes through the ``csv`` module, value by value."""

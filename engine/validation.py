@@ -45,7 +45,8 @@ def _first_error(exc: ValidationError) -> ScenarioError:
 # Discriminator values pydantic puts into error locations of tagged unions.
 _UNION_TAGS = {
     "fixed", "exponential", "uniform", "lognormal", "poisson", "periodic",
-    "background", "interactive", "job_user", "batch", "replay",
+    "background", "interactive", "job_user", "batch", "replay", "scheduler_name",
+    "scheduler_spec",
 }
 
 

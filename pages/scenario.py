@@ -97,18 +97,28 @@ with form_tab:
         st.subheader("Tenants and fair shares")
         kept_t = {t.name: t.model_dump(mode="json", exclude_defaults=True) for t in sc.tenants}
         tenants = forms.table_input(
-            [{"name": t.name, "share": t.share, "plan": t.plan} for t in sc.tenants],
+            [{"name": t.name, "share": t.share, "plan": t.plan, "priority": t.priority,
+              "organisation": t.organisation} for t in sc.tenants],
             {"name": st.column_config.TextColumn("tenant", required=True),
              "share": st.column_config.NumberColumn("share", min_value=0.0, default=1.0,
                                                     help="Fair share weight (R3)."),
+             "priority": st.column_config.NumberColumn(
+                 "priority", step=1, default=0,
+                 help="For the strict-priority scheduler: higher starts first."),
+             "organisation": st.column_config.TextColumn(
+                 "organisation",
+                 help="For hierarchical fair share: instances of one organisation share its "
+                      "allocation (the sum of their shares)."),
              "plan": st.column_config.SelectboxColumn(
                  "plan", options=["premium", "flex", "pay_as_you_go", "open"],
                  default="premium",
                  help="R22: the Open plan has no sessions (its session jobs are rejected) and, "
                       "in ibm-2026, 600 s of QPU time per 28 days.")},
             key=f"tenants_{gen}")
-        # A usage limit (R22), not shown in the table, is kept.
-        tenants = [kept_t.get(t.get("name"), {}) | t for t in tenants]
+        # A usage limit (R22), not shown in the table, is kept; a priority or organisation
+        # emptied in the table goes back to none.
+        tenants = [{k: v for k, v in kept_t.get(t.get("name"), {}).items()
+                    if k not in ("priority", "organisation")} | t for t in tenants]
         state.field_error("tenants")
 
         st.subheader("Workloads")

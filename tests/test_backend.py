@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from engine.backend import DEACTIVATE, HELD, RELEASE, START, WAIT, BackendState, choose
 from engine.job import Job
-from engine.policy import FairShare, UsageMeter
+from engine.policy import UsageMeter
+from engine.schedulers import FairShare
 from engine.sessions import Session
 
 S = 1_000_000  # ticks per second
@@ -115,11 +116,12 @@ def test_r5_r6_a_holding_session_runs_its_own_job_or_holds_the_backend():
 
 
 def test_a_policy_is_pluggable():
+    """A scheduler sees the heads of the queues (engine/schedulers.py) and picks one."""
     class LastTenantFirst:
-        def pick(self, heads, usage, shares):
-            return heads[-1][1], 0.0
+        def pick(self, ctx):
+            return ctx.heads[-1][1], "the last tenant"
 
     a1, b1 = queued("a1", "alice", seq=0), queued("b1", "bob", seq=1)
     d = choose(state(a1, b1), 0, meters(alice=0, bob=0), {"alice": 1, "bob": 1},
                LastTenantFirst())
-    assert d[1] is b1
+    assert d[1] is b1 and d[3] == "R3 LastTenantFirst: the last tenant"

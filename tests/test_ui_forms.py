@@ -282,3 +282,43 @@ def test_lanes_contention_keeps_its_lanes_and_classical_stages():
     assert [(b.name, b.lanes) for b in got.backends] == [("qpu_1lane", 1), ("qpu_5lanes", 5)]
     assert got.workloads[0].classical_time.model_dump() == {"dist": "uniform", "low": 30.0,
                                                            "high": 90.0}
+
+
+def _yaml_apply(at: AppTest, doc: dict) -> None:
+    area = next(t for t in at.text_area if t.key.startswith("yaml_"))
+    area.set_value(runs.to_yaml(doc))
+    next(b for b in at.button if b.label == "Apply YAML and run").click()
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+
+
+def test_policy_keys_the_form_does_not_show_survive_an_apply():
+    """Lanes, R12/R14/R22 limits and a scheduler's settings are not on the form: Apply without a
+    change keeps them (they were dropped once, silently)."""
+    at = scenario_page()
+    doc = runs.builtin("seed-story")
+    doc["policy"] = {"preset": "ibm-2026", "lanes": 3, "job_max_usage": 500,
+                     "batch_interactive_timeout": None, "open_batch_max_time": 300,
+                     "scheduler": {"name": "slurm", "weight_age": 1.5, "max_age": 600}}
+    _yaml_apply(at, doc)
+    want = at.session_state["run"].scenario
+    apply_and_run(at)
+    got = at.session_state["run"].scenario
+    assert got.policy == want.policy
+    assert got.policy.lanes == 3 and got.policy.scheduler.weight_age == 1.5
+    assert runs.key_of(got) == runs.key_of(want)
+
+
+def test_the_scheduler_is_chosen_on_the_form_and_tenants_get_priorities():
+    at = scenario_page()
+    box = next(s for s in at.selectbox if s.key and s.key.endswith(".scheduler"))
+    assert box.value == "fair_share"
+    assert list(box.options)[:3] == ["IBM fair share (R3)", "fair share by organisation",
+                                     "first come, first served"]
+    box.set_value("priority")
+    apply_and_run(at)
+    run = at.session_state["run"]
+    assert run.scenario.policy.scheduler == "priority"
+    started = run.events[run.events.event == "job_started"].detail
+    assert started.str.startswith("R3 strict priority: ").any()
+    assert not started.str.startswith("R3 fair share").any()

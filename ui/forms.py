@@ -114,18 +114,37 @@ def policy_input(doc: dict, key: str = "policy") -> dict:
                                help="Usage counts half after this long. 86,400 s = 1 day; "
                                     "the default is 7 days.")
         out["fair_share"] = {"usage": "half_life", "half_life": span}
-    c7, _, _ = st.columns(3)
+    c7, c8, _ = st.columns(3)
     ex = ["all", "interactive", "none"]
     out["execution"] = c7.selectbox(
         "Run circuits on Aer", ex, index=ex.index(p.get("execution", "all")),
         key=f"{key}.execution",
         format_func={"all": "all jobs", "interactive": "only awaited results",
                      "none": "none (timing only)"}.get)
-    for k in ("max_time_rule", "open_timeout", "timing"):  # kept as they were
-        if k in p:
-            out[k] = p[k]
+    sched = p.get("scheduler", "fair_share")
+    was = sched.get("name") if isinstance(sched, dict) else sched
+    names = list(SCHEDULERS) + ([] if was in SCHEDULERS else [was])
+    chosen = c8.selectbox(
+        "Scheduler", names, index=names.index(was), key=f"{key}.scheduler",
+        format_func=lambda n: SCHEDULERS.get(n, f"your own: {n}"),
+        help="Which queued job starts when no session or batch claims the backend (R3). "
+             "IBM's is fair share; the others are for what-if comparisons. A scheduler of "
+             "your own runs only from the command line (--allow-code).")
+    out["scheduler"] = sched if chosen == was else chosen   # settings kept while unchanged
+    for k, v in p.items():   # what the form does not show (lanes, limits, timing...) is kept
+        if k not in out and k not in _SHOWN:
+            out[k] = v
     field_error("policy")
     return out
+
+
+# The policy keys policy_input shows: an emptied one goes back to the preset's.
+_SHOWN = {"preset", "interactive_timeout", "system_max_time", "default_max_execution_time",
+          "fair_share", "execution", "scheduler"}
+SCHEDULERS = {"fair_share": "IBM fair share (R3)",
+              "hierarchical_fair_share": "fair share by organisation",
+              "fifo": "first come, first served", "priority": "strict priority by tenant",
+              "sjf": "shortest job first", "slurm": "Slurm fair-share factor"}
 
 
 def table_input(rows: list[dict], columns: dict, key: str, help: str = "") -> list[dict]:
@@ -141,7 +160,8 @@ def table_input(rows: list[dict], columns: dict, key: str, help: str = "") -> li
                 continue
             if hasattr(v, "item"):
                 v = v.item()
-            if isinstance(v, float) and v.is_integer() and k in ("num_qubits", "seed", "lanes"):
+            if isinstance(v, float) and v.is_integer() and k in ("num_qubits", "seed", "lanes",
+                                                                   "priority"):
                 v = int(v)
             clean[k] = v
         if clean:

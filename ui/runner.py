@@ -98,7 +98,7 @@ def _serve(conn) -> None:
     try:
         t0 = time.perf_counter()
         send(SIMULATING)
-        sim = Simulation(scenario)
+        sim = Simulation(scenario, allow_code=False)   # a browser never runs code of its own
         # Often enough that a run executing circuits on Aer (milliseconds per job) reports.
         sim.run(progress=tick, every=64)
         send(TABULATING, sim.expected_jobs(), sim.expected_jobs())
