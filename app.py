@@ -17,6 +17,7 @@ page = st.navigation([
     st.Page("pages/results.py", title="Results", icon=":material/monitoring:"),
     st.Page("pages/events.py", title="Events", icon=":material/list_alt:"),
     st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
+    st.Page("pages/advisor.py", title="Advisor", icon=":material/assistant:"),
     st.Page("pages/lessons.py", title="Lessons", icon=":material/school:"),
 ])
 state.sidebar()

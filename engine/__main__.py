@@ -86,7 +86,30 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("--out", help="write the sweep table here (CSV)")
     sw.add_argument("--save", action="store_true", help="keep every variant in the run store")
     sw.add_argument("--store", help="run store file")
+
+    adv = sub.add_parser("advise", help="session, batch or plain jobs? runs each mode of an "
+                                        "iterative workload on a busy backend and answers")
+    for flag, kind, default, text in ADVISE_FLAGS:
+        adv.add_argument(flag, type=kind, default=default, help=text)
+    adv.add_argument("--json", action="store_true", help="the answer as JSON")
     return p
+
+
+# advise's flags: (flag, type, default, help); the defaults are engine.advisor.Workload's.
+ADVISE_FLAGS = [
+    ("--iterations", int, 20, "jobs in the loop (default 20)"),
+    ("--think-time", float, 30.0, "seconds from a result to the next job (default 30)"),
+    ("--qpu-time", float, 10.0, "QPU seconds per job (default 10)"),
+    ("--classical-time", float, 0.0, "classical seconds per job in its lane (R19; default 0)"),
+    ("--plan", str, "premium", "premium, flex, pay_as_you_go or open (R22)"),
+    ("--preset", str, "ibm-2026", "ibm-2022, ibm-2024 or ibm-2026 (default)"),
+    ("--interactive-timeout", float, None, "seconds a session waits idle (R6; default: the "
+                                           "preset's)"),
+    ("--load", float, 0.7, "share of the backend's time others keep it busy (default 0.7)"),
+    ("--others-job", float, 60.0, "mean QPU seconds of the others' jobs (default 60)"),
+    ("--seeds", int, 5, "replications, each with its own arrivals (default 5)"),
+    ("--seed", int, 0, "the first seed (default 0)"),
+]
 
 
 def _fmt(x, unit="s") -> str:
@@ -316,9 +339,42 @@ def _validate(args) -> int:
     return 0
 
 
+def _advise(args) -> int:
+    import json
+
+    from .advisor import Workload, advise
+
+    fields = {f[2:].replace("-", "_"): getattr(args, f[2:].replace("-", "_"))
+              for f, *_ in ADVISE_FLAGS}
+    try:
+        answer = advise(Workload(**fields))
+    except ScenarioError as exc:   # named as the flag the user typed
+        if exc.key in fields:
+            raise ScenarioError("--" + exc.key.replace("_", "-"), exc.value,
+                                exc.message) from None
+        raise
+    if args.json:
+        print(json.dumps(answer.to_dict(), indent=2))
+        return 0
+    for line in answer.words:
+        print(line)
+    print(f"\n{'mode':<10} {'time to solution (s)':>22} {'charged (s)':>18} "
+          f"{'others wait (s)':>18}")
+    for r in answer.table():
+        if r["refused"]:
+            print(f"{r['mode']:<10} {r['refused']}")
+            continue
+        cells = [f"{r[k]:,.0f} ± {r[k + '_ci95']:,.0f}"
+                 for k in ("time_to_solution", "charged", "others_wait")]
+        print(f"{r['mode']:<10} {cells[0]:>22} {cells[1]:>18} {cells[2]:>18}")
+    return 0
+
+
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.command == "advise":
+            return _advise(args)
         if args.command == "simulate":
             return _simulate(args)
         if args.command == "runs":

@@ -1,0 +1,109 @@
+"""Advisor: session, batch or plain jobs for an iterative workload on a busy backend, answered
+by simulation over several seeds (engine/advisor.py; the runs in the server's run processes)."""
+
+import pandas as pd
+import streamlit as st
+
+from engine import ScenarioError
+from engine import sweep as sweeps
+from engine.advisor import Workload, answer, scenarios
+from engine.model import PRESETS
+from ui import figures, state, sweeping
+
+state.page_setup()
+st.title("Session, batch or plain jobs?")
+st.caption("Describe your loop (a job, its result, some thinking, the next job) and how busy "
+           "the backend is. Each mode runs on the same arrivals of others' work, over several "
+           "seeds; the answer gives time to solution, what you are charged and what everyone "
+           "else waits, with 95% intervals, and why.")
+ss = st.session_state
+JOB, ADVICE = "advice_job", "advice"
+
+with st.form("advise_form"):
+    c1, c2, c3 = st.columns(3)
+    iterations = c1.number_input("Iterations (jobs in the loop)", 1, 200, 20, step=1)
+    think = c2.number_input("Think time between jobs (s)", 0.0, 3600.0, 30.0, step=5.0,
+                            help="From a job's result to the next job's submission.")
+    qpu = c3.number_input("QPU time per job (s)", 0.1, 3600.0, 10.0, step=1.0)
+    c4, c5, c6 = st.columns(3)
+    classical = c4.number_input("Classical time per job (s)", 0.0, 3600.0, 0.0, step=5.0,
+                                help="Pre-processing in the job's lane before the QPU (R19).")
+    load = c5.slider("Others keep the backend busy", 0.0, 0.95, 0.7, step=0.05,
+                     format="%.2f", help="The share of the time others' jobs use the QPU.")
+    others = c6.number_input("Others' mean job (s)", 1.0, 3600.0, 60.0, step=10.0)
+    c7, c8, c9 = st.columns(3)
+    preset = c7.selectbox("Service", list(PRESETS), index=list(PRESETS).index("ibm-2026"),
+                          help="ibm-2026 (today) and ibm-2024: 60 s interactive timeout; "
+                               "ibm-2022: 300 s.")
+    plan = c8.selectbox("Plan", ["premium", "flex", "pay_as_you_go", "open"])
+    seeds = c9.number_input("Seeds", 2, 20, 5, step=1,
+                            help="Replications, each with its own arrivals of others' work.")
+    asked = st.form_submit_button("Advise", type="primary")
+
+if asked:
+    w = Workload(iterations=int(iterations), think_time=float(think), qpu_time=float(qpu),
+                 classical_time=float(classical), plan=plan, preset=preset, load=float(load),
+                 others_job=float(others), seeds=int(seeds))
+    try:
+        scens = scenarios(w)
+    except ScenarioError as exc:
+        st.error(str(exc))
+    else:
+        if ss.get(JOB) is not None:
+            ss[JOB][1].stop()
+        ss[JOB] = (w, sweeping.SweepJob(scens, workers=2, alive=state.browser_alive()))
+        ss.pop(ADVICE, None)
+
+
+def _take() -> None:
+    w, job = ss.pop(JOB)
+    if job.stopped:
+        return
+    try:
+        outcomes = job.results()
+        failed = next((o for o in outcomes if not sweeps.succeeded(o)), None)
+        if failed is not None:
+            raise RuntimeError(failed.message)
+        ss[ADVICE] = answer(w, outcomes)
+    except Exception as exc:  # noqa: BLE001 - one message, no traceback
+        ss[ADVICE] = str(exc)
+
+
+@st.fragment(run_every=0.5)
+def _panel() -> None:
+    entry = ss.get(JOB)
+    if entry is None or entry[1].done():
+        st.rerun()
+    st.progress(entry[1].fraction, text=f"Simulating: {entry[1].progress_text()}")
+    st.button("Stop", key="advice_stop", on_click=_stop, icon=":material/stop_circle:")
+
+
+def _stop() -> None:
+    entry = ss.pop(JOB, None)
+    if entry is not None:
+        entry[1].stop()
+
+
+if ss.get(JOB) is not None:
+    if ss[JOB][1].wait(state.inline_wait()):
+        _take()
+    else:
+        _panel()
+
+advice = ss.get(ADVICE)
+if isinstance(advice, str):
+    st.error(f"No answer: {advice}")
+elif advice is not None:
+    st.subheader(advice.words[0])
+    for line in advice.words[1:]:
+        st.markdown(f"- {line}")
+    table = pd.DataFrame(advice.table())
+    st.plotly_chart(figures.advice_bars(table), key="advice_chart")
+    shown = table.rename(columns={
+        "mode": "Mode", "time_to_solution": "Time to solution (s)",
+        "time_to_solution_ci95": "± 95% (s)", "charged": "Charged (s)",
+        "charged_ci95": "± 95% (s) ", "others_wait": "Others' mean wait (s)",
+        "others_wait_ci95": "± 95% (s)  ", "refused": "Not possible"})
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={
+        c: st.column_config.NumberColumn(format="%.1f") for c in shown.columns
+        if c not in ("Mode", "Not possible")})
