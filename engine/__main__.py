@@ -89,28 +89,32 @@ def _parser() -> argparse.ArgumentParser:
 
     adv = sub.add_parser("advise", help="session, batch or plain jobs? runs each mode of an "
                                         "iterative workload on a busy backend and answers")
-    for flag, kind, default, text in ADVISE_FLAGS:
-        adv.add_argument(flag, type=kind, default=default, help=text)
+    from dataclasses import fields
+
+    from .advisor import Workload
+
+    defaults = {f.name: f.default for f in fields(Workload)}
+    for flag, kind, text in ADVISE_FLAGS:
+        adv.add_argument(flag, type=kind, default=defaults[flag[2:].replace("-", "_")],
+                         help=text + " (default: %(default)s)")
     adv.add_argument("--json", action="store_true", help="the answer as JSON")
     return p
 
 
-# advise's flags: (flag, type, default, help); the defaults are engine.advisor.Workload's.
+# advise's flags: (flag, type, help); each defaults to engine.advisor.Workload's field.
 ADVISE_FLAGS = [
-    ("--iterations", int, 20, "jobs in the loop (default 20)"),
-    ("--think-time", float, 30.0, "seconds from a result to the next job (default 30)"),
-    ("--qpu-time", float, 10.0, "QPU seconds per job (default 10)"),
-    ("--classical-time", float, 0.0, "classical seconds per job in its lane (R19; default 0)"),
-    ("--plan", str, "premium", "premium, flex, pay_as_you_go or open (R22)"),
-    ("--preset", str, "ibm-2026", "ibm-2022, ibm-2024 or ibm-2026 (default)"),
-    ("--interactive-timeout", float, None, "seconds a session waits idle (R6; default: the "
-                                           "preset's)"),
-    ("--load", float, 0.7, "share of the backend's time others keep it busy (default 0.7)"),
-    ("--others-job", float, 60.0, "mean QPU seconds of the others' jobs (default 60)"),
-    ("--seeds", int, 5, "replications, each with its own arrivals (default 5)"),
-    ("--seed", int, 0, "the first seed (default 0)"),
+    ("--iterations", int, "jobs in the loop"),
+    ("--think-time", float, "seconds from a result to the next job"),
+    ("--qpu-time", float, "QPU seconds per job"),
+    ("--classical-time", float, "classical seconds per job in its lane (R19)"),
+    ("--plan", str, "premium, flex, pay_as_you_go or open (R22)"),
+    ("--preset", str, "ibm-2022, ibm-2024 or ibm-2026"),
+    ("--interactive-timeout", float, "seconds a session waits idle (R6; none: the preset's)"),
+    ("--load", float, "share of the backend's time others keep it busy"),
+    ("--others-job", float, "mean QPU seconds of the others' jobs"),
+    ("--seeds", int, "replications, each with its own arrivals"),
+    ("--seed", int, "the first seed"),
 ]
-
 
 def _fmt(x, unit="s") -> str:
     if x is None or x != x:  # None or NaN

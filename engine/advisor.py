@@ -16,13 +16,13 @@ the interactive timeout (R6, R7), the batch's timeout (R14), the Open plan (R22)
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field
 from typing import Optional
 
 from .model import MISSING, PRESETS, ScenarioError
-from .run import run_scenario
-from .validation import validate_scenario
+
+# The simulation's modules are imported where runs are made: the command line's parser reads
+# Workload's defaults without loading pandas or SimPy.
 
 MODES = ("dedicated", "batch", "job")
 MODE_WORDS = {"dedicated": "a session", "batch": "a batch", "job": "plain jobs"}
@@ -87,14 +87,10 @@ class Estimate:
 
     @classmethod
     def of(cls, values: list) -> "Estimate":
-        from scipy.stats import t
+        from .metrics import interval
 
-        n = len(values)
-        mean = math.fsum(values) / n
-        if n < 2:
-            return cls(mean, math.nan, list(values))
-        var = math.fsum((v - mean) ** 2 for v in values) / (n - 1)
-        return cls(mean, float(t.ppf(0.975, n - 1)) * math.sqrt(var / n), list(values))
+        mean, half, _ = interval(values)
+        return cls(mean, half, list(values))
 
     def __str__(self) -> str:
         return f"{self.mean:,.0f} s ± {self.half_width:,.0f}"
@@ -185,12 +181,16 @@ def _measure(result, mode: str) -> tuple:
 def scenarios(w: Workload) -> list:
     """The validated scenarios of the seeds (what :func:`advise` runs; the dashboard runs them
     in its own processes)."""
+    from .validation import validate_scenario
+
     w.check()
     return [validate_scenario(scenario(w, w.seed + i)) for i in range(w.seeds)]
 
 
 def advise(w: Workload, progress=None) -> Advice:
     """Run the three modes over ``w.seeds`` seeds and answer."""
+    from .run import run_scenario
+
     runs = []
     for i, sc in enumerate(scenarios(w)):
         runs.append(run_scenario(sc))

@@ -90,8 +90,9 @@ def choose(b: BackendState, now: int, meters: dict, shares: dict, policy=None, b
 
     ``meters[tenant].value(now)`` is a tenant's usage for fair share (engine/policy.py);
     ``policy`` is the scheduler (engine/schedulers.py; None or FairShare: IBM's R3, here in
-    ticks), ``tenants`` the scenario's tenants by name for another scheduler's context. Entries of jobs no longer queued
-    (started, cancelled, failed with their session) are dropped from the queues on the way.
+    ticks), ``tenants`` the scenario's tenants by name for another scheduler's context.
+    Entries of jobs no longer queued (started, cancelled, failed with their session) are
+    dropped from the queues on the way.
     """
     if b.busy >= b.lanes:
         return None
@@ -134,7 +135,7 @@ def choose(b: BackendState, now: int, meters: dict, shares: dict, policy=None, b
             heads.append((tenant, q[0]))
     if not heads:
         return None
-    if policy is not None and not isinstance(policy, FairShare):   # another scheduler (engine/schedulers.py)
+    if policy is not None and not isinstance(policy, FairShare):   # engine/schedulers.py
         ctx = Context(b.name, now, heads, b.fs, meters, shares, tenants)
         job, why = decide(policy, ctx, {t for t, _ in heads})
         q = b.fs[job.tenant]

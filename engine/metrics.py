@@ -7,7 +7,8 @@ dedicated sessions (idle interactive waits included).
 
 from __future__ import annotations
 
-from typing import Optional
+import math
+from typing import Iterable, Optional
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,21 @@ def _stats(values: pd.Series) -> tuple[float, float, float]:
     if v.size == 0:
         return (np.nan, np.nan, np.nan)
     return (float(v.mean()), float(np.percentile(v, 50)), float(np.percentile(v, 95)))
+
+
+def interval(values: Iterable[float]) -> tuple[float, float, int]:
+    """(mean, half-width of the 95% confidence interval, n) of the finite values (Student's t,
+    n - 1 degrees of freedom); the half-width is NaN with fewer than two."""
+    from scipy import stats
+
+    v = np.asarray([x for x in values if x is not None and np.isfinite(x)], dtype=float)
+    n = len(v)
+    if n == 0:
+        return math.nan, math.nan, 0
+    if n == 1:
+        return float(v[0]), math.nan, 1
+    half = float(stats.t.ppf(0.975, n - 1) * v.std(ddof=1) / math.sqrt(n))
+    return float(v.mean()), half, n
 
 
 def tenant_usage(jobs: pd.DataFrame, sessions: pd.DataFrame) -> pd.Series:

@@ -286,10 +286,11 @@ class Policy(_Model):
     execution: Literal["all", "interactive", "none"] = "all"
     fair_share: FairShare = FairShare()
     # R3's choice among queued jobs (engine/schedulers.py): IBM's fair share unless said.
-    scheduler: Annotated[Union[Annotated[SchedulerName, Tag("scheduler_name")],
-                               Annotated[SchedulerSpec, Tag("scheduler_spec")]],
-                         Discriminator(lambda v: "scheduler_spec" if isinstance(v, (dict, SchedulerSpec))
-                                       else "scheduler_name")] = "fair_share"
+    scheduler: Annotated[
+        Union[Annotated[SchedulerName, Tag("scheduler_name")],
+              Annotated[SchedulerSpec, Tag("scheduler_spec")]],
+        Discriminator(lambda v: "scheduler_spec" if isinstance(v, (dict, SchedulerSpec))
+                      else "scheduler_name")] = "fair_share"
     timing: Timing = Timing()
     # R14: seconds a started batch may have nothing queued or running before it deactivates.
     # The next three: absent = the preset's value; an explicit null = none (never, no cap).

@@ -27,7 +27,9 @@ trace); a job that is not one of them, or an exception, stops the run with a
 :class:`SchedulerError` naming the scheduler, the backend and the instant. Jobs are the engine's
 (engine/job.py); a scheduler reads ``id``, ``tenant``, ``session``, ``submit_time``,
 ``duration`` (requested QPU seconds), ``seq`` (submission order), ``workload``, and changes
-nothing. Same scenario and seed, same choices: a scheduler must be deterministic.
+nothing. Same scenario and seed, same choices: a scheduler must be deterministic. A scheduler
+with a ``usage_half_life`` attribute (seconds; slurm's ``half_life``) has every tenant's usage
+counted with that decay instead of ``policy.fair_share``.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from typing import Iterator, Optional, Protocol
 
 from .kernel import TICKS_PER_SECOND, seconds
 from .model import SCHEDULERS, ScenarioError, SchedulerSpec
-from .policy import TIE, pick_next
+from .policy import pick_next
 
 ALLOW_CODE_ENV = "SESSION_LAB_ALLOW_CODE"
 
@@ -109,25 +111,21 @@ class HierarchicalFairShare:
 
     def pick(self, ctx: Context):
         org = {t: ctx.tenants[t].organisation or t for t in ctx.shares}
+        usage = {t: ctx.usage(t) for t in ctx.shares}
         org_share: dict = {}
         org_usage: dict = {}
         for t in ctx.shares:
             org_share[org[t]] = org_share.get(org[t], 0.0) + ctx.shares[t]
-            org_usage[org[t]] = org_usage.get(org[t], 0.0) + ctx.usage(t)
-        # The organisation: its earliest head stands for it.
-        firsts: dict = {}
-        for t, job in ctx.heads:
-            o = org[t]
-            if o not in firsts or (job.submit_tick, job.seq) < (firsts[o].submit_tick,
-                                                               firsts[o].seq):
-                firsts[o] = job
-        chosen, ratio = pick_next(list(firsts.items()), org_usage, org_share)
+            org_usage[org[t]] = org_usage.get(org[t], 0.0) + usage[t]
+        waiting = dict.fromkeys(org[t] for t, _ in ctx.heads)
+        # Each organisation waiting is stood for by its earliest head job.
+        firsts = [(o, _earliest(j for t, j in ctx.heads if org[t] == o)) for o in waiting]
+        chosen, ratio = pick_next(firsts, org_usage, org_share)
         o = org[chosen.tenant]
         mine = [(t, j) for t, j in ctx.heads if org[t] == o]
-        job, inner = pick_next(mine, {t: ctx.usage(t) for t, _ in mine}, ctx.shares)
+        job, inner = pick_next(mine, usage, ctx.shares)
         return job, (f"organisation {o} usage/share {ratio:.6g}, lowest of {len(firsts)}; "
                      f"within it {job.tenant} at {inner:.6g}")
-
 
 class Fifo:
     """First come, first served across tenants."""
@@ -173,26 +171,27 @@ class SlurmFairShare:
 
     def __init__(self, half_life: float = 7 * 86400.0, weight_fairshare: float = 1.0,
                  weight_age: float = 0.0, max_age: float = 7 * 86400.0):
-        self.half_life = half_life       # the engine counts usage with it (Simulation)
+        self.usage_half_life = half_life   # the engine counts usage with it (see the module)
         self.weight_fairshare = weight_fairshare
         self.weight_age = weight_age
         self.max_age = max_age
 
     def pick(self, ctx: Context):
-        total_usage = sum(ctx.usage(t) for t in ctx.shares)
+        usage = {t: ctx.usage(t) for t in ctx.shares}
+        total_usage = sum(usage.values())
         total_share = sum(ctx.shares.values())
-        ranked = []
+        factor, priority = {}, {}
         for t, job in ctx.heads:
-            u = ctx.usage(t) / total_usage if total_usage > 0 else 0.0
-            factor = 2.0 ** (-u / (ctx.shares[t] / total_share))
+            u = usage[t] / total_usage if total_usage > 0 else 0.0
+            factor[t] = 2.0 ** (-u / (ctx.shares[t] / total_share))
             age = min((ctx.now - job.submit_time) / self.max_age, 1.0)
-            ranked.append((self.weight_fairshare * factor + self.weight_age * age, factor, job))
-        top = max(p for p, _, _ in ranked)
-        bound = top - TIE * abs(top)
-        p, factor, job = min((r for r in ranked if r[0] >= bound),
-                             key=lambda r: (r[2].submit_tick, r[2].seq))
-        return job, f"{job.tenant} fair-share factor {factor:.6g}, priority {p:.6g}, the highest"
-
+            priority[t] = self.weight_fairshare * factor[t] + self.weight_age * age
+        # The highest priority is the lowest of its negation: R3's tie rule and order apply.
+        job, _ = pick_next(ctx.heads, {t: -p for t, p in priority.items()},
+                           dict.fromkeys(priority, 1.0))
+        t = job.tenant
+        return job, (f"{t} fair-share factor {factor[t]:.6g}, priority {priority[t]:.6g}, "
+                     f"the highest")
 
 BUILT_IN = {"fair_share": FairShare, "hierarchical_fair_share": HierarchicalFairShare,
             "fifo": Fifo, "priority": StrictPriority, "sjf": ShortestJobFirst,

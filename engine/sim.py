@@ -82,7 +82,7 @@ class Simulation:
         self.shares = {t.name: float(t.share) for t in scenario.tenants}
         self.plans = {t.name: t.plan for t in scenario.tenants}
         fs = p.fair_share
-        decay = getattr(self.scheduler, "half_life", None)   # slurm counts usage its own way
+        decay = getattr(self.scheduler, "usage_half_life", None)   # slurm: engine/schedulers.py
         self.meters = {t: UsageMeter("half_life", ticks(fs.window), ticks(decay)) if decay
                        else UsageMeter(fs.usage, ticks(fs.window), ticks(fs.half_life))
                        for t in self.shares}

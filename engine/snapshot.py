@@ -77,8 +77,8 @@ def backends_at(jobs: pd.DataFrame, t: float, *, backends: Optional[list[str]] =
             "classical": int((here & classical).sum()),
             "ready_waiting": int((here & waiting_qpu).sum()),
             "queued": len(q),
-            "queued_by_tenant": ", ".join(f"{k} {v}" for k, v in
-                                          sorted(by_tenant.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "queued_by_tenant": ", ".join(
+                f"{k} {v}" for k, v in sorted(by_tenant.items(), key=lambda kv: (-kv[1], kv[0]))),
             "reserved_for": reserved_for,
         })
     return pd.DataFrame(rows, columns=BACKEND_COLUMNS)

@@ -119,8 +119,9 @@ _STAND_INS = "\x1c\x1d\x1e\x1f"
 _BACK = bytes.maketrans(b"\x1c\x1d\x1e\x1f", b'\r\n,"')
 
 
-def _chunk_bytes(columns: list, kinds: str) -> bytes:
-    """Rows of a table as CSV lines, without the header."""
+def _chunk_bytes(columns: list, kinds: str):
+    """Rows of a table as CSV lines, without the header (bytes, or Arrow's buffer itself when
+    nothing was stood in for)."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
@@ -133,8 +134,8 @@ def _chunk_bytes(columns: list, kinds: str) -> bytes:
     sink = pa.BufferOutputStream()
     pcsv.write_csv(table, sink, pcsv.WriteOptions(include_header=False, quoting_style="none",
                                                   eol="\n", batch_size=CHUNK_ROWS))
-    data = sink.getvalue().to_pybytes()
-    return data.translate(_BACK) if stood_in else data
+    data = sink.getvalue()
+    return data.to_pybytes().translate(_BACK) if stood_in else data
 
 
 def _column_text(col: list, kind: str):

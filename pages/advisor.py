@@ -8,7 +8,7 @@ from engine import ScenarioError
 from engine import sweep as sweeps
 from engine.advisor import Workload, answer, scenarios
 from engine.model import PRESETS
-from ui import figures, state, sweeping
+from ui import compare, state, sweeping
 
 state.page_setup()
 st.title("Session, batch or plain jobs?")
@@ -98,7 +98,14 @@ elif advice is not None:
     for line in advice.words[1:]:
         st.markdown(f"- {line}")
     table = pd.DataFrame(advice.table())
-    st.plotly_chart(figures.advice_bars(table), key="advice_chart")
+    names = {"dedicated": "session", "batch": "batch", "job": "plain jobs"}
+    summary = pd.DataFrame([   # the Compare page's panels: one metric each, with intervals
+        {"variant": names[m], "metric": col, "words": words, "unit": "s",
+         "mean": r[col], "ci": r[f"{col}_ci95"], "n": advice.workload.seeds}
+        for col, words in (("time_to_solution", "time to solution"),
+                           ("charged", "charged to you"), ("others_wait", "others' mean wait"))
+        for m, r in zip(table["mode"], table.to_dict("records")) if pd.notna(r[col])])
+    st.plotly_chart(compare.metrics_figure(summary), key="advice_chart")
     shown = table.rename(columns={
         "mode": "Mode", "time_to_solution": "Time to solution (s)",
         "time_to_solution_ci95": "± 95% (s)", "charged": "Charged (s)",

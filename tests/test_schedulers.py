@@ -31,6 +31,11 @@ def starts(result) -> dict:
     return {j: t[0] for j, t in times(result).items()}
 
 
+def starts_under(doc: dict, scheduler, tenants=None) -> dict:
+    """Each job's start when ``scheduler`` makes R3's choice."""
+    return starts(run(_with(doc, scheduler, tenants)))
+
+
 # alice's first job holds the QPU 0-10; three jobs queue behind it.
 FIFO_CASE = scenario(jobs=[job("a1", "alice", 0, 10), job("a2", "alice", 1, 5),
                            job("b1", "bob", 2, 1)])
@@ -52,10 +57,10 @@ def test_priority_runs_the_highest_tenant_first_then_first_come():
                          job("b1", "bob", 2, 4), job("c1", "carol", 3, 2)])
     # Fair share at 10: bob and carol have used nothing (tie: bob submitted first) 10-14,
     # carol 14-16, alice (10 s used) last 16-17.
-    assert starts(run(_with(doc, "fair_share", tenants))) == \
+    assert starts_under(doc, "fair_share", tenants) == \
         {"a1": 0.0, "b1": 10.0, "c1": 14.0, "a2": 16.0}
     # Priority: alice (9) first 10-11; bob and carol share priority 0: bob came first 11-15.
-    assert starts(run(_with(doc, "priority", tenants))) == \
+    assert starts_under(doc, "priority", tenants) == \
         {"a1": 0.0, "a2": 10.0, "b1": 11.0, "c1": 15.0}
 
 
@@ -76,10 +81,10 @@ def test_hierarchical_fair_share_counts_an_organisations_usage_together():
                          job("y1", "y", 5, 1), job("x2a", "x2", 6, 1)])
     # y0 0-4, x1a 4-14. At 14: x1 used 10, x2 0, y 4.
     # Flat: x2 0/1 beats y 4/1: x2a 14-15, y1 15-16.
-    assert starts(run(_with(doc, "fair_share", tenants))) == \
+    assert starts_under(doc, "fair_share", tenants) == \
         {"y0": 0.0, "x1a": 4.0, "x2a": 14.0, "y1": 15.0}
     # Hierarchical: organisation X (10 + 0) / (1 + 1) = 5 against y 4 / 1: y1 14-15, x2a 15-16.
-    assert starts(run(_with(doc, "hierarchical_fair_share", tenants))) == \
+    assert starts_under(doc, "hierarchical_fair_share", tenants) == \
         {"y0": 0.0, "x1a": 4.0, "y1": 14.0, "x2a": 15.0}
 
 
@@ -87,7 +92,7 @@ def test_slurm_fair_share_factor_and_age():
     doc = scenario(jobs=[job("a0", "alice", 0, 10), job("a1", "alice", 1, 1),
                          job("b1", "bob", 9, 1)], tenants={"alice": 1, "bob": 1})
     # At 10 alice holds all usage: U = 1, S = 1/2, F = 2^-2 = 0.25; bob F = 1: b1 first.
-    assert starts(run(_with(doc, "slurm"))) == {"a0": 0.0, "b1": 10.0, "a1": 11.0}
+    assert starts_under(doc, "slurm") == {"a0": 0.0, "b1": 10.0, "a1": 11.0}
     # With age (weight 2, full at 10 s): alice 0.25 + 2 * 9/10 = 2.05 beats bob 1 + 2 * 1/10.
     spec = {"name": "slurm", "weight_age": 2, "max_age": 10, "half_life": 1e9}
     r = run(_with(doc, spec))
@@ -147,6 +152,12 @@ POLICY = textwrap.dedent('''
 
     class NoPick:
         pass
+
+    class FairUnlessBusy:
+        """IBM's fair share, called from a scheduler of one's own."""
+        def pick(self, ctx):
+            from engine.schedulers import FairShare
+            return FairShare().pick(ctx)
 ''')
 
 
@@ -178,6 +189,20 @@ def test_a_users_scheduler_by_import_path_from_the_scenarios_folder(folder):
     assert jobs.start_time.to_dict() == {"a1": 0.0, "a2": 11.0, "b1": 10.0}
     events = pd.read_csv(folder / "out" / "events.csv")
     assert (events.detail == "R3 last in first out: submitted last (seq 2)").any()
+
+
+def test_a_user_scheduler_may_call_ibms_fair_share_and_gets_its_choices(folder):
+    """FairShare.pick(ctx) makes the engine's own R3 choice (which the engine makes in ticks,
+    without a context): the same start times on the cases above."""
+    tenants = [{"name": "alice", "priority": 9}, {"name": "bob"}, {"name": "carol"}]
+    busy = scenario(jobs=[job("a1", "alice", 0, 10), job("a2", "alice", 1, 1),
+                          job("b1", "bob", 2, 4), job("c1", "carol", 3, 2),
+                          job("a3", "alice", 4, 3), job("b2", "bob", 5, 1)])
+    for doc, names in ((FIFO_CASE, None), (busy, tenants)):
+        own = validate_scenario(_with(doc, "mypolicies:FairUnlessBusy", names),
+                                base_dir=str(folder))
+        assert starts(run_scenario(own, allow_code=True)) == starts_under(doc, "fair_share",
+                                                                          names)
 
 
 def test_options_reach_the_users_constructor(folder):

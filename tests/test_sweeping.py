@@ -21,7 +21,7 @@ def plan(values):
 
 
 def test_a_background_sweep_gives_the_engines_numbers_in_order(monkeypatch):
-    monkeypatch.setattr(runs, "_CACHE", OrderedDict())          # every variant simulated here and now
+    monkeypatch.setattr(runs, "_CACHE", OrderedDict())   # every variant simulated here and now
     scens = [s for _, s in plan([0, 60, 300])]
     job = sweeping.SweepJob(scens, workers=2)
     most = 0

@@ -18,8 +18,8 @@ from engine.tables import Table
 EDGES = [0.0, -0.0, 1.0, -5.0, 0.1 + 0.2, 1e-4, 9.999999999999999e-05, 1e-5, 1e-6, 1e-7,
          5e-324, 1e13, 99999999999999.98, 1e14, 1e15, 1e16, 1.2345678901234567e16, 1e22, 1e100,
          1.7976931348623157e308, math.nan, math.inf, -math.inf, 123456.789, 0.836875, 2.5e-5]
-SPECIAL = [",", '"', "\n", "\r", "\r\n", " ", "", "\t", "é", "☃", "😀", '""', ',"', "a,b", "\x1c",
-           "\x1d", "\x1e", "\x1f", "\x00", "R3 fair share: tenant0 usage 0 s, share 1"]
+SPECIAL = [",", '"', "\n", "\r", "\r\n", " ", "", "\t", "é", "☃", "😀", '""', ',"', "a,b",
+           "\x1c", "\x1d", "\x1e", "\x1f", "\x00", "R3 fair share: tenant0 usage 0 s, share 1"]
 
 floats = st.one_of(st.none(), st.sampled_from(EDGES), st.floats(allow_nan=True),
                    st.floats(min_value=-1e6, max_value=1e6))

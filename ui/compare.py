@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
-from scipy import stats
+
+from engine.metrics import interval
 
 from . import figures
 
@@ -39,19 +40,6 @@ TENANT_METRICS = [("wait_mean", "mean wait", "s"), ("wait_p95", "p95 wait", "s")
 def label_of(assignment: dict, fields: Iterable[str]) -> str:
     """A variant named by what changed: ``interactive_timeout=60, tenants[0].share=2``."""
     return ", ".join(f"{f}={assignment[f]}" for f in fields if f != SEED) or "as it is"
-
-
-def interval(values: Iterable[float]) -> tuple[float, float, int]:
-    """(mean, half-width of the 95% confidence interval, n) of the finite values; the half-width
-    is NaN with fewer than two."""
-    v = np.asarray([x for x in values if x is not None and np.isfinite(x)], dtype=float)
-    n = len(v)
-    if n == 0:
-        return math.nan, math.nan, 0
-    if n == 1:
-        return float(v[0]), math.nan, 1
-    half = float(stats.t.ppf(0.975, n - 1) * v.std(ddof=1) / math.sqrt(n))
-    return float(v.mean()), half, n
 
 
 def summarise(table: pd.DataFrame, fields: list[str],

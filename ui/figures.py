@@ -875,26 +875,3 @@ def session_time_split(session_metrics: pd.DataFrame) -> go.Figure:
     fig.update_layout(barmode="stack", yaxis_title="seconds", height=340,
                       margin={"l": 10, "r": 10, "t": 30, "b": 10})
     return fig
-
-
-def advice_bars(table: pd.DataFrame) -> go.Figure:
-    """The advisor's answer (engine.advisor.Advice.table()): per mode, time to solution, the
-    usage charged and the others' mean wait, each a mean with its 95% interval. Three panels
-    side by side, each with its own axis from zero (no scales laid over one another)."""
-    from plotly.subplots import make_subplots
-
-    ok = table[table["time_to_solution"].notna()]
-    names = {"dedicated": "session", "batch": "batch", "job": "plain jobs"}
-    panels = (("time_to_solution", "time to solution (s)"), ("charged", "charged to you (s)"),
-              ("others_wait", "others' mean wait (s)"))
-    fig = make_subplots(rows=1, cols=3, subplot_titles=[t for _, t in panels])
-    for i, (col, title) in enumerate(panels, start=1):
-        fig.add_trace(go.Bar(
-            x=[names[m] for m in ok["mode"]], y=ok[col], marker_color=PALETTE[i - 1],
-            error_y={"type": "data", "array": ok[f"{col}_ci95"], "visible": True},
-            name=title, showlegend=False,
-            hovertemplate="%{x}: %{y:,.0f} s ± %{error_y.array:,.0f}<extra></extra>"),
-            row=1, col=i)
-        fig.update_yaxes(rangemode="tozero", row=1, col=i)
-    fig.update_layout(height=320, margin={"l": 10, "r": 10, "t": 40, "b": 10})
-    return fig

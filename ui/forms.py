@@ -12,7 +12,7 @@ from typing import Optional
 import pandas as pd
 import streamlit as st
 
-from engine.model import PRESETS
+from engine.model import PRESETS, SCHEDULERS
 
 from .state import field_error
 from .uploads import shown_name
@@ -126,7 +126,8 @@ def policy_input(doc: dict, key: str = "policy") -> dict:
     names = list(SCHEDULERS) + ([] if was in SCHEDULERS else [was])
     chosen = c8.selectbox(
         "Scheduler", names, index=names.index(was), key=f"{key}.scheduler",
-        format_func=lambda n: SCHEDULERS.get(n, f"your own: {n}"),
+        format_func=lambda n: SCHEDULER_WORDS.get(n, n if n in SCHEDULERS
+                                                  else f"your own: {n}"),
         help="Which queued job starts when no session or batch claims the backend (R3). "
              "IBM's is fair share; the others are for what-if comparisons. A scheduler of "
              "your own runs only from the command line (--allow-code).")
@@ -141,7 +142,8 @@ def policy_input(doc: dict, key: str = "policy") -> dict:
 # The policy keys policy_input shows: an emptied one goes back to the preset's.
 _SHOWN = {"preset", "interactive_timeout", "system_max_time", "default_max_execution_time",
           "fair_share", "execution", "scheduler"}
-SCHEDULERS = {"fair_share": "IBM fair share (R3)",
+# The engine's schedulers (engine.model.SCHEDULERS, in its order) as the form names them.
+SCHEDULER_WORDS = {"fair_share": "IBM fair share (R3)",
               "hierarchical_fair_share": "fair share by organisation",
               "fifo": "first come, first served", "priority": "strict priority by tenant",
               "sjf": "shortest job first", "slurm": "Slurm fair-share factor"}
