@@ -76,10 +76,27 @@ class Context:
 
     def queued(self, tenant: Optional[str] = None) -> Iterator:
         """The queued jobs that may start now (of ``tenant``, or of every tenant in ``heads``),
-        each tenant's in submission order."""
+        each tenant's in submission order. A session runs its earliest queued job first (R5), so of a
+        session's queued jobs only its earliest is here."""
         for t, _ in self.heads:
             if tenant is None or t == tenant:
-                yield from (j for j in self._fs[t] if j.status == "queued")
+                sessions = set()
+                for j in self._fs[t]:
+                    if j.status != "queued":
+                        continue
+                    if j.session is not None:
+                        if j.session in sessions:
+                            continue
+                        sessions.add(j.session)
+                    yield j
+
+    def startable(self, job) -> bool:
+        """Whether ``job`` is one of :meth:`queued`."""
+        if job.session is None:
+            return True
+        key = (job.submit_tick, job.seq)
+        return not any(j.session == job.session and j.status == "queued"
+                       and (j.submit_tick, j.seq) < key for j in self._fs[job.tenant])
 
 
 class Scheduler(Protocol):
@@ -269,7 +286,7 @@ def decide(scheduler, ctx: Context, allowed) -> tuple:
     job, why = out if isinstance(out, tuple) and len(out) == 2 else (out, "")
     if not (getattr(job, "status", None) == "queued"
             and getattr(job, "backend", None) == ctx.backend
-            and getattr(job, "tenant", None) in allowed):
+            and getattr(job, "tenant", None) in allowed and ctx.startable(job)):
         shown = getattr(job, "id", None) or repr(job)[:80]
         raise SchedulerError("policy.scheduler", name,
                              f"picked {shown}, which is not a job queued and free to start "

@@ -16,7 +16,7 @@ from engine import validate_scenario
 from engine.model import ScenarioError
 from engine.run import run_scenario
 from engine.schedulers import BUILT_IN, SchedulerError
-from tests.helpers import cli, job, run, scenario, times
+from tests.helpers import cli, job, run, scenario, session, times
 
 
 def _with(doc: dict, scheduler, tenants=None) -> dict:
@@ -72,6 +72,18 @@ def test_sjf_takes_the_least_requested_time_even_behind_its_tenants_head():
     r = run(_with(doc, "sjf"))
     assert times(r) == {"a1": (0.0, 10.0, "completed"), "b2": (10.0, 12.0, "completed"),
                         "a2": (12.0, 15.0, "completed"), "b1": (15.0, 23.0, "completed")}
+
+
+def test_sjf_never_starts_a_session_job_before_its_sessions_earlier_one():
+    # R5: a session runs its earliest queued job. Timeout 0: s1 goes inactive when s1a ends.
+    doc = scenario(jobs=[job("b0", "bob", 0, 100), job("s1a", "alice", 0, 1, session="s1"),
+                         job("b1", "bob", 1, 50), job("s1b", "alice", 2, 10, session="s1"),
+                         job("s1c", "alice", 3, 1, session="s1")],
+                   sessions=[session("s1", "alice")], policy={"interactive_timeout": 0})
+    # s1a 0-1 (1 s < 100 s); at 1 b1 (50 s) 1-51; at 51 the choice is b0 (100 s) or s1b (10 s),
+    # never s1c (1 s) behind s1b: s1b 51-61 reactivates s1, whose s1c runs 61-62 (R5); b0 62.
+    assert starts_under(doc, "sjf") == {"s1a": 0.0, "b1": 1.0, "s1b": 51.0, "s1c": 61.0,
+                                        "b0": 62.0}
 
 
 def test_hierarchical_fair_share_counts_an_organisations_usage_together():
@@ -158,6 +170,11 @@ POLICY = textwrap.dedent('''
         def pick(self, ctx):
             from engine.schedulers import FairShare
             return FairShare().pick(ctx)
+
+    class SessionTail:   # the last queued job, even one behind its session's earlier job
+        def pick(self, ctx):
+            return max((j for t, _ in ctx.heads for j in ctx._fs[t] if j.status == "queued"),
+                       key=lambda j: j.seq)
 ''')
 
 
@@ -203,6 +220,17 @@ def test_a_user_scheduler_may_call_ibms_fair_share_and_gets_its_choices(folder):
                                 base_dir=str(folder))
         assert starts(run_scenario(own, allow_code=True)) == starts_under(doc, "fair_share",
                                                                           names)
+
+
+def test_a_scheduler_starting_a_session_job_out_of_order_is_refused(folder):
+    doc = scenario(jobs=[job("b0", "bob", 0, 100), job("s1a", "alice", 0, 1, session="s1"),
+                         job("b1", "bob", 1, 50), job("s1b", "alice", 2, 10, session="s1"),
+                         job("s1c", "alice", 3, 1, session="s1")],
+                   sessions=[session("s1", "alice")], policy={"interactive_timeout": 0})
+    sc = validate_scenario(_with(doc, "mypolicies:SessionTail"), base_dir=str(folder))
+    with pytest.raises(SchedulerError, match="picked s1c, which is not a job queued and free "
+                                             "to start at 51 s on qpu_a"):
+        run_scenario(sc, allow_code=True)
 
 
 def test_options_reach_the_users_constructor(folder):
