@@ -18,6 +18,7 @@ page = st.navigation([
     st.Page("pages/events.py", title="Events", icon=":material/list_alt:"),
     st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
     st.Page("pages/advisor.py", title="Advisor", icon=":material/assistant:"),
+    st.Page("pages/estimate.py", title="Wait estimate", icon=":material/schedule:"),
     st.Page("pages/lessons.py", title="Lessons", icon=":material/school:"),
 ])
 state.sidebar()

@@ -1,4 +1,4 @@
-"""Command line: ``python -m engine simulate|validate|runs|sweep ...``.
+"""Command line: ``python -m engine simulate|validate|runs|sweep|advise|estimate ...``.
 
 A scenario that breaks the format exits with status 2 and one line on standard error naming the
 key and the value; nothing is written. Results go to ``--out`` only when the run has finished,
@@ -6,7 +6,7 @@ whole or not at all, and a run kept in the store (``--save``) is kept whole or n
 two are separate steps, ``--out`` first. Ctrl-C exits with status 130 and ``error:
 interrupted``, leaving each of them whole (an earlier run, or the new one). A sweep with failed
 variants exits with status 1; ``sweep --save`` keeps each variant in a transaction of its own.
-About 340 lines: the parser and the four commands' printing, which share its error handling.
+About 460 lines: the parser and the six commands' printing, which share its error handling.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import gc
 import os
 import sys
 import time
+from dataclasses import MISSING as NO_DEFAULT
 from pathlib import Path
 
 from .model import ScenarioError
@@ -98,6 +99,24 @@ def _parser() -> argparse.ArgumentParser:
         adv.add_argument(flag, type=kind, default=defaults[flag[2:].replace("-", "_")],
                          help=text + " (default: %(default)s)")
     adv.add_argument("--json", action="store_true", help="the answer as JSON")
+
+    est = sub.add_parser("estimate", parents=[data_dir],
+                         help="when would a job (or a session) submitted at a moment start and "
+                              "finish, under a scenario's load? P50/P90 over replications")
+    est.add_argument("scenario", help="scenario file: the load (its workloads, jobs, sessions)")
+    from .estimate import Probe
+
+    defaults = {f.name: f.default for f in fields(Probe)}
+    for flag, kind, text in ESTIMATE_FLAGS:
+        name = flag[2:].replace("-", "_")
+        if defaults[name] is not NO_DEFAULT:
+            est.add_argument(flag, type=kind, default=defaults[name],
+                             help=text + " (default: %(default)s)")
+        else:
+            est.add_argument(flag, type=kind, required=True, help=text)
+    est.add_argument("--replications", type=int, default=20,
+                     help="seeds to run, from the scenario's seed up (default: %(default)s)")
+    est.add_argument("--json", action="store_true", help="the estimate as JSON")
     return p
 
 
@@ -115,6 +134,21 @@ ADVISE_FLAGS = [
     ("--seeds", int, "replications, each with its own arrivals"),
     ("--seed", int, "the first seed"),
 ]
+
+# estimate's flags: (flag, type, help); each defaults to engine.estimate.Probe's field.
+ESTIMATE_FLAGS = [
+    ("--backend", str, "the backend it is submitted to"),
+    ("--at", float, "when it is submitted, seconds from the scenario's start"),
+    ("--duration", float, "QPU seconds per job"),
+    ("--classical-time", float, "classical seconds per job in its lane, before the QPU (R19)"),
+    ("--iterations", int, "jobs, each submitted after the last one's result"),
+    ("--think-time", float, "seconds from a result to the next job"),
+    ("--mode", str, "job, dedicated (a session) or batch"),
+    ("--tenant", str, "whose work: a tenant of the scenario, or a new one"),
+    ("--share", float, "a new tenant's share"),
+    ("--plan", str, "a new tenant's plan: premium, flex, pay_as_you_go or open"),
+]
+
 
 def _fmt(x, unit="s") -> str:
     if x is None or x != x:  # None or NaN
@@ -374,11 +408,48 @@ def _advise(args) -> int:
     return 0
 
 
+def _estimate(args) -> int:
+    import json
+
+    from .estimate import Probe, estimate
+
+    scenario = _load(args)
+    fields = {f[2:].replace("-", "_"): getattr(args, f[2:].replace("-", "_"))
+              for f, *_ in ESTIMATE_FLAGS}
+
+    def counted(done: int, total: int) -> None:
+        print(f"\r{done}/{total} replications", end="" if done < total else "\n",
+              file=sys.stderr, flush=True)
+
+    try:
+        answer = estimate(scenario, Probe(**fields), args.replications,
+                          counted if not args.json and sys.stderr.isatty() else None)
+    except ScenarioError as exc:   # named as the flag the user typed
+        if exc.key in fields or exc.key == "replications":
+            raise ScenarioError("--" + exc.key.replace("_", "-"), exc.value,
+                                exc.message) from None
+        raise
+    if args.json:
+        print(json.dumps(answer.to_dict(), indent=2))
+        return 0
+    for line in answer.words():
+        print(line)
+    print(f"\n{'seconds':<16} {'P50':>12} {'P90':>12} {'mean':>12} {'least':>12} "
+          f"{'most':>12}")
+    for r in answer.table():
+        cells = ["-" if r[k] is None else f"{r[k]:,.1f}"
+                 for k in ("p50", "p90", "mean", "low", "high")]
+        print(f"{r['measure'].replace('_', ' '):<16} " + " ".join(f"{c:>12}" for c in cells))
+    return 0
+
+
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "advise":
             return _advise(args)
+        if args.command == "estimate":
+            return _estimate(args)
         if args.command == "simulate":
             return _simulate(args)
         if args.command == "runs":

@@ -10,6 +10,7 @@ back, so exactly one side runs at a time: the sequence of points is as determini
 from __future__ import annotations
 
 import queue
+import sys
 import threading
 from typing import Optional
 
@@ -86,13 +87,15 @@ class AskTellMinimizer:
         self._values.put(float(value))
 
     def close(self) -> None:
-        """Stop early (a failed job, an expired session)."""
+        """Stop early (a failed job, an expired session, a run left unfinished). The optimizer
+        gets None for its pending or next point and ends. While the interpreter is exiting (an
+        unfinished run's loops are closed then) it is not waited for: its daemon thread is
+        frozen and would never answer."""
         if self._thread is not None and not self._done:
-            self._values.put(None)
-            while self._points.get() is not None:
-                self._values.put(None)
             self._done = True
-            self._thread.join()
+            self._values.put(None)
+            if not sys.is_finalizing():
+                self._thread.join()
 
 
 def initial_point(x0, num_parameters: int, seed: int) -> np.ndarray:

@@ -1,14 +1,15 @@
 """Advisor: session, batch or plain jobs for an iterative workload on a busy backend, answered
 by simulation over several seeds (engine/advisor.py; the runs in the server's run processes)."""
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
 from engine import ScenarioError
-from engine import sweep as sweeps
 from engine.advisor import Workload, answer, scenarios
 from engine.model import PRESETS
-from ui import compare, state, sweeping
+from ui import background, compare, state
 
 state.page_setup()
 st.title("Session, batch or plain jobs?")
@@ -16,8 +17,7 @@ st.caption("Describe your loop (a job, its result, some thinking, the next job) 
            "the backend is. Each mode runs on the same arrivals of others' work, over several "
            "seeds; the answer gives time to solution, what you are charged and what everyone "
            "else waits, with 95% intervals, and why.")
-ss = st.session_state
-JOB, ADVICE = "advice_job", "advice"
+KEY = "advice"
 
 with st.form("advise_form"):
     c1, c2, c3 = st.columns(3)
@@ -45,52 +45,12 @@ if asked:
                  classical_time=float(classical), plan=plan, preset=preset, load=float(load),
                  others_job=float(others), seeds=int(seeds))
     try:
-        scens = scenarios(w)
+        background.start(KEY, scenarios(w), partial(answer, w))
     except ScenarioError as exc:
         st.error(str(exc))
-    else:
-        if ss.get(JOB) is not None:
-            ss[JOB][1].stop()
-        ss[JOB] = (w, sweeping.SweepJob(scens, workers=2, alive=state.browser_alive()))
-        ss.pop(ADVICE, None)
 
-
-def _take() -> None:
-    w, job = ss.pop(JOB)
-    if job.stopped:
-        return
-    try:
-        outcomes = job.results()
-        failed = next((o for o in outcomes if not sweeps.succeeded(o)), None)
-        if failed is not None:
-            raise RuntimeError(failed.message)
-        ss[ADVICE] = answer(w, outcomes)
-    except Exception as exc:  # noqa: BLE001 - one message, no traceback
-        ss[ADVICE] = str(exc)
-
-
-@st.fragment(run_every=0.5)
-def _panel() -> None:
-    entry = ss.get(JOB)
-    if entry is None or entry[1].done():
-        st.rerun()
-    st.progress(entry[1].fraction, text=f"Simulating: {entry[1].progress_text()}")
-    st.button("Stop", key="advice_stop", on_click=_stop, icon=":material/stop_circle:")
-
-
-def _stop() -> None:
-    entry = ss.pop(JOB, None)
-    if entry is not None:
-        entry[1].stop()
-
-
-if ss.get(JOB) is not None:
-    if ss[JOB][1].wait(state.inline_wait()):
-        _take()
-    else:
-        _panel()
-
-advice = ss.get(ADVICE)
+background.follow(KEY)
+advice = background.answer(KEY)
 if isinstance(advice, str):
     st.error(f"No answer: {advice}")
 elif advice is not None:

@@ -359,7 +359,7 @@ def test_a_run_without_a_decision_is_one_step(no_new_threads):
 
 def test_the_example_compares_both_agents():
     spec = importlib.util.spec_from_file_location("gym_example",
-                                                  ROOT / "examples" / "gym_random_vs_ibm.py")
+                                                  ROOT / "examples" / "rl" / "random_vs_ibm.py")
     example = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(example)
     rows = example.compare(validate_scenario(THREE), seed=0)

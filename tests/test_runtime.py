@@ -620,3 +620,20 @@ def test_hostile_arguments_are_refused_with_the_clients_error(service):
             service.jobs(**kw)
     assert len(service.jobs(limit=0)) == 1                      # 0: no limit, as the client
     assert job.result()[0].data.meas.num_shots > 0              # nothing above broke the run
+
+
+def test_a_queued_jobs_metrics_estimate_its_start_and_completion(service):
+    """IBM's estimated_start_time / estimated_completion_time while a job is queued: the P50 over
+    replications of the data center's scenario (engine/estimate.py). LAB's load is fixed, so
+    every replication agrees: lab1 holds qpu_a 0-100; at 100 you (usage 0) go before lab2
+    (usage 100, R3), as the job really does."""
+    backend = service.backend("qpu_a")
+    job = SamplerV2(mode=backend).run([bell(backend)])
+    metrics = job.metrics()
+    assert metrics["status"] == "QUEUED"
+    mine = service.simulation.jobs[job.job_id()]
+    job.wait_for_final_state()
+    assert mine.start_time == 100.0
+    assert metrics["estimated_start_time"] == service._dc.iso(mine.start_time)
+    assert metrics["estimated_completion_time"] == service._dc.iso(mine.end_time)
+    assert job.metrics()["estimated_start_time"] is None      # only while it is queued

@@ -24,6 +24,7 @@ from qiskit_ibm_runtime.execution_span import ExecutionSpans, SliceSpan
 
 from ..execution import estimator_shots
 from ..kernel import seconds, ticks
+from ..model import ScenarioError
 
 logger = logging.getLogger(__name__)
 
@@ -273,7 +274,34 @@ class RuntimeJobV2(_ibm.RuntimeJobV2):
                 out["position_in_queue"] = 1 + sum(
                     1 for q in self._service._queued(j.backend)
                     if (q.submit_tick, q.seq) < (j.submit_tick, j.seq))
+                start, end = self._estimate()
+                out["estimated_start_time"] = dc.iso(start)
+                out["estimated_completion_time"] = dc.iso(end)
             return out
+
+    def _estimate(self) -> tuple:
+        """While it is queued, as IBM gives them: the median (P50) start and completion of this
+        job over ``estimate_replications`` replications of the data center's scenario (seeds
+        from its own), this job submitted at its time as a plain job of its tenant, the
+        scenario's load around it (your other jobs are not in them): engine/estimate.py.
+        Made once per job."""
+        dc, j = self._dc, self._job
+        got = dc.estimates.get(j.id)
+        if got is None:
+            from ..estimate import Probe, estimate
+
+            try:
+                # Its QPU stage with the compile time R15 adds when it starts (a cache hit
+                # would spare it), after its classical stage (R19).
+                probe = Probe(j.backend, at=j.submit_time, duration=j.duration + j.compile_time,
+                              classical_time=j.classical_time, tenant=j.tenant)
+                est = estimate(dc.sim.scenario, probe, dc.estimate_replications)
+                s, c = est.start, est.completion
+                got = (s and s.p50, c and c.p50)
+            except ScenarioError:   # a job the estimate cannot place: none, as IBM gives none
+                got = (None, None)
+            dc.estimates[j.id] = got
+        return got
 
     def logs(self) -> str:
         """The job's story: when it was queued, why it waited, where it ran."""

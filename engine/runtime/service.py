@@ -81,6 +81,8 @@ class DataCenter:
     deleted: set = field(default_factory=set)
     digests: dict = field(default_factory=dict)     # id(circuit) -> (circuit, digest)
     backends: dict = field(default_factory=dict)    # name -> the backend object users get
+    estimates: dict = field(default_factory=dict)   # job id -> (P50 start, P50 end), seconds
+    estimate_replications: int = 10                 # seeds behind job.metrics()' estimates
 
     def stamp(self, t: Optional[float]) -> Optional[datetime]:
         """A simulated instant (seconds) as a UTC datetime."""

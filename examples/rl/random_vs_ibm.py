@@ -7,7 +7,7 @@ four rewards (the chosen one is just one of them: every step computes all four),
 and 95th-percentile wait from the run's jobs table. Nothing is trained.
 
 Run from the repository root:
-    PYTHONPATH=. .venv/bin/python examples/gym_random_vs_ibm.py [SCENARIO] [--seed N]
+    PYTHONPATH=. .venv/bin/python examples/rl/random_vs_ibm.py [SCENARIO] [--seed N]
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 from engine.environment import (REWARDS, SchedulerEnv, fair_share_policy, random_policy,
                                 rollout)
 
-DEFAULT = Path(__file__).resolve().parents[1] / "scenarios" / "unequal-shares.yaml"
+DEFAULT = Path(__file__).resolve().parents[2] / "scenarios" / "unequal-shares.yaml"
 
 
 def compare(scenario, seed=None, agent_seed: int = 0) -> list[dict]:
