@@ -1,4 +1,4 @@
-"""Command line: ``python -m engine simulate|validate|runs|sweep|advise|estimate ...``.
+"""Command line: ``python -m engine simulate|validate|runs|sweep|advise|estimate|replay-log``.
 
 A scenario that breaks the format exits with status 2 and one line on standard error naming the
 key and the value; nothing is written. Results go to ``--out`` only when the run has finished,
@@ -6,7 +6,7 @@ whole or not at all, and a run kept in the store (``--save``) is kept whole or n
 two are separate steps, ``--out`` first. Ctrl-C exits with status 130 and ``error:
 interrupted``, leaving each of them whole (an earlier run, or the new one). A sweep with failed
 variants exits with status 1; ``sweep --save`` keeps each variant in a transaction of its own.
-About 460 lines: the parser and the six commands' printing, which share its error handling.
+About 510 lines: the parser and the seven commands' printing, which share its error handling.
 """
 
 from __future__ import annotations
@@ -117,6 +117,19 @@ def _parser() -> argparse.ArgumentParser:
     est.add_argument("--replications", type=int, default=20,
                      help="seeds to run, from the scenario's seed up (default: %(default)s)")
     est.add_argument("--json", action="store_true", help="the estimate as JSON")
+
+    rl = sub.add_parser("replay-log", parents=[data_dir],
+                        help="replay a job log with observed queue times (Ravi et al.'s IBM "
+                             "log layout, or a service.jobs() export) and report how close "
+                             "the simulated queue times come")
+    rl.add_argument("log", help="the log, CSV (engine/joblog.py says the columns)")
+    rl.add_argument("--load", metavar="SCENARIO",
+                    help="a scenario whose work the log's jobs join (its backends named as the "
+                         "log's machines); default: the log's jobs alone")
+    rl.add_argument("--start", type=float, default=0.0,
+                    help="seconds into the scenario the log's first job comes (default 0)")
+    rl.add_argument("--out", help="also write the report here (Markdown)")
+    rl.add_argument("--json", action="store_true", help="the report as JSON")
     return p
 
 
@@ -443,6 +456,38 @@ def _estimate(args) -> int:
     return 0
 
 
+def _replay_log(args) -> int:
+    import json
+
+    from .joblog import read_log
+    from .logreplay import validate_log
+
+    log = read_log(args.log)
+    load = None
+    if args.load is not None:
+        args.scenario = args.load
+        try:
+            load = _load(args)
+        except ScenarioError as exc:
+            raise ScenarioError("--load", args.load, exc.message if exc.key == "(file)"
+                                else str(exc)) from None
+    try:
+        rep = validate_log(log, load, args.start)
+    except ScenarioError as exc:
+        if exc.key == "start":
+            raise ScenarioError("--start", exc.value, exc.message) from None
+        raise
+    text = rep.markdown()
+    if args.out:
+        try:
+            Path(args.out).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise _cannot_write("--out", args.out, exc) from None
+    print(json.dumps(rep.to_dict(), indent=2) if args.json else text, end="" if not
+          args.json else "\n")
+    return 0
+
+
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -450,6 +495,8 @@ def main(argv=None) -> int:
             return _advise(args)
         if args.command == "estimate":
             return _estimate(args)
+        if args.command == "replay-log":
+            return _replay_log(args)
         if args.command == "simulate":
             return _simulate(args)
         if args.command == "runs":
