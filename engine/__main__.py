@@ -479,8 +479,10 @@ def _replay_log(args) -> int:
         raise
     text = rep.markdown()
     if args.out:
-        try:
-            Path(args.out).write_text(text, encoding="utf-8")
+        from .output import write_file
+
+        try:   # whole or not at all
+            write_file(Path(args.out), lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
         except OSError as exc:
             raise _cannot_write("--out", args.out, exc) from None
     print(json.dumps(rep.to_dict(), indent=2) if args.json else text, end="" if not

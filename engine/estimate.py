@@ -17,6 +17,8 @@ last (its result), as quantiles (P50, P90: numpy's linear interpolation between 
 statistics) and as the wait (start - at) and the time to result (end - at). A replication whose
 probe did not finish (rejected, failed, its session expired) is counted and named, never
 averaged in: the quantiles are over those that finished, and the words say how many did not.
+About 330 lines: the probe and its checks, the replications, and the sentences that say the
+answer with every caveat it needs (work that never started, equal times, fixed seeds).
 """
 
 from __future__ import annotations
@@ -64,7 +66,8 @@ class Probe:
                  ("think_time", _finite(self.think_time) and 0 <= self.think_time <= 86_400,
                   "from 0 to 86,400 s"),
                  ("mode", self.mode in MODES, "job, dedicated or batch"),
-                 ("share", _finite(self.share) and self.share > 0, "above 0"),
+                 ("share", _finite(self.share) and 0 < self.share <= 1e9,
+                  "above 0, at most 1e9"),
                  ("plan", self.plan in ("premium", "flex", "pay_as_you_go", "open"),
                   "premium, flex, pay_as_you_go or open")]
         for name, ok, what in rules:
@@ -72,6 +75,10 @@ class Probe:
                 raise ScenarioError(name, getattr(self, name), f"must be {what}")
         if not self.tenant or len(self.tenant) > 200:
             raise ScenarioError("tenant", self.tenant, "must be a name of 1 to 200 characters")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _finite(x) -> bool:
@@ -113,6 +120,7 @@ class WaitEstimate:
     scenario: str
     replications: list = field(default_factory=list)
     fixed_seed_workloads: list = field(default_factory=list)
+    scenario_tenants: list = field(default_factory=list)
 
     def _values(self, attr: str, minus_at: bool = False) -> list:
         at = self.probe.at if minus_at else 0.0
@@ -147,31 +155,37 @@ class WaitEstimate:
             what += f", {p.think_time:g} s from each result to the next"
         out = []
         s, c = self.start, self.completion
+        at = f"{p.at:,.0f}".replace("-0", "0")
         if s is None:
-            out.append(f"Submitted at {p.at:,.0f} s on {p.backend}, {what} never started in "
-                       f"{n} replications: {self.replications[0].why}.")
+            out.append(f"Submitted at {at} s on {p.backend}, {what} never started in "
+                       f"{_count(n, 'replication')}: {self.replications[0].why}.")
             return out
         w, t = self.wait, self.time_to_result
         first, result = ("it", "Its result") if p.iterations == 1 else ("the first",
                                                                          "The last result")
-        out.append(f"Submitted at {p.at:,.0f} s on {p.backend}, {what}: {first} starts by "
-                   f"{s.p50:,.0f} s in half the replications (P50, a wait of {w.p50:,.0f} s) and "
-                   f"by {s.p90:,.0f} s in 9 of 10 (P90, a wait of {w.p90:,.0f} s).")
+        over = (f"over the {_count(n, 'replication')}" if s.n == n else
+                f"over the {s.n} of {n} replications in which it started")
+        out.append(f"Submitted at {at} s on {p.backend}, {what}: {first} starts at "
+                   f"{s.p50:,.0f} s at the median (P50, a wait of {w.p50:,.0f} s) and by "
+                   f"{s.p90:,.0f} s at P90 (a wait of {w.p90:,.0f} s), {over}.")
         if c is not None:
-            out.append(f"{result} by {c.p50:,.0f} s (P50, {t.p50:,.0f} s after submitting) and "
-                       f"{c.p90:,.0f} s (P90, {t.p90:,.0f} s after).")
+            over = "" if c.n == n else f", over the {c.n} in which it finished"
+            out.append(f"{result} at {c.p50:,.0f} s at the median ({t.p50:,.0f} s after "
+                       f"submitting) and by {c.p90:,.0f} s at P90 ({t.p90:,.0f} s after){over}.")
         lost = self.unfinished
         if lost:
             out.append(f"In {len(lost)} of {n} replications it did not finish "
-                       f"(seed {lost[0].seed}: {lost[0].why}); the result quantiles are over the "
-                       f"{n - len(lost)} that did.")
-        if s.low == s.high and (c is None or c.low == c.high) and n > 1:
-            out.append("Every replication gave the same times: the load is the same whatever "
-                       "the seed.")
+                       f"(seed {lost[0].seed}: {lost[0].why}); they are in no quantile.")
+        elif s.low == s.high and c.low == c.high and n > 1:
+            out.append("Every replication gave your work the same times: what the seeds "
+                       "change did not reach it.")
         if self.fixed_seed_workloads:
             out.append("Workloads with their own seed draw the same load in every replication: "
                        + ", ".join(self.fixed_seed_workloads[:5]) + ".")
-        out.append(f"From {n} replications (seeds {self.replications[0].seed} to "
+        if p.tenant in self.scenario_tenants:
+            out.append(f"{p.tenant} is the scenario's tenant: its own share and plan apply, "
+                       f"and its usage counts for fair share (R3).")
+        out.append(f"From {_count(n, 'replication')} (seeds {self.replications[0].seed} to "
                    f"{self.replications[-1].seed}).")
         return out
 
@@ -288,12 +302,16 @@ def _check(scenario: Scenario, probe: Probe, replications: int) -> None:
     if not 1 <= replications <= MAX_REPLICATIONS:
         raise ScenarioError("replications", replications,
                             f"must be from 1 to {MAX_REPLICATIONS}")
+    if scenario.seed + replications - 1 >= 2 ** 63:
+        raise ScenarioError("replications", replications,
+                            f"seeds from the scenario's {scenario.seed} on would pass 2**63 - 1")
 
 
 def _empty(scenario: Scenario, probe: Probe) -> WaitEstimate:
     names = scenario.workload_names()
     return WaitEstimate(probe, scenario.name, fixed_seed_workloads=[
-        n for n, w in zip(names, scenario.workloads) if getattr(w, "seed", None) is not None])
+        n for n, w in zip(names, scenario.workloads) if getattr(w, "seed", None) is not None],
+        scenario_tenants=[t.name for t in scenario.tenants])
 
 
 def estimate(scenario: Scenario, probe: Probe, replications: int = 20,

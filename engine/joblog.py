@@ -28,7 +28,10 @@ from pathlib import Path
 from typing import Optional
 
 from .files import FileRefused, read_bytes
-from .model import MAX_JOBS, ScenarioError
+from .model import MAX_TIME, ScenarioError
+
+MAX_LOG_JOBS = 200_000      # Ravi et al.'s log has 5,704
+MAX_MACHINES = 1_000
 
 MAX_LOG_BYTES = 256 * 1024 * 1024
 RAVI = ("run_time", "queue_time", "machine", "date", "status")
@@ -43,6 +46,7 @@ class LogJob:
     queue: float              # observed queue time, seconds
     run: float                # run time, seconds
     status: str
+    beyond_qpu: float = 0.0   # a service export's running-to-finished time past its QPU time
 
 
 @dataclass
@@ -108,8 +112,8 @@ def parse_log(text: str, source: str = "log") -> JobLog:
             if None in row:
                 raise _fail(source, line, "(beyond the header)", "holds more fields than the "
                                                                   "header names")
-            if len(jobs) >= MAX_JOBS:
-                raise ScenarioError("log", source, f"more than {MAX_JOBS:,} jobs")
+            if len(jobs) >= MAX_LOG_JOBS:
+                raise ScenarioError("log", source, f"more than {MAX_LOG_JOBS:,} jobs")
             job = (_ravi if layout == "ravi" else _service)(row, i, line, source)
             if job is None:
                 skipped += 1
@@ -120,6 +124,12 @@ def parse_log(text: str, source: str = "log") -> JobLog:
     if not jobs:
         raise ScenarioError("log", source, f"no job with a queue and run time "
                                            f"({skipped} rows skipped)")
+    machines = {j.machine for j in jobs}
+    if len(machines) > MAX_MACHINES:
+        raise ScenarioError("log", source, f"{len(machines):,} machines; at most "
+                                           f"{MAX_MACHINES:,}")
+    # In submission order; jobs submitted at one instant keep the file's order (R18).
+    jobs.sort(key=lambda j: j.submit)
     return JobLog(jobs, layout, skipped, source)
 
 
@@ -129,12 +139,16 @@ def _ravi(row: dict, i: int, line: int, source: str) -> Optional[LogJob]:
     submit = _when(row, "date", line, source)
     if run is None or queue is None or submit is None:
         return None
-    return LogJob(f"log.{i + 1}", _name(row, "machine", line, source), submit, _s(queue * 60),
-                  _s(run * 60), (row.get("status") or "").strip())
+    return LogJob(f"log.{i + 1}", _name(row, "machine", line, source), submit,
+                  _bounded(queue * 60, "queue_time", line, source),
+                  _bounded(run * 60, "run_time", line, source), (row.get("status") or "").strip())
 
 
-def _s(seconds: float) -> float:
-    """To the engine's resolution, the microsecond (minutes * 60 is not exact in floats)."""
+def _bounded(seconds: float, column: str, line: int, source: str) -> float:
+    """To the engine's resolution, the microsecond (minutes * 60 is not exact in floats), and
+    within the scenario limit."""
+    if not seconds <= MAX_TIME:
+        raise _fail(source, line, column, f"is more than {MAX_TIME:g} s")
     return round(seconds * 1e6) / 1e6
 
 
@@ -152,8 +166,13 @@ def _service(row: dict, i: int, line: int, source: str) -> Optional[LogJob]:
         run = (finished - running).total_seconds()
     if queue < 0 or run < 0:
         raise _fail(source, line, "running", "comes before created, or finished before running")
+    beyond = 0.0
+    if finished is not None and run is not None:
+        beyond = max(0.0, (finished - running).total_seconds() - run)
     return LogJob(_name(row, "job_id", line, source), _name(row, "backend", line, source),
-                  created, queue, run, (row.get("status") or "").strip())
+                  created, _bounded(queue, "running", line, source),
+                  _bounded(run, "quantum_seconds" if "quantum_seconds" in row else "finished",
+                           line, source), (row.get("status") or "").strip(), beyond)
 
 
 def read_log(path: str | Path) -> JobLog:
@@ -171,7 +190,9 @@ def export_jobs(jobs, path: str | Path) -> int:
     """Write ``service.jobs()`` (IBM's client's jobs, or engine.runtime's) as a service export;
     the number of rows."""
     rows = []
-    for job in jobs:
+    # Oldest first (service.jobs() lists the newest first): a replay keeps a log's order for
+    # jobs created at one instant (R18).
+    for job in reversed(list(jobs)):
         m = job.metrics()
         stamps = m.get("timestamps") or {}
         usage = (m.get("usage") or {}).get("quantum_seconds")
@@ -180,6 +201,8 @@ def export_jobs(jobs, path: str | Path) -> int:
                      "running": stamps.get("running") or "",
                      "finished": stamps.get("finished") or "",
                      "quantum_seconds": "" if usage is None else repr(float(usage))})
+    rows.sort(key=lambda r: _when(r, "created", 0, "") or datetime.min.replace(
+        tzinfo=timezone.utc))
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=list(SERVICE) + ["quantum_seconds"])
         w.writeheader()

@@ -28,13 +28,14 @@ RAVI_PUBLISHED = {"jobs": 5704, "queue median": 9.4, "queue mean": 222, "queue p
                   "run median": 1.05, "queued longer than ran": 0.61}
 # Kolmogorov-Smirnov distances read as words.
 CLOSE, ALIKE = 0.1, 0.25
+ALL = "(all)"   # the row of every machine together
 
 
 def replay_scenario(log: JobLog, load: Optional[Scenario] = None, start: float = 0.0,
-                    tenant: str = "logged") -> tuple[Scenario, list]:
+                    tenant: str = "logged") -> tuple[Scenario, list, list]:
     """The log's jobs as explicit jobs of ``tenant``, the first at ``start`` seconds, on
-    ``load``'s backends and among its work (or alone: one backend per machine); and their ids
-    in the scenario, in the log's order."""
+    ``load``'s backends and among its work (or alone: one backend per machine); their ids in
+    the scenario, in the log's order; and the machines added as backends of their own."""
     if not (math.isfinite(start) and 0 <= start <= MAX_TIME):
         raise ScenarioError("start", start, f"must be from 0 to {MAX_TIME:g} s")
     if load is None:   # Ravi et al.'s log is of 2020: no lanes, a job's run its QPU time
@@ -46,9 +47,11 @@ def replay_scenario(log: JobLog, load: Optional[Scenario] = None, start: float =
         doc["name"] = f"{load.name} + {Path(log.source).name}"
     backends = doc.setdefault("backends", [])
     known = {b["name"] for b in backends}
+    added = []
     for j in log.jobs:
         if j.machine not in known:
             known.add(j.machine)
+            added.append(j.machine)
             backends.append({"name": j.machine})
     tenants = doc.setdefault("tenants", [])
     if all(t["name"] != tenant for t in tenants):
@@ -62,14 +65,17 @@ def replay_scenario(log: JobLog, load: Optional[Scenario] = None, start: float =
         ids.append(jid)
         submit = start + (j.submit - t0).total_seconds()
         if submit > MAX_TIME:
-            raise ScenarioError("log", log.source, f"job {j.id} comes more than {MAX_TIME:g} s "
-                                                   f"after the first")
+            raise ScenarioError("log", log.source, f"job {j.id} would come at {submit:g} s, "
+                                                   f"past the {MAX_TIME:g} s limit (the start, "
+                                                   f"{start:g} s, plus its time after the "
+                                                   f"first job)")
         jobs.append({"id": jid, "tenant": tenant, "backend": j.machine, "submit": submit,
                      "duration": max(j.run, 1e-6)})
     try:
         if load is not None and load.base_dir is not None:
-            return validate_scenario(doc, base_dir=load.roots[0], roots=load.roots[1:]), ids
-        return validate_scenario(doc), ids
+            return validate_scenario(doc, base_dir=load.roots[0],
+                                     roots=load.roots[1:]), ids, added
+        return validate_scenario(doc), ids, added
     except ScenarioError as exc:
         raise ScenarioError("log", log.source, f"cannot be replayed: {exc}") from None
 
@@ -114,6 +120,8 @@ class Report:
     rows: list
     skipped: int
     not_run: list = field(default_factory=list)    # log job ids that never ran in the replay
+    alone: Optional[list] = None      # machines that were not backends of the load given
+    beyond_qpu: int = 0               # jobs whose running-to-finished time passes their QPU time
 
     @property
     def overall(self) -> Row:
@@ -143,6 +151,15 @@ class Report:
         if self.not_run:
             out.append(f"{len(self.not_run)} jobs never ran in the simulation (first: "
                        f"{self.not_run[0]}); they are left out of the simulated side.")
+        if self.alone:
+            out.append(f"Not backends of the load: {', '.join(self.alone[:5])}"
+                       + (f" and {len(self.alone) - 5} more" if len(self.alone) > 5 else "")
+                       + ": their jobs ran there alone, meeting none of the load.")
+        if self.beyond_qpu:
+            out.append(f"For {self.beyond_qpu} jobs the time from running to finished passes "
+                       f"their QPU time (a classical stage in a lane and a wait for the QPU, "
+                       f"R19, which the export cannot tell apart): the replay gives each only "
+                       f"its QPU time, so with lanes its queue times come out shorter.")
         if self.skipped:
             out.append(f"{self.skipped} rows of the log had no queue or run time and were "
                        f"skipped.")
@@ -170,7 +187,8 @@ class Report:
             o, s = r.observed, r.simulated
             cells = [_mm(o.median), _mm(s and s.median), _mm(o.p90), _mm(s and s.p90),
                      _mm(o.p99), _mm(s and s.p99), "-" if r.ks is None else f"{r.ks:.3f}"]
-            lines.append(f"| {r.machine} | {o.n:,} | " + " | ".join(cells) + " |")
+            name = r.machine.replace("|", "\\|")
+            lines.append(f"| {name} | {o.n:,} | " + " | ".join(cells) + " |")
         if self.layout == "ravi":
             p = RAVI_PUBLISHED
             lines += ["", f"For reference, Ravi et al. (IISWC 2021) published for their whole "
@@ -194,9 +212,10 @@ def _mm(seconds: Optional[float]) -> str:
     return "-" if seconds is None else f"{seconds / 60:,.2f}"
 
 
-def report(log: JobLog, ids: list, result) -> Report:
+def report(log: JobLog, ids: list, result, alone: Optional[list] = None) -> Report:
     """Observed against simulated queue times of the log's jobs in ``result``, a run of the
-    scenario :func:`replay_scenario` made (``ids``: the jobs' ids there)."""
+    scenario :func:`replay_scenario` made (``ids``: the jobs' ids there; ``alone``: machines
+    not in the load it was given)."""
     from scipy.stats import ks_2samp
 
     jobs = result.jobs.set_index("job_id")
@@ -209,9 +228,11 @@ def report(log: JobLog, ids: list, result) -> Report:
         else:
             sim[j.id] = float(jobs.at[jid, "wait"])   # start - submit, exact in ticks
     rows = []
-    machines = ["all"] + sorted({j.machine for j in log.jobs})
-    for m in machines:
-        mine = [j for j in log.jobs if m == "all" or j.machine == m]
+    by_machine: dict = {}
+    for j in log.jobs:
+        by_machine.setdefault(j.machine, []).append(j)
+    for m in [None] + sorted(by_machine):
+        mine = log.jobs if m is None else by_machine[m]
         obs = Side.of([j.queue for j in mine], [j.run for j in mine])
         ran = [j for j in mine if j.id in sim]
         s = Side.of([sim[j.id] for j in ran], [j.run for j in ran])
@@ -219,13 +240,14 @@ def report(log: JobLog, ids: list, result) -> Report:
         if s is not None:
             test = ks_2samp([j.queue for j in mine], [sim[j.id] for j in ran])
             ks, ks_p = float(test.statistic), float(test.pvalue)
-        rows.append(Row(m, obs, s, ks, ks_p))
-    return Report(log.source, log.layout, rows, log.skipped, not_run)
+        rows.append(Row(ALL if m is None else m, obs, s, ks, ks_p))
+    return Report(log.source, log.layout, rows, log.skipped, not_run, alone=alone,
+                  beyond_qpu=sum(1 for j in log.jobs if j.beyond_qpu > 1e-6))
 
 
 def validate_log(log: JobLog, load: Optional[Scenario] = None, start: float = 0.0) -> Report:
     """Replay the log (on ``load``, or alone) and report."""
     from .run import run_scenario
 
-    replayed, ids = replay_scenario(log, load, start)
-    return report(log, ids, run_scenario(replayed))
+    replayed, ids, added = replay_scenario(log, load, start)
+    return report(log, ids, run_scenario(replayed), added if load is not None else None)

@@ -21,7 +21,7 @@ st.caption(f"Submit a job, or a loop of jobs, into the load of **{sc.name}** (th
            f"the 9-in-10 time (P90).")
 KEY = "estimate"
 MODE_NAMES = {"job": "plain jobs", "dedicated": "a session", "batch": "a batch"}
-NEW = "you (a new tenant)"
+NEW = "you (a new tenant)"   # offered only when the scenario has no tenant "you"
 
 with st.form("estimate_form"):
     c1, c2, c3 = st.columns(3)
@@ -36,7 +36,8 @@ with st.form("estimate_form"):
     think = c5.number_input("Think time between jobs (s)", 0.0, 86_400.0, 0.0, step=5.0)
     mode = c6.selectbox("Run as", MODES, format_func=MODE_NAMES.get)
     c7, c8, c9 = st.columns(3)
-    tenant = c7.selectbox("Tenant", [NEW] + [t.name for t in sc.tenants],
+    names = [t.name for t in sc.tenants]
+    tenant = c7.selectbox("Tenant", ([] if "you" in names else [NEW]) + names,
                           help="An existing tenant shares its usage for fair share (R3); a new "
                                "one starts with none.")
     classical = c8.number_input("Classical time per job (s)", 0.0, 86_400.0, 0.0, step=1.0,

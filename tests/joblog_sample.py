@@ -75,5 +75,5 @@ def write(folder: Path, seed: int = 1) -> tuple[Path, Path, float]:
 
 if __name__ == "__main__":
     log, load, first = write(Path(sys.argv[1] if len(sys.argv) > 1 else "joblog-sample"))
-    print(f"{log}\n{load}\nthe log's first job came at {first:g} s (replay with --start "
-          f"{first:g})")
+    print(f"{log}\n{load}\nthe log's first job came at {first!r} s (replay with --start "
+          f"{first!r})")

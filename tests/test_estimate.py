@@ -47,8 +47,9 @@ def test_a_job_into_a_fixed_load_starts_when_fair_share_says():
     assert (e.start.p50, e.start.p90, e.completion.p50, e.completion.p90) == (100, 100, 110, 110)
     assert (e.wait.p50, e.time_to_result.p90) == (80, 90)
     words = " ".join(e.words())
-    assert "it starts by 100 s in half the replications (P50, a wait of 80 s)" in words
-    assert "Every replication gave the same times" in words
+    assert ("it starts at 100 s at the median (P50, a wait of 80 s) and by 100 s at P90 (a "
+            "wait of 80 s), over the 4 replications.") in words
+    assert "Every replication gave your work the same times" in words
 
 
 def test_a_session_holds_the_backend_through_its_think_times():
@@ -104,8 +105,28 @@ def test_a_probe_that_cannot_finish_is_counted_never_averaged():
         Replication(1, 10.0, 20.0), Replication(2, 30.0, None, "j failed: session expired"),
         Replication(3, 50.0, 60.0)])
     assert mixed.completion.n == 2 and mixed.start.n == 3
-    assert ("In 1 of 3 replications it did not finish (seed 2: j failed: session expired); the "
-            "result quantiles are over the 2 that did.") in mixed.words()
+    assert ("In 1 of 3 replications it did not finish (seed 2: j failed: session expired); they "
+            "are in no quantile.") in mixed.words()
+    assert mixed.words()[1].endswith("over the 2 in which it finished.")
+
+
+def test_replications_where_it_never_started_are_not_counted_as_started():
+    """A tenant over a usage limit on all usage ever (R22) in some seeds: the start quantiles
+    say over how many of the replications it started, and no sentence claims equal times."""
+    doc = {"name": "lim", "seed": 1, "policy": {"preset": "ibm-2024"},
+           "backends": [{"name": "qpu_1"}],
+           "tenants": [{"name": "lab", "usage_limit": {"seconds": 600, "window": None}}],
+           "workloads": [{"name": "w", "kind": "background", "tenant": "lab",
+                          "backend": "qpu_1", "count": 20,
+                          "arrivals": {"process": "poisson", "rate": 0.05},
+                          "duration": {"dist": "exponential", "mean": 30}}]}
+    e = estimate(validate_scenario(doc), Probe("qpu_1", at=1000, tenant="lab"), 10)
+    started = sum(r.start is not None for r in e.replications)
+    assert 0 < started < 10 and e.start.n == started
+    words = " ".join(e.words())
+    assert f"over the {started} of 10 replications in which it started" in words
+    assert "same times" not in words
+    assert "lab is the scenario's tenant: its own share and plan apply" in words
 
 
 def test_a_workload_with_its_own_seed_is_named():
@@ -125,6 +146,7 @@ def test_a_workload_with_its_own_seed_is_named():
     (Probe("qpu_a", iterations=0), 3, "iterations"),
     (Probe("qpu_a", mode="session"), 3, "mode"),
     (Probe("qpu_a", share=-2), 3, "share"),
+    (Probe("qpu_a", share=1e308), 3, "share"),
     (Probe("qpu_a", tenant=""), 3, "tenant"),
     (Probe("qpu_a"), 0, "replications"),
     (Probe("qpu_a"), 10_000, "replications"),
@@ -141,7 +163,7 @@ def test_the_command_line(tmp_path):
     r = cli("estimate", path, "--backend", "qpu_a", "--at", "20", "--duration", "10",
             "--replications", "3")
     assert r.returncode == 0, r.stderr
-    assert "it starts by 100 s in half the replications" in r.stdout
+    assert "it starts at 100 s at the median" in r.stdout
     assert "start                   100.0        100.0" in r.stdout
     r = cli("estimate", path, "--backend", "qpu_a", "--at", "20", "--duration", "10",
             "--iterations", "3", "--think-time", "5", "--mode", "dedicated", "--json")
@@ -181,3 +203,11 @@ def test_whole_runs_give_the_same_estimate_as_runs_stopped_early():
                   Probe("qpu_a", mode="dedicated", plan="open")):
         runs = [run_scenario(s) for s in replications_of(sc, probe, 3)]
         assert from_runs(sc, probe, runs).to_dict() == estimate(sc, probe, 3).to_dict()
+
+
+def test_seeds_past_the_largest_are_refused_naming_replications():
+    doc = {**FIXED, "seed": 2 ** 63 - 2}
+    with pytest.raises(ScenarioError) as e:
+        estimate(validate_scenario(doc), Probe("qpu_a"), 3)
+    assert e.value.key == "replications" and "2**63 - 1" in e.value.message
+    assert len(estimate(validate_scenario(doc), Probe("qpu_a"), 2).replications) == 2

@@ -6,6 +6,7 @@ refused with their line and column."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,8 @@ from engine.logreplay import replay_scenario, validate_log
 from engine.model import ScenarioError
 from tests import joblog_sample
 from tests.helpers import cli
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -31,11 +34,11 @@ def test_the_generated_log_replayed_on_its_load_gives_back_every_queue_time(samp
     assert overall.ks == 0.0 and rep.not_run == []
     for side in ("median", "p90", "p99", "mean", "longer_than_run"):
         assert getattr(overall.simulated, side) == getattr(overall.observed, side)
-    assert [r.machine for r in rep.rows] == ["all", "ibmq_athens", "ibmq_rome"]
+    assert [r.machine for r in rep.rows] == ["(all)", "ibmq_athens", "ibmq_rome"]
     assert rep.words()[0].startswith("Simulated queue times are close to the observed ones: "
                                      "Kolmogorov-Smirnov distance 0.000 over 92 jobs")
     text = rep.markdown()
-    assert "| all | 92 |" in text and "5,704 jobs" in text
+    assert "| (all) | 92 |" in text and "5,704 jobs" in text
 
 
 def test_the_log_alone_has_no_queue_to_wait_in_and_says_it_is_far(sample):
@@ -44,10 +47,15 @@ def test_the_log_alone_has_no_queue_to_wait_in_and_says_it_is_far(sample):
     assert rep.overall.ks > 0.25
     assert rep.overall.simulated.median < rep.overall.observed.median
     assert rep.words()[0].startswith("Simulated queue times are far from the observed ones")
-    replayed, ids = replay_scenario(log)
+    replayed, ids, added = replay_scenario(log)
+    assert added == ["ibmq_rome", "ibmq_athens"]     # in the order the log names them
     assert replayed.policy.preset == "ibm-2022"          # Ravi et al.'s log is of 2020
     assert sorted(b.name for b in replayed.backends) == ["ibmq_athens", "ibmq_rome"]
     assert ids[:2] == ["log.1", "log.2"]
+    # On a load without its machines, the report names them.
+    rep = validate_log(log, load_scenario(ROOT / "scenarios" / "unequal-shares.yaml"))
+    assert ("Not backends of the load: ibmq_rome, ibmq_athens: their jobs ran there alone, "
+            "meeting none of the load.") in rep.words()
 
 
 def test_a_service_export_of_runtime_jobs_reads_back_as_they_ran(tmp_path):
@@ -95,6 +103,8 @@ RAVI_HEAD = "run_time,queue_time,machine,date,status,batch,shots,depth,width\n"
     (RAVI_HEAD + "1,2,m,2020-01-01,DONE,1,1,1,1,extra\n", "line 2: column (beyond the header)"),
     (RAVI_HEAD + ",,m,2020-01-01,ERROR,1,1,1,1\n", "no job with a queue and run time (1 rows "
                                                    "skipped)"),
+    (RAVI_HEAD + "1,1e307,m,2020-01-01,DONE,1,1,1,1\n",
+     "line 2: column queue_time is more than 1e+09 s"),
     ("job_id,backend,status,created,running,finished\n"
      "j1,q,DONE,2024-01-01T00:01:00Z,2024-01-01T00:00:00Z,2024-01-01T00:02:00Z\n",
      "line 2: column running comes before created"),
@@ -120,7 +130,7 @@ def test_the_command_line(sample, tmp_path):
     assert r.returncode == 0, r.stderr
     assert "close to the observed ones" in r.stdout and out.read_text() == r.stdout
     r = cli("replay-log", log_path, "--json")
-    assert json.loads(r.stdout)["table"][0]["machine"] == "all"
+    assert json.loads(r.stdout)["table"][0]["machine"] == "(all)"
     for args, start in (([load_path], "error: log = "), ([log_path, "--start", "nan"],
                                                          "error: --start = NaN"),
                         ([log_path, "--load", tmp_path / "none.yaml"], "error: --load = "),
@@ -128,3 +138,33 @@ def test_the_command_line(sample, tmp_path):
         r = cli("replay-log", *args)
         assert r.returncode == 2 and r.stderr.startswith(start), r.stderr
         assert r.stderr.count("\n") == 1
+
+
+def test_a_machine_called_all_is_a_machine_like_any_other():
+    log = parse_log(RAVI_HEAD + "1,2,all,2020-01-01 10:00:00,DONE,1,1,1,1\n"
+                                "1,3,zz,2020-01-01 10:00:30,DONE,1,1,1,1\n", "x.csv")
+    rep = validate_log(log)
+    assert [(r.machine, r.observed.n) for r in rep.rows] == [("(all)", 2), ("all", 1),
+                                                            ("zz", 1)]
+
+
+def test_jobs_created_at_one_instant_replay_in_their_order(tmp_path):
+    """service.jobs() lists the newest first; the export is oldest first, so three jobs
+    created at one instant queue in the order they were submitted (R18)."""
+    from tests.test_runtime import LAB, bell
+    from engine.joblog import export_jobs
+    from engine.runtime import QiskitRuntimeService, SamplerV2
+
+    service = QiskitRuntimeService(scenario=LAB, think_time=0, new=True)
+    backend = service.backend("qpu_a")
+    circuit = bell(backend)
+    jobs = [SamplerV2(mode=backend).run([circuit], shots=shots) for shots in (100_000, 100, 100)]
+    for j in jobs:
+        j.wait_for_final_state()
+    path = tmp_path / "export.csv"
+    export_jobs(service.jobs(limit=None), path)
+    log = read_log(path)
+    assert [j.id for j in log.jobs] == [j.job_id() for j in jobs]
+    rep = validate_log(log, service.scenario.model_copy(
+        update={"tenants": [t for t in service.scenario.tenants if t.name != "you"]}))
+    assert rep.overall.ks == 0.0

@@ -637,3 +637,15 @@ def test_a_queued_jobs_metrics_estimate_its_start_and_completion(service):
     assert metrics["estimated_start_time"] == service._dc.iso(mine.start_time)
     assert metrics["estimated_completion_time"] == service._dc.iso(mine.end_time)
     assert job.metrics()["estimated_start_time"] is None      # only while it is queued
+
+
+def test_a_session_jobs_metrics_give_no_estimate(service):
+    """A plain job's estimate would miss R5's priority: none, as IBM often gives none."""
+    backend = service.backend("qpu_a")
+    with Session(backend=backend):
+        job = SamplerV2().run([bell(backend)])
+        metrics = job.metrics()
+        assert metrics["status"] == "QUEUED"
+        assert metrics["estimated_start_time"] is None
+        assert metrics["estimated_completion_time"] is None
+        job.result()

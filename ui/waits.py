@@ -1,7 +1,7 @@
 """The wait-time estimate's chart: a pure function of the estimate's replications.
 
-Two step curves (the share of replications whose first job had started, and whose last result
-had come, by each instant), the submission as a dashed line, and the P50 and P90 of each marked
+Two step curves (the share of all the replications whose first job had started, and whose last
+result had come, by each instant: one that never did keeps its curve under 100%), the submission as a dashed line, and the P50 and P90 of each marked
 where the curve crosses them. People read "by when, how likely" from it at a glance.
 """
 
@@ -14,11 +14,11 @@ from engine.estimate import QUANTILES, WaitEstimate
 COLOURS = {"start": "#0072B2", "result": "#D55E00"}      # Okabe-Ito blue and vermilion
 
 
-def _curve(values: list) -> tuple[list, list]:
-    """An empirical distribution as a step curve: x the sorted values, y the share <= x."""
+def _curve(values: list, n: int) -> tuple[list, list]:
+    """An empirical distribution as a step curve: x the sorted values, y the share of all ``n``
+    replications by x (those that never got there never count: the curve stops short of 1)."""
     xs = sorted(values)
-    n = len(xs)
-    return xs, [(i + 1) / n for i in range(n)]
+    return xs, [(i + 1) / n for i in range(len(xs))]
 
 
 def wait_figure(est: WaitEstimate) -> go.Figure:
@@ -28,7 +28,7 @@ def wait_figure(est: WaitEstimate) -> go.Figure:
         values = [getattr(r, attr) for r in est.replications if getattr(r, attr) is not None]
         if not values:
             continue
-        xs, ys = _curve(values)
+        xs, ys = _curve(values, n)
         label = "first job starts" if name == "start" else "last result"
         fig.add_trace(go.Scatter(
             x=xs, y=ys, mode="lines+markers", line={"shape": "hv", "color": COLOURS[name]},

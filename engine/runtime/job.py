@@ -283,18 +283,31 @@ class RuntimeJobV2(_ibm.RuntimeJobV2):
         """While it is queued, as IBM gives them: the median (P50) start and completion of this
         job over ``estimate_replications`` replications of the data center's scenario (seeds
         from its own), this job submitted at its time as a plain job of its tenant, the
-        scenario's load around it (your other jobs are not in them): engine/estimate.py.
+        scenario's load around it (your other jobs are not in them): engine/estimate.py. None
+        for a job of a session or batch, whose priority (R5, R14) such a probe would miss.
         Made once per job."""
         dc, j = self._dc, self._job
         got = dc.estimates.get(j.id)
         if got is None:
             from ..estimate import Probe, estimate
 
+            if j.session is not None:   # R5's priority is not in a plain job's estimate
+                dc.estimates[j.id] = (None, None)
+                return dc.estimates[j.id]
             try:
-                # Its QPU stage with the compile time R15 adds when it starts (a cache hit
-                # would spare it), after its classical stage (R19).
-                probe = Probe(j.backend, at=j.submit_time, duration=j.duration + j.compile_time,
-                              classical_time=j.classical_time, tenant=j.tenant)
+                # The compile time R15 adds when it starts (a cache hit would spare it), in its
+                # lane stage or on the QPU as the policy says (R19); the QPU stage no longer
+                # than its limit (R12).
+                compile_, qpu = j.compile_time, j.duration
+                classical = j.classical_time
+                if dc.sim._compile_classical:
+                    classical += compile_
+                else:
+                    qpu += compile_
+                if j.limit_ticks is not None:
+                    qpu = min(qpu, j.max_execution_time)
+                probe = Probe(j.backend, at=j.submit_time, duration=qpu,
+                              classical_time=classical, tenant=j.tenant)
                 est = estimate(dc.sim.scenario, probe, dc.estimate_replications)
                 s, c = est.start, est.completion
                 got = (s and s.p50, c and c.p50)
