@@ -90,14 +90,9 @@ def _parser() -> argparse.ArgumentParser:
 
     adv = sub.add_parser("advise", help="session, batch or plain jobs? runs each mode of an "
                                         "iterative workload on a busy backend and answers")
-    from dataclasses import fields
-
     from .advisor import Workload
 
-    defaults = {f.name: f.default for f in fields(Workload)}
-    for flag, kind, text in ADVISE_FLAGS:
-        adv.add_argument(flag, type=kind, default=defaults[flag[2:].replace("-", "_")],
-                         help=text + " (default: %(default)s)")
+    _add_fields(adv, Workload, ADVISE_FLAGS)
     adv.add_argument("--json", action="store_true", help="the answer as JSON")
 
     est = sub.add_parser("estimate", parents=[data_dir],
@@ -106,14 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     est.add_argument("scenario", help="scenario file: the load (its workloads, jobs, sessions)")
     from .estimate import Probe
 
-    defaults = {f.name: f.default for f in fields(Probe)}
-    for flag, kind, text in ESTIMATE_FLAGS:
-        name = flag[2:].replace("-", "_")
-        if defaults[name] is not NO_DEFAULT:
-            est.add_argument(flag, type=kind, default=defaults[name],
-                             help=text + " (default: %(default)s)")
-        else:
-            est.add_argument(flag, type=kind, required=True, help=text)
+    _add_fields(est, Probe, ESTIMATE_FLAGS)
     est.add_argument("--replications", type=int, default=20,
                      help="seeds to run, from the scenario's seed up (default: %(default)s)")
     est.add_argument("--json", action="store_true", help="the estimate as JSON")
@@ -131,6 +119,32 @@ def _parser() -> argparse.ArgumentParser:
     rl.add_argument("--out", help="also write the report here (Markdown)")
     rl.add_argument("--json", action="store_true", help="the report as JSON")
     return p
+
+
+def _add_fields(parser: argparse.ArgumentParser, cls, flags: list) -> None:
+    """A flag per field of the dataclass ``cls`` (``--think-time`` for ``think_time``): its
+    default the field's, required where the field has none."""
+    from dataclasses import fields
+
+    defaults = {f.name: f.default for f in fields(cls)}
+    for flag, kind, text in flags:
+        default = defaults[flag[2:].replace("-", "_")]
+        if default is NO_DEFAULT:
+            parser.add_argument(flag, type=kind, required=True, help=text)
+        else:
+            parser.add_argument(flag, type=kind, default=default,
+                                help=text + " (default: %(default)s)")
+
+
+def _field_values(args, flags: list) -> dict:
+    return {f[2:].replace("-", "_"): getattr(args, f[2:].replace("-", "_")) for f, *_ in flags}
+
+
+def _as_flag(exc: ScenarioError, names) -> ScenarioError:
+    """A refusal naming a field given by a flag, named as the flag the user typed."""
+    if exc.key in names:
+        return ScenarioError("--" + exc.key.replace("_", "-"), exc.value, exc.message)
+    return exc
 
 
 # advise's flags: (flag, type, help); each defaults to engine.advisor.Workload's field.
@@ -395,15 +409,11 @@ def _advise(args) -> int:
 
     from .advisor import Workload, advise
 
-    fields = {f[2:].replace("-", "_"): getattr(args, f[2:].replace("-", "_"))
-              for f, *_ in ADVISE_FLAGS}
+    fields = _field_values(args, ADVISE_FLAGS)
     try:
         answer = advise(Workload(**fields))
-    except ScenarioError as exc:   # named as the flag the user typed
-        if exc.key in fields:
-            raise ScenarioError("--" + exc.key.replace("_", "-"), exc.value,
-                                exc.message) from None
-        raise
+    except ScenarioError as exc:
+        raise _as_flag(exc, fields) from None
     if args.json:
         print(json.dumps(answer.to_dict(), indent=2))
         return 0
@@ -427,8 +437,7 @@ def _estimate(args) -> int:
     from .estimate import Probe, estimate
 
     scenario = _load(args)
-    fields = {f[2:].replace("-", "_"): getattr(args, f[2:].replace("-", "_"))
-              for f, *_ in ESTIMATE_FLAGS}
+    fields = _field_values(args, ESTIMATE_FLAGS)
 
     def counted(done: int, total: int) -> None:
         print(f"\r{done}/{total} replications", end="" if done < total else "\n",
@@ -437,11 +446,8 @@ def _estimate(args) -> int:
     try:
         answer = estimate(scenario, Probe(**fields), args.replications,
                           counted if not args.json and sys.stderr.isatty() else None)
-    except ScenarioError as exc:   # named as the flag the user typed
-        if exc.key in fields or exc.key == "replications":
-            raise ScenarioError("--" + exc.key.replace("_", "-"), exc.value,
-                                exc.message) from None
-        raise
+    except ScenarioError as exc:
+        raise _as_flag(exc, [*fields, "replications"]) from None
     if args.json:
         print(json.dumps(answer.to_dict(), indent=2))
         return 0

@@ -27,6 +27,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Optional
 
+from .job import TERMINAL
 from .model import Scenario, ScenarioError, scenario_to_dict
 from .validation import validate_scenario
 
@@ -253,16 +254,23 @@ def replicate(scenario: Scenario, probe: Probe, seed: int,
     if client.status in running:   # the run ran out of events: R22's end, R16's check
         sim.run()
     jobs = [sim.jobs[j] for j in client.job_ids]
-    start = jobs[0].start_time if jobs else None
-    if client.status == "done":
-        return Replication(seed, start, jobs[-1].end_time)
-    if jobs and not jobs[-1].terminal:
-        why = f"{jobs[-1].id} still {jobs[-1].status} when the data center ran out of work"
-    elif jobs:
-        last = jobs[-1]
-        why = f"{last.id} {last.status}" + (f": {last.reason}" if last.reason else "")
-    else:
+    return _replication(seed, client.status == "done", jobs[0].start_time if jobs else None,
+                        jobs[-1].end_time if jobs else None,
+                        (jobs[-1].id, jobs[-1].status, jobs[-1].reason) if jobs else None)
+
+
+def _replication(seed: int, done: bool, start: Optional[float], end: Optional[float],
+                 last: Optional[tuple]) -> Replication:
+    """A replication from its work's first start, last end, whether its loop finished and its
+    last job ``(id, status, reason)``: why it did not finish, if it did not."""
+    if done:
+        return Replication(seed, start, end)
+    if last is None:
         why = "its loop never submitted a job"
+    elif last[1] not in TERMINAL:
+        why = f"{last[0]} still {last[1]} when the data center ran out of work"
+    else:
+        why = f"{last[0]} {last[1]}" + (f": {last[2]}" if last[2] else "")
     return Replication(seed, start, None, why)
 
 
@@ -283,17 +291,12 @@ def from_runs(scenario: Scenario, probe: Probe, results: list) -> WaitEstimate:
         jobs = r.jobs[r.jobs.workload == name].sort_values("iteration")
         status = r.clients.loc[r.clients.workload == name, "status"].iloc[0]
         first = jobs.start_time.iloc[0] if len(jobs) else None
-        start = None if first is None or first != first else float(first)
-        seed = scenario.seed + i
-        if status == "done":
-            out.replications.append(Replication(seed, start, float(jobs.end_time.iloc[-1])))
-            continue
-        if len(jobs):
-            last = jobs.iloc[-1]
-            why = f"{last.job_id} {last.status}" + (f": {last.reason}" if last.reason else "")
-        else:
-            why = "its loop never submitted a job"
-        out.replications.append(Replication(seed, start, None, why))
+        last = jobs.iloc[-1] if len(jobs) else None
+        out.replications.append(_replication(
+            scenario.seed + i, status == "done",
+            None if first is None or first != first else float(first),
+            None if last is None else float(last.end_time),
+            None if last is None else (last.job_id, last.status, last.reason)))
     return out
 
 

@@ -74,12 +74,15 @@ def test_sjf_takes_the_least_requested_time_even_behind_its_tenants_head():
                         "a2": (12.0, 15.0, "completed"), "b1": (15.0, 23.0, "completed")}
 
 
+# R5: a session runs its earliest queued job. Timeout 0: s1 goes inactive when s1a ends.
+SESSION_CASE = scenario(jobs=[job("b0", "bob", 0, 100), job("s1a", "alice", 0, 1, session="s1"),
+                              job("b1", "bob", 1, 50), job("s1b", "alice", 2, 10, session="s1"),
+                              job("s1c", "alice", 3, 1, session="s1")],
+                        sessions=[session("s1", "alice")], policy={"interactive_timeout": 0})
+
+
 def test_sjf_never_starts_a_session_job_before_its_sessions_earlier_one():
-    # R5: a session runs its earliest queued job. Timeout 0: s1 goes inactive when s1a ends.
-    doc = scenario(jobs=[job("b0", "bob", 0, 100), job("s1a", "alice", 0, 1, session="s1"),
-                         job("b1", "bob", 1, 50), job("s1b", "alice", 2, 10, session="s1"),
-                         job("s1c", "alice", 3, 1, session="s1")],
-                   sessions=[session("s1", "alice")], policy={"interactive_timeout": 0})
+    doc = SESSION_CASE
     # s1a 0-1 (1 s < 100 s); at 1 b1 (50 s) 1-51; at 51 the choice is b0 (100 s) or s1b (10 s),
     # never s1c (1 s) behind s1b: s1b 51-61 reactivates s1, whose s1c runs 61-62 (R5); b0 62.
     assert starts_under(doc, "sjf") == {"s1a": 0.0, "b1": 1.0, "s1b": 51.0, "s1c": 61.0,
@@ -223,11 +226,7 @@ def test_a_user_scheduler_may_call_ibms_fair_share_and_gets_its_choices(folder):
 
 
 def test_a_scheduler_starting_a_session_job_out_of_order_is_refused(folder):
-    doc = scenario(jobs=[job("b0", "bob", 0, 100), job("s1a", "alice", 0, 1, session="s1"),
-                         job("b1", "bob", 1, 50), job("s1b", "alice", 2, 10, session="s1"),
-                         job("s1c", "alice", 3, 1, session="s1")],
-                   sessions=[session("s1", "alice")], policy={"interactive_timeout": 0})
-    sc = validate_scenario(_with(doc, "mypolicies:SessionTail"), base_dir=str(folder))
+    sc = validate_scenario(_with(SESSION_CASE, "mypolicies:SessionTail"), base_dir=str(folder))
     with pytest.raises(SchedulerError, match="picked s1c, which is not a job queued and free "
                                              "to start at 51 s on qpu_a"):
         run_scenario(sc, allow_code=True)

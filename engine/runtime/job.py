@@ -300,7 +300,7 @@ class RuntimeJobV2(_ibm.RuntimeJobV2):
                 # than its limit (R12).
                 compile_, qpu = j.compile_time, j.duration
                 classical = j.classical_time
-                if dc.sim._compile_classical:
+                if dc.sim.policy.compile_stage == "classical":
                     classical += compile_
                 else:
                     qpu += compile_
