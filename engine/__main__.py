@@ -271,6 +271,27 @@ def _load(args):
     return load_scenario(args.scenario, roots=roots)
 
 
+def _spill_file(out: Path) -> str:
+    """A new, empty file for a run's events, with the permissions the umask gives: beside
+    ``out`` when its folder exists (the same file system, so no copy is made), else in the
+    temporary folder."""
+    import secrets
+    import tempfile
+
+    parent = out.resolve().parent
+    for folder in ([parent] if parent.is_dir() else []) + [Path(tempfile.gettempdir())]:
+        for _ in range(100):
+            path = folder / f".{out.name}.events-{secrets.token_hex(4)}.csv"
+            try:
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+                return str(path)
+            except FileExistsError:
+                continue
+            except OSError:
+                break
+    raise _cannot_write("--out", str(out), OSError("no folder to write the run's events in"))
+
+
 def _simulate(args) -> int:
     scenario = _load(args)   # refused before pandas, SimPy or qiskit is imported
     # A one-shot process whose objects all live to the end: the cyclic collector would only
@@ -298,13 +319,27 @@ def _simulate(args) -> int:
         def progress(done: int, expected: int) -> None:
             bar.total = expected
             bar.update(done - bar.n)
+    # Events go to a file as the run makes them, never held whole (a million jobs make three
+    # million), where the run is only written as CSV: beside --out, so the folder's events.csv
+    # is that file under a second name.
+    spill = None
+    if store is None and args.format == "csv":
+        spill = _spill_file(out)
     t0 = time.perf_counter()
     try:
-        result = run_scenario(scenario, progress=progress)
+        from .tables import SpillFailed
+
+        try:
+            result = run_scenario(scenario, progress=progress, events_file=spill)
+        except SpillFailed as exc:   # the disk filled under the run's events
+            raise _cannot_write("--out", args.out, exc) from None
+        finally:
+            if bar is not None:
+                bar.close()
+        written = _write_run(result, args.out, args.format)
     finally:
-        if bar is not None:
-            bar.close()
-    written = _write_run(result, args.out, args.format)
+        if spill is not None and os.path.exists(spill):
+            os.unlink(spill)
     if store is not None:
         run_id = store.save(result, name=args.save or None, source="cli")
     if not args.quiet:

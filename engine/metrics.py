@@ -43,6 +43,11 @@ def tenant_usage(jobs: pd.DataFrame, sessions: pd.DataFrame) -> pd.Series:
     return per_job.add(held, fill_value=0.0)
 
 
+# The jobs table's columns the metrics read: a run's metrics need no other.
+JOB_COLUMNS = ("tenant", "backend", "session_id", "mode", "status", "submit_time", "start_time",
+               "end_time", "finished_at", "qpu_time", "wait", "turnaround")
+
+
 def contended_usage(jobs: pd.DataFrame, tenants: list[str]) -> tuple[dict[str, float], float]:
     """QPU seconds each tenant ran while *every* tenant that submits work had a job waiting or
     running, and the length of that contended time.
@@ -66,9 +71,8 @@ def contended_usage(jobs: pd.DataFrame, tenants: list[str]) -> tuple[dict[str, f
 
     def count(starts, ends):
         # Jobs open during each segment [points[i], points[i+1]).
-        delta = np.zeros(points.size)
-        np.add.at(delta, np.searchsorted(points, starts), 1)
-        np.add.at(delta, np.searchsorted(points, ends), -1)
+        delta = (np.bincount(np.searchsorted(points, starts), minlength=points.size)
+                 - np.bincount(np.searchsorted(points, ends), minlength=points.size))
         return np.cumsum(delta)[:-1]
 
     tenant = jobs["tenant"].to_numpy()

@@ -79,10 +79,10 @@ def write_file(path: Path, write) -> Path:
 
 
 def write_tables(tables: dict, out_dir: Path, formats: Iterable[str] = ("csv",)) -> list[Path]:
-    """Write each table (a Table or a DataFrame) as ``NAME.csv`` and/or ``NAME.parquet``;
+    """Write each table (a Table, a SpilledTable or a DataFrame) as ``NAME.csv`` and/or ``NAME.parquet``;
     returns the paths written. A Table's CSV is written without pandas, in the bytes pandas
     writes."""
-    from .tables import Table
+    from .tables import SpilledTable, Table
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -90,13 +90,13 @@ def write_tables(tables: dict, out_dir: Path, formats: Iterable[str] = ("csv",))
     for name, t in tables.items():
         for fmt in formats:
             path = out_dir / f"{name}.{fmt}"
-            if fmt == "csv" and isinstance(t, Table):
+            if fmt == "csv" and isinstance(t, (Table, SpilledTable)):
                 _atomic_write(path, t.write_csv)
             elif fmt == "csv":
                 _atomic_write(path, lambda tmp, df=t: df.to_csv(tmp, index=False,
                                                                 lineterminator="\n"))
             elif fmt == "parquet":
-                df = t.to_pandas() if isinstance(t, Table) else t
+                df = t.to_pandas() if isinstance(t, (Table, SpilledTable)) else t
                 _atomic_write(path, lambda tmp, df=df: df.to_parquet(tmp, index=False))
             else:
                 raise ValueError(f"unknown format {fmt!r}")

@@ -15,7 +15,7 @@ from . import metrics, output, trace
 from .kernel import TICKS_PER_SECOND
 from .model import Scenario, scenario_to_dict
 from .sim import Simulation
-from .tables import Table
+from .tables import SpilledTable, Table
 
 
 # Every table of a run, by file name; the three contract files first.
@@ -48,7 +48,7 @@ class RunResult:
     def frame(self, name: str):
         """The table as a DataFrame (converted once; the DataFrame then replaces the Table)."""
         t = self._tables[name]
-        if isinstance(t, Table):
+        if isinstance(t, (Table, SpilledTable)):
             t = self._frames.pop(name, None)
             t = self._tables[name] = t if t is not None else self._tables[name].to_pandas()
         return t
@@ -101,13 +101,16 @@ def check_out(out_dir: str | Path) -> None:
     output.check_folder(Path(out_dir), RUN_FILES)
 
 
-def collect(sim: Simulation, wall_seconds: float = 0.0) -> RunResult:
-    """Tabulate a simulation's state (usually after ``sim.run()``)."""
+def collect(sim: Simulation, wall_seconds: float = 0.0,
+            spill: Optional[trace.EventSpill] = None) -> RunResult:
+    """Tabulate a simulation's state (usually after ``sim.run()``); ``spill``: where its events
+    went during the run, if they did."""
     tables = {"jobs": trace.jobs_table(sim), "sessions": trace.sessions_table(sim),
-              "events": trace.events_table(sim), "spans": trace.spans_table(sim),
+              "events": trace.events_table(sim) if spill is None else spill.finish(),
+              "spans": trace.spans_table(sim),
               "system": trace.system_table(sim), "clients": trace.clients_table(sim), "iterations": trace.iterations_table(sim),
               "results": trace.results_table(sim)}
-    jobs = tables["jobs"].to_pandas()
+    jobs = tables["jobs"].to_pandas(metrics.JOB_COLUMNS)   # what the metrics read, no more
     sessions = tables["sessions"].to_pandas()
     clients = tables["clients"].to_pandas()
     contended = metrics.contended_usage(jobs, list(sim.shares))   # once, for both uses
@@ -122,22 +125,26 @@ def collect(sim: Simulation, wall_seconds: float = 0.0) -> RunResult:
                   session_metrics=metrics.session_metrics(jobs, sessions))
     summary = metrics.summary(jobs, sessions, clients, contended[1])
     result = RunResult(sim.scenario, tables, summary, sim.now, wall_seconds)
-    for name, frame in (("jobs", jobs), ("sessions", sessions), ("clients", clients)):
+    for name, frame in (("sessions", sessions), ("clients", clients)):
         result.keep_frame(name, frame)
     return result
 
 
 def run_scenario(scenario: Scenario,
                  progress: Optional[Callable[[int, int], None]] = None,
-                 allow_code: Optional[bool] = None) -> RunResult:
+                 allow_code: Optional[bool] = None,
+                 events_file: Optional[str | Path] = None) -> RunResult:
     """Simulate ``scenario`` to the end and return its tables and metrics. The scenario reads
     its files from its own folder (``load_scenario`` or ``validate_scenario(base_dir=)`` sets
     it). ``allow_code``: whether ``policy.scheduler`` may name a scheduler of the user's own
-    (None: SESSION_LAB_ALLOW_CODE=1 says; engine/schedulers.py)."""
+    (None: SESSION_LAB_ALLOW_CODE=1 says; engine/schedulers.py). ``events_file``: a file the
+    events are written to as the run goes, never held whole (the command line's big runs);
+    the result's events table is then that file, the caller's to delete once written."""
     t0 = time.perf_counter()
     sim = Simulation(scenario, allow_code=allow_code)
-    sim.run(progress=progress)
-    return collect(sim, time.perf_counter() - t0)
+    spill = None if events_file is None else trace.EventSpill(sim, events_file)
+    sim.run(progress=progress, tick=spill)
+    return collect(sim, time.perf_counter() - t0, spill)
 
 
 def with_spans(tables: dict) -> dict:

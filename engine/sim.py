@@ -235,11 +235,13 @@ class Simulation:
         }
 
     def run(self, until: Optional[float] = None,
-            progress: Optional[Callable[[int, int], None]] = None, every: int = 4096) -> None:
+            progress: Optional[Callable[[int, int], None]] = None, every: int = 4096,
+            tick: Optional[Callable[[], None]] = None) -> None:
         """Advance the simulation until ``until`` seconds or, by default, until nothing is left
         to do; a run to the end checks R16.
 
-        ``progress(jobs_finished, jobs_expected)`` is called every ``every`` events.
+        ``progress(jobs_finished, jobs_expected)`` and ``tick()`` are called every ``every``
+        events (``tick``: engine/trace.py's EventSpill).
         """
         env = self.env
         if until is not None:
@@ -251,11 +253,18 @@ class Simulation:
                 env.run(until=target)
             return
         done = self._run_done if self._bg else None
-        if progress is None:
+        if progress is None and tick is None:
             env.run_all(done=done)
         else:
-            env.run_all(lambda: progress(self._finished, self.expected_jobs()), every, done)
-            progress(self._finished, self.expected_jobs())
+            def ticks_and_progress() -> None:
+                if tick is not None:
+                    tick()
+                if progress is not None:
+                    progress(self._finished, self.expected_jobs())
+
+            env.run_all(ticks_and_progress, every, done)
+            if progress is not None:
+                progress(self._finished, self.expected_jobs())
         self._end_of_run()
         self.check_conservation()
 

@@ -1,8 +1,11 @@
 """A run's table as plain columns: what the engine's records become, before anyone asks for pandas.
 
-A :class:`Table` is column names, a kind per column and the columns as Python lists, a missing
-value ``None``. Kinds: ``f`` float, ``i`` int, ``I`` int or missing, ``s`` text or missing, ``b``
-bool. The command line writes it straight to CSV, without pandas; the dashboard, the
+A :class:`Table` is column names, a kind per column and the columns, each a Python list (a missing
+value ``None``) or, for a float, int or bool column, a NumPy array (a float array's NaN is a
+missing value: the engine's times are never NaN). Kinds: ``f`` float, ``i`` int, ``I`` int or
+missing, ``s`` text or missing, ``b`` bool. The engine gives its big numeric columns as arrays:
+8 bytes a value instead of a Python float's 32 and a list's pointer, and Arrow reads them without
+a copy. The command line writes it straight to CSV, without pandas; the dashboard, the
 store and scripts get a DataFrame from :meth:`Table.to_pandas`.
 
 The CSV bytes are the ``csv`` module's (which are pandas' ``to_csv``'s): floats by ``repr``,
@@ -13,14 +16,18 @@ differs from Python's: an integral float gains ``.0``; a float outside [1e-4, 1e
 writes with an exponent, NaN and the infinities are written by ``repr`` itself. A column whose
 values are not all of its kind's Python type is written by ``str`` as the ``csv`` module would.
 Anything pyarrow refuses (text that is not valid UTF-8, an int past 64 bits) goes through the
-``csv`` module, which writes it or says what is wrong.
+``csv`` module, which writes it or says what is wrong. About 330 lines: the two writers of one
+set of bytes (Arrow's, corrected, and the csv module's) and a table that grows in a file
+(:class:`SpilledTable`), which must write those same bytes.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from typing import Iterable, Sequence
+import os
+from contextlib import contextmanager
+from typing import Iterable, Optional, Sequence
 
 CHUNK_ROWS = 1 << 17          # rows formatted at once: bounds the memory the text takes
 
@@ -45,7 +52,10 @@ class Table:
             raise ValueError("a table needs a kind and a column per name")
         self.names = list(names)
         self.kinds = kinds
-        self.columns = [list(c) for c in columns]
+        self.columns = [c if _is_array(c) else list(c) for c in columns]
+        for c, kind in zip(self.columns, kinds):
+            if _is_array(c) and kind not in _ARRAY_DTYPES.get(c.dtype.kind, ""):
+                raise ValueError(f"a {c.dtype} array cannot be a column of kind {kind!r}")
 
     @classmethod
     def from_rows(cls, names: Sequence[str], kinds: str, rows: Iterable[tuple]) -> "Table":
@@ -60,7 +70,8 @@ class Table:
         return self.columns[self.names.index(name)]
 
     def rows(self):
-        return zip(*self.columns)
+        """The rows as tuples of Python values (a missing value ``None``)."""
+        return zip(*(_as_list(c) for c in self.columns))
 
     def write_csv(self, path) -> None:
         """The table as CSV, in the ``csv`` module's bytes (see the module's opening)."""
@@ -77,20 +88,41 @@ class Table:
         except (pa.ArrowException, UnicodeError, OverflowError, _Unsafe):
             self.write_csv_slowly(path)    # starts the file afresh
 
+    def csv_rows(self) -> bytes:
+        """The rows as CSV lines, without the header (the same bytes as in :meth:`write_csv`)."""
+        if len(self.names) >= 2:
+            import pyarrow as pa
+
+            try:
+                return b"".join(bytes(_chunk_bytes([c[lo:lo + CHUNK_ROWS] for c in self.columns],
+                                                   self.kinds))
+                                for lo in range(0, len(self), CHUNK_ROWS))
+            except (pa.ArrowException, UnicodeError, OverflowError, _Unsafe):
+                pass
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows(self.rows())
+        return buf.getvalue().encode("utf-8")
+
     def write_csv_slowly(self, path) -> None:
         """The same bytes through the ``csv`` module, value by value."""
         with open(path, "w", newline="", encoding="utf-8") as f:
             out = csv.writer(f, lineterminator="\n")
             out.writerow(self.names)
-            out.writerows(zip(*self.columns))
+            out.writerows(self.rows())
 
-    def to_pandas(self):
+    def to_pandas(self, columns: Optional[Sequence[str]] = None):
+        """The table as a DataFrame; ``columns``: only these, in this order."""
         import numpy as np
         import pandas as pd
 
         data = {}
-        for name, kind, col in zip(self.names, self.kinds, self.columns):
-            if kind == "f":
+        chosen = (zip(self.names, self.kinds, self.columns) if columns is None else
+                  ((n, self.kinds[i], self.columns[i])
+                   for n, i in ((n, self.names.index(n)) for n in columns)))
+        for name, kind, col in chosen:
+            if _is_array(col):
+                data[name] = col
+            elif kind == "f":
                 data[name] = np.array(col, dtype=np.float64)
             elif kind == "i":
                 data[name] = np.array(col, dtype=np.int64)
@@ -100,7 +132,94 @@ class Table:
                 data[name] = np.array(col, dtype=bool)
             else:
                 data[name] = col
-        return pd.DataFrame(data, columns=self.names)
+        return pd.DataFrame(data, columns=self.names if columns is None else list(columns))
+
+
+class SpillFailed(OSError):
+    """The file a :class:`SpilledTable` grows in could not be written (a full disk, a file size
+    limit): the errno and message of the OSError underneath."""
+
+
+class SpilledTable:
+    """A table written to a CSV file as it grows, a part at a time, so it is never held whole:
+    a long run's events (engine/trace.py). Start it with the header; :meth:`append` a
+    :class:`Table` of the next rows; :meth:`close` when done. The file is the caller's, to
+    delete when the table has been written where it goes."""
+
+    def __init__(self, path, names: Sequence[str], kinds: str):
+        self.path = str(path)
+        self.names = list(names)
+        self.kinds = kinds
+        self.rows_written = 0
+        self._file = None
+        with self._writing():
+            self._file = open(self.path, "wb")
+            self._file.write(_header(self.names))
+
+    @contextmanager
+    def _writing(self):
+        try:
+            yield
+        except SpillFailed:
+            raise
+        except OSError as exc:
+            raise SpillFailed(exc.errno, exc.strerror or str(exc), self.path) from exc
+
+    def append(self, table: "Table") -> None:
+        with self._writing():
+            self._file.write(table.csv_rows())
+        self.rows_written += len(table)
+
+    def close(self) -> None:
+        with self._writing():
+            self._file.close()
+
+    def _flush(self) -> None:
+        if not self._file.closed:
+            with self._writing():
+                self._file.flush()
+
+    def __len__(self) -> int:
+        return self.rows_written
+
+    def write_csv(self, path) -> None:
+        """The table's CSV at ``path``: a second name for the file where one can be made (the
+        same file system), else a copy."""
+        import shutil
+
+        self._flush()
+        try:
+            if os.path.exists(path):
+                os.unlink(path)
+            os.link(self.path, path)
+        except OSError:
+            shutil.copyfile(self.path, path)
+
+    def to_pandas(self):
+        import pandas as pd
+
+        self._flush()
+        text = {n for n, k in zip(self.names, self.kinds) if k == "s"}
+        return pd.read_csv(self.path, dtype={n: "str" for n in text}, keep_default_na=False,
+                           na_values={n: [""] for n in self.names})
+
+
+# Which kinds an array of each NumPy dtype kind may be: floats, ints, bools.
+_ARRAY_DTYPES = {"f": "f", "i": "i", "b": "b"}
+
+
+def _is_array(col) -> bool:
+    return hasattr(col, "dtype")
+
+
+def _as_list(col) -> list:
+    """A column as Python values: an array's NaN becomes ``None``."""
+    if not _is_array(col):
+        return col
+    values = col.tolist()
+    if col.dtype.kind == "f":
+        return [None if v != v else v for v in values]
+    return values
 
 
 def _header(names: list) -> bytes:
@@ -144,6 +263,12 @@ def _column_text(col: list, kind: str):
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if _is_array(col):   # read without a copy; NaN is missing
+        if kind == "f":
+            return _float_text(pa.array(col, pa.float64(), from_pandas=True)), False
+        if kind == "b":
+            return pc.if_else(pa.array(col, pa.bool_()), "True", "False"), False
+        return pc.cast(pa.array(col, pa.int64()), pa.string()), False
     types = set(map(type, col))
     types.discard(type(None))
     if not types <= _TYPES[kind]:       # not what its kind says: each value by str(), as csv does

@@ -4,8 +4,10 @@
 ``jobs``: one row per submitted job. ``sessions``: one row per session. ``spans``: what each
 session was doing when (engine/events.py), as the engine recorded it. ``clients``: one row per
 closed-loop client. Contract columns (SCENARIO_FORMAT.md) come first, in the contract's order;
-extra columns follow. Tables are built straight from the records, without pandas; writing them
-is engine/output.py's.
+extra columns follow. Tables are built straight from the records, without pandas (their big
+numeric columns as NumPy arrays); writing them is engine/output.py's. :class:`EventSpill`
+writes a long run's events to a file as they come. About 350 lines: a third rebuilds spans for
+runs saved before the engine recorded them (the last section), which figures still read.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING, Optional
 
 from . import events as ev
 from .kernel import TICKS_PER_SECOND
-from .tables import Table
+from .tables import CHUNK_ROWS, SpilledTable, Table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -49,22 +51,74 @@ def _sec(t):
     return None if t is None else t / TICKS_PER_SECOND
 
 
-def _secs(ticks: list) -> list:
-    return [None if t is None else t / TICKS_PER_SECOND for t in ticks]
+# Below this many ticks (2**52 us, about 142 years) an instant, and a difference of two, is an
+# exact float, so NumPy's ``t / 1e6`` is Python's correctly rounded ``t / 1_000_000``, bit for bit.
+_EXACT = 2 ** 52
 
 
-def _span(a: list, b: list) -> list:
+def _ticks_array(ticks: list):
+    """Ticks as a float array (``None`` as NaN), or None when one is too big to be exact."""
+    import numpy as np
+
+    a = np.array(ticks, dtype=np.float64)
+    if not np.all((np.abs(a) < _EXACT) | np.isnan(a)):
+        return None
+    return a
+
+
+def _secs(ticks: list):
+    """Ticks as seconds, per row (a float array, NaN where unknown)."""
+    a = _ticks_array(ticks)
+    if a is None:   # past 285 years: Python's exact division, value by value
+        return [None if t is None else t / TICKS_PER_SECOND for t in ticks]
+    return a / TICKS_PER_SECOND
+
+
+def _span(a: list, b: list):
     """``b - a`` in seconds, per row, where both are known."""
-    return [None if x is None or y is None else (y - x) / TICKS_PER_SECOND for x, y in zip(a, b)]
+    x, y = _ticks_array(a), _ticks_array(b)
+    if x is None or y is None:
+        return [None if x is None or y is None else (y - x) / TICKS_PER_SECOND
+                for x, y in zip(a, b)]
+    return (y - x) / TICKS_PER_SECOND
 
 
-def events_table(sim: "Simulation") -> Table:
+def events_table(sim: "Simulation", first: int = 0) -> Table:
+    """The events the simulation holds; ``first``: the ``seq`` of the first of them (the
+    ones before it were spilled, see :class:`EventSpill`)."""
+    import numpy as np
+
     evs = sim.events
     cols = [list(map(itemgetter(k), evs)) for k in range(7)]
     time, backend, event, session, job, tenant, detail = cols
     return Table(EVENT_COLUMNS, "fssssssi",
-                 [[t / TICKS_PER_SECOND for t in time], backend, event, session, job, detail,
-                  tenant, list(range(len(evs)))])
+                 [_secs(time), backend, event, session, job, detail, tenant,
+                  np.arange(first, first + len(evs), dtype=np.int64)])
+
+
+class EventSpill:
+    """A run's events written to ``path`` (events.csv's bytes) as the run goes, ``rows`` at a
+    time, and dropped from memory: a million-job run's events no longer live in memory whole.
+    Call it on the run's ticks; :meth:`finish` writes the rest and gives the table
+    (engine/tables.py :class:`SpilledTable`)."""
+
+    def __init__(self, sim: "Simulation", path, rows: Optional[int] = None):
+        self.sim = sim
+        self.rows = rows or CHUNK_ROWS
+        self.table = SpilledTable(path, EVENT_COLUMNS, "fssssssi")
+
+    def __call__(self) -> None:
+        if len(self.sim.events) >= self.rows:
+            self._spill()
+
+    def _spill(self) -> None:
+        self.table.append(events_table(self.sim, self.table.rows_written))
+        self.sim.events.clear()
+
+    def finish(self) -> SpilledTable:
+        self._spill()
+        self.table.close()
+        return self.table
 
 
 _JOB_FIELDS = attrgetter("id", "tenant", "backend", "session", "submit_tick", "start_tick",
@@ -76,27 +130,38 @@ _JOB_FIELDS = attrgetter("id", "tenant", "backend", "session", "submit_tick", "s
 
 def jobs_table(sim: "Simulation") -> Table:
     """One row per job, in submission order (jobs never submitted last). Spans are differences
-    of ticks, converted once, never differences of rounded seconds. The jobs are read in one
-    pass (a job's fields at once), then turned into columns."""
+    of ticks, converted once, never differences of rounded seconds. The jobs are read a block
+    at a time (a job's fields at once, then the block's rows turned into columns): one pass over
+    them, and the rows of one block in memory at a time."""
     jobs = sorted(sim.jobs.values(), key=lambda j: (j.seq < 0, j.seq))
+    cols: list = [[] for _ in range(23)]
+    for lo in range(0, len(jobs), CHUNK_ROWS):
+        for col, values in zip(cols, zip(*map(_JOB_FIELDS, jobs[lo:lo + CHUNK_ROWS]))):
+            col.extend(values)
+    del jobs
     (ids, tenants, backends, sessions, submit, start, end, status, reason, qpu, duration, rule,
      limit, compiled, finish, workload, iteration, work, seed, summary, classical, ready,
-     seq) = (list(c) for c in zip(*map(_JOB_FIELDS, jobs))) if jobs else ([] for _ in range(23))
+     seq) = cols
+    import numpy as np
+
     qpu_end = [None if q is None else e for q, e in zip(qpu, end)]
     modes = {sid: s.mode for sid, s in sim.sessions.items()}
     qpu_time = _span(qpu, qpu_end)
+    if isinstance(qpu_time, list):
+        usage = [0.0 if t is None else t for t in qpu_time]
+    else:
+        usage = np.where(np.isnan(qpu_time), 0.0, qpu_time)   # 0 for a job never on the QPU
     return Table(JOB_COLUMNS, JOB_KINDS, [
         ids, tenants, backends, sessions,
         _secs(submit), _secs(start), _secs(end), status, reason, _secs(qpu), _secs(qpu_end),
-        [0.0 if t is None else t for t in qpu_time],   # usage: 0 for a job never on the QPU
-        ["job" if s is None else modes.get(s, "unknown") for s in sessions],
+        usage, ["job" if s is None else modes.get(s, "unknown") for s in sessions],
         _secs(duration), qpu_time, _span(submit, start), _span(submit, end), rule,
         _secs(limit), compiled, _secs(finish), workload, iteration,
         ["" if w is None else w.meta.get("circuit", "") for w in work],
         ["" if w is None else w.primitive for w in work], seed,
-        [s is not None for s in summary],
-        [None if a is None else c / TICKS_PER_SECOND for c, a in zip(classical, start)],
-        _secs(ready), _span(ready, qpu), _span(start, end), seq])
+        np.array([s is not None for s in summary], dtype=bool),
+        _secs([None if a is None else c for c, a in zip(classical, start)]),
+        _secs(ready), _span(ready, qpu), _span(start, end), np.array(seq, dtype=np.int64)])
 
 
 def sessions_table(sim: "Simulation") -> Table:

@@ -32,6 +32,23 @@ anything = st.one_of(floats, ints, texts, st.booleans(), st.integers(min_value=2
 VALUES = {"f": floats, "i": ints, "I": ints, "s": texts, "b": st.one_of(st.none(), st.booleans())}
 
 
+def _as_array(column: list, kind: str):
+    """``column`` as a NumPy array of its kind (a float array's NaN is missing), or the list
+    where it cannot be one."""
+    import numpy as np
+
+    want = {"f": float, "i": int, "b": bool}[kind]
+    if not all(v is None or type(v) is want for v in column):
+        return column
+    if kind == "f":
+        if any(v is not None and math.isnan(v) for v in column):
+            return column     # a NaN value is not a missing one: kept as a list
+        return np.array([math.nan if v is None else v for v in column], dtype=np.float64)
+    if None in column or (kind == "i" and any(not -2**63 <= v < 2**63 for v in column)):
+        return column
+    return np.array(column, dtype=np.int64 if kind == "i" else bool)
+
+
 @st.composite
 def table(draw):
     kinds = draw(st.text(alphabet="fiIsb", min_size=2, max_size=6))
@@ -40,7 +57,10 @@ def table(draw):
     for k in kinds:
         # Now and then a column whose values are not what its kind says.
         values = VALUES[k] if draw(st.integers(0, 5)) else anything
-        columns.append(draw(st.lists(values, min_size=rows, max_size=rows)))
+        column = draw(st.lists(values, min_size=rows, max_size=rows))
+        if k in "fib" and draw(st.booleans()):   # as the engine gives them: an array
+            column = _as_array(column, k)
+        columns.append(column)
     names = draw(st.lists(st.sampled_from(["time", "a,b", 'say "x"', "é", "n"]),
                           min_size=len(kinds), max_size=len(kinds)))
     return Table(names, kinds, columns)
@@ -97,3 +117,72 @@ def test_what_arrow_refuses_goes_to_the_csv_module(tmp_path, bad):
     else:
         fast, slow = _both(t, tmp_path)
         assert fast == slow == b"a,b\nx,18446744073709551616\n"
+
+
+# ---------------------------------------------------------------------------- spilled events
+
+SPILL_CASES = ["seed-story", "lanes-contention", "open-plan", "calibration-day"]
+
+
+def _files(folder) -> dict:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+@pytest.mark.parametrize("name", SPILL_CASES + ["generated-3", "generated-17", "generated-41"])
+def test_spilled_events_are_the_bytes_of_a_held_run(name, tmp_path):
+    """A run whose events went to a file a few rows at a time, mid-run (every 3 events), writes
+    the very files of the same run holding its events whole."""
+    from engine.run import collect, run_scenario
+    from engine.sim import Simulation
+    from engine.trace import EventSpill
+    from tests.golden import generated
+    from engine import load_scenario, validate_scenario
+    from tests.golden import ROOT
+
+    scenario = (validate_scenario(generated(int(name.split("-")[1])))
+                if name.startswith("generated") else
+                load_scenario(ROOT / "scenarios" / f"{name}.yaml"))
+    run_scenario(scenario).write(tmp_path / "held")
+    sim = Simulation(scenario)
+    spill = EventSpill(sim, tmp_path / "spill.csv", rows=5)
+    sim.run(tick=spill, every=3)
+    result = collect(sim, 0.0, spill)
+    assert spill.table.rows_written > 5 and not sim.events
+    result.write(tmp_path / "spilled")
+    assert _files(tmp_path / "spilled") == _files(tmp_path / "held")
+    # What the dashboard would read of it: the same events.
+    held = run_scenario(scenario).events
+    back = result.events
+    assert list(back.columns) == list(held.columns) and len(back) == len(held)
+    assert back["time"].tolist() == held["time"].tolist()
+    assert back["detail"].fillna("").tolist() == held["detail"].fillna("").tolist()
+
+
+def test_the_command_line_writes_what_a_held_run_writes(tmp_path):
+    """The command line spills its events beside --out and leaves nothing there after."""
+    import subprocess
+    import sys
+
+    from engine import load_scenario
+    from engine.run import run_scenario
+    from tests.golden import ROOT
+
+    path = ROOT / "scenarios" / "lanes-contention.yaml"
+    run_scenario(load_scenario(path)).write(tmp_path / "held")
+    subprocess.run([sys.executable, "-m", "engine", "simulate", str(path), "--out",
+                    str(tmp_path / "cli"), "--quiet"], check=True, cwd=ROOT, timeout=300)
+    files = _files(tmp_path / "cli")
+    assert files == _files(tmp_path / "held")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cli", "held"]
+
+
+def test_seconds_past_142_years_stay_exact():
+    """Ticks past 2**52 leave NumPy's float path for Python's correctly rounded division."""
+    from engine import trace
+
+    big = [2**60 + 1, None, 3, 2**53 - 1]
+    assert trace._secs(big) == [None if t is None else t / 1_000_000 for t in big]
+    assert trace._span([0, 1, None, 5], big) == [(2**60 + 1) / 1_000_000, None, None,
+                                                  (2**53 - 6) / 1_000_000]
+    small = trace._secs([1, None, 2**52 - 1])
+    assert small.tolist()[0] == 1e-6 and math.isnan(small[1]) and small[2] == (2**52 - 1) / 1e6
