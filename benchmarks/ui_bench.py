@@ -129,3 +129,68 @@ def big_scenario_file(jobs: int) -> str:
     path = Path(tempfile.mkdtemp()) / f"bench-{jobs}.yaml"
     path.write_text(yaml.safe_dump(doc))
     return str(path)
+
+
+# The reference for the default page: a one-chart Streamlit app, nothing of ours in it, drawn
+# with Plotly (what the Timeline uses) and with Vega-Lite (Streamlit's other chart library).
+_ONE_CHART = {
+    "plotly": ("import plotly.graph_objects as go\n"
+               "st.plotly_chart(go.Figure(go.Bar(x=[1, 2], y=['a', 'b'], orientation='h')))\n",
+               CHARTS_DRAWN.replace("(n) =>", "() =>").replace("ps.length >= n", "ps.length >= 1")),
+    "vega-lite": ("st.vega_lite_chart({'values': [{'x': 1, 'y': 'a'}, {'x': 2, 'y': 'b'}]}, "
+                  "{'mark': 'bar', 'encoding': {'x': {'field': 'x', 'type': 'quantitative'}, "
+                  "'y': {'field': 'y', 'type': 'nominal'}}})\n",
+                  "() => !!document.querySelector("
+                  "'[data-testid=stVegaLiteChart] canvas, [data-testid=stVegaLiteChart] svg')"),
+}
+
+
+def one_chart_floor(repeats: int = 5) -> dict:
+    """Median seconds from page.goto to the chart drawn in a Streamlit app holding a title and
+    one two-bar chart, per chart library (new pages in one context, as the Timeline's)."""
+    import os
+    import subprocess
+    import urllib.request
+
+    sys.path.insert(0, str(ROOT))
+    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, free_port
+    from playwright.sync_api import sync_playwright
+
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for name, (code, drawn) in _ONE_CHART.items():
+            app = Path(tmp) / f"{name}.py"
+            app.write_text("import streamlit as st\nst.title('One chart')\n" + code)
+            port = free_port()
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "streamlit", "run", str(app), "--server.address",
+                 "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
+                 "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
+            try:
+                for _ in range(300):
+                    try:
+                        urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health",
+                                               timeout=2)
+                        break
+                    except OSError:
+                        time.sleep(0.3)
+                ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+                times = []
+                for i in range(repeats + 1):      # the first visit warms the cache: not counted
+                    page = ctx.new_page()
+                    t0 = time.perf_counter()
+                    page.goto(f"http://127.0.0.1:{port}")
+                    page.wait_for_function(drawn, timeout=120_000)
+                    page.evaluate("() => new Promise(r => requestAnimationFrame(() => r()))")
+                    if i:
+                        times.append(time.perf_counter() - t0)
+                    page.close()
+                ctx.close()
+            finally:
+                proc.terminate()
+                proc.wait(timeout=20)
+            out[name] = statistics.median(times)
+        browser.close()
+    return out
