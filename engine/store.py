@@ -34,6 +34,13 @@ class StoreError(PathError):
     """The store file or a stored run cannot be used; the message names it (in full)."""
 
 
+def _read_blob(blob: bytes):
+    """A stored table's Parquet bytes as a DataFrame, read on this thread: Arrow's reader
+    threads can outlive the read and abort the process at exit (apache/arrow#34314; `runs show`
+    exited -6 about once in 20 here)."""
+    return pd.read_parquet(io.BytesIO(blob), use_threads=False, pre_buffer=False)
+
+
 def default_path() -> Path:
     env = os.environ.get("SESSION_LAB_STORE")
     if env:
@@ -336,7 +343,7 @@ class RunStore:
         if row is None:  # deleted by another process since resolve()
             raise StoreError("run", str(ref), f"no such run in {self.path}")
         try:
-            tables = with_spans({t: pd.read_parquet(io.BytesIO(blobs[t])) if t in blobs
+            tables = with_spans({t: _read_blob(blobs[t]) if t in blobs
                                  else None for t in TABLE_NAMES})
             missing = [t for t, df in tables.items() if df is None]
             if missing:
