@@ -272,23 +272,18 @@ def _load(args):
 
 
 def _spill_file(out: Path) -> str:
-    """A new, empty file for a run's events, with the permissions the umask gives: beside
-    ``out`` when its folder exists (the same file system, so no copy is made), else in the
-    temporary folder."""
-    import secrets
+    """A new, empty file for a run's events: beside ``out`` when its folder exists (the same
+    file system, so no copy is made), else in the temporary folder."""
     import tempfile
+
+    from .output import fresh_file
 
     parent = out.resolve().parent
     for folder in ([parent] if parent.is_dir() else []) + [Path(tempfile.gettempdir())]:
-        for _ in range(100):
-            path = folder / f".{out.name}.events-{secrets.token_hex(4)}.csv"
-            try:
-                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-                return str(path)
-            except FileExistsError:
-                continue
-            except OSError:
-                break
+        try:
+            return str(fresh_file(folder, f".{out.name}.events"))
+        except OSError:
+            continue
     raise _cannot_write("--out", str(out), OSError("no folder to write the run's events in"))
 
 

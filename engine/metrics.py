@@ -44,8 +44,8 @@ def tenant_usage(jobs: pd.DataFrame, sessions: pd.DataFrame) -> pd.Series:
 
 
 # The jobs table's columns the metrics read: a run's metrics need no other.
-JOB_COLUMNS = ("tenant", "backend", "session_id", "mode", "status", "submit_time", "start_time",
-               "end_time", "finished_at", "qpu_time", "wait", "turnaround")
+JOBS_READ = ("tenant", "backend", "session_id", "mode", "status", "submit_time", "start_time",
+             "end_time", "finished_at", "qpu_time", "wait", "turnaround")
 
 
 def contended_usage(jobs: pd.DataFrame, tenants: list[str]) -> tuple[dict[str, float], float]:

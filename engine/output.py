@@ -49,17 +49,22 @@ def _fsync(path) -> None:
         os.close(fd)
 
 
-def _atomic_write(path: Path, write) -> None:
-    """``write(tmp)`` to a temporary name beside ``path``, flushed to disk, then renamed over it."""
+def fresh_file(folder: Path, stem: str) -> Path:
+    """A new, empty file ``folder/stem.RANDOM``, made here and nowhere else (never an existing
+    one), with the permissions the umask gives. OSError when it cannot be made."""
     for _ in range(100):
-        tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}"
+        path = Path(folder) / f"{stem}.{secrets.token_hex(4)}"
         try:
-            os.close(_create(tmp))
-            break
+            os.close(_create(path))
+            return path
         except FileExistsError:
             continue
-    else:  # pragma: no cover - 100 random names taken
-        raise FileExistsError(errno.EEXIST, "no free temporary name", str(path))
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(Path(folder) / stem))
+
+
+def _atomic_write(path: Path, write) -> None:
+    """``write(tmp)`` to a temporary name beside ``path``, flushed to disk, then renamed over it."""
+    tmp = fresh_file(path.parent, f".{path.name}")
     try:
         write(tmp)
         _fsync(tmp)
@@ -79,9 +84,9 @@ def write_file(path: Path, write) -> Path:
 
 
 def write_tables(tables: dict, out_dir: Path, formats: Iterable[str] = ("csv",)) -> list[Path]:
-    """Write each table (a Table, a SpilledTable or a DataFrame) as ``NAME.csv`` and/or ``NAME.parquet``;
-    returns the paths written. A Table's CSV is written without pandas, in the bytes pandas
-    writes."""
+    """Write each table (a Table, a SpilledTable or a DataFrame) as ``NAME.csv`` and/or
+    ``NAME.parquet``; returns the paths written. A Table's CSV is written without pandas, in the
+    bytes pandas writes."""
     from .tables import SpilledTable, Table
 
     out_dir = Path(out_dir)

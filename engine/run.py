@@ -110,7 +110,7 @@ def collect(sim: Simulation, wall_seconds: float = 0.0,
               "spans": trace.spans_table(sim),
               "system": trace.system_table(sim), "clients": trace.clients_table(sim), "iterations": trace.iterations_table(sim),
               "results": trace.results_table(sim)}
-    jobs = tables["jobs"].to_pandas(metrics.JOB_COLUMNS)   # what the metrics read, no more
+    jobs = tables["jobs"].to_pandas(metrics.JOBS_READ)   # what the metrics read, no more
     sessions = tables["sessions"].to_pandas()
     clients = tables["clients"].to_pandas()
     contended = metrics.contended_usage(jobs, list(sim.shares))   # once, for both uses

@@ -82,11 +82,15 @@ class Table:
         try:   # chunk by chunk, each written as soon as it is made (bounded memory)
             with open(path, "wb") as f:
                 f.write(_header(self.names))
-                for lo in range(0, len(self), CHUNK_ROWS):
-                    f.write(_chunk_bytes([c[lo:lo + CHUNK_ROWS] for c in self.columns],
-                                         self.kinds))
+                for chunk in self._chunks():
+                    f.write(chunk)
         except (pa.ArrowException, UnicodeError, OverflowError, _Unsafe):
             self.write_csv_slowly(path)    # starts the file afresh
+
+    def _chunks(self):
+        """The rows' CSV lines, CHUNK_ROWS rows at a time, by Arrow (raises what it refuses)."""
+        for lo in range(0, len(self), CHUNK_ROWS):
+            yield _chunk_bytes([c[lo:lo + CHUNK_ROWS] for c in self.columns], self.kinds)
 
     def csv_rows(self) -> bytes:
         """The rows as CSV lines, without the header (the same bytes as in :meth:`write_csv`)."""
@@ -94,9 +98,7 @@ class Table:
             import pyarrow as pa
 
             try:
-                return b"".join(bytes(_chunk_bytes([c[lo:lo + CHUNK_ROWS] for c in self.columns],
-                                                   self.kinds))
-                                for lo in range(0, len(self), CHUNK_ROWS))
+                return b"".join(bytes(chunk) for chunk in self._chunks())
             except (pa.ArrowException, UnicodeError, OverflowError, _Unsafe):
                 pass
         buf = io.StringIO()

@@ -69,18 +69,31 @@ def _ticks_array(ticks: list):
 def _secs(ticks: list):
     """Ticks as seconds, per row (a float array, NaN where unknown)."""
     a = _ticks_array(ticks)
-    if a is None:   # past 285 years: Python's exact division, value by value
+    if a is None:   # past 142 years: Python's exact division, value by value
         return [None if t is None else t / TICKS_PER_SECOND for t in ticks]
     return a / TICKS_PER_SECOND
 
 
-def _span(a: list, b: list):
-    """``b - a`` in seconds, per row, where both are known."""
-    x, y = _ticks_array(a), _ticks_array(b)
-    if x is None or y is None:
+class _Ticks:
+    """Columns of ticks by name, each made a float array once: ``secs(name)`` and
+    ``span(a, b)`` (``b - a``, where both are known) in seconds. Where an instant is past
+    :data:`_EXACT`, every column is worked in Python, value by value, exactly."""
+
+    def __init__(self, **columns: list):
+        self.lists = columns
+        arrays = {name: _ticks_array(c) for name, c in columns.items()}
+        self.arrays = None if any(a is None for a in arrays.values()) else arrays
+
+    def secs(self, name: str):
+        if self.arrays is not None:
+            return self.arrays[name] / TICKS_PER_SECOND
+        return [None if t is None else t / TICKS_PER_SECOND for t in self.lists[name]]
+
+    def span(self, a: str, b: str):
+        if self.arrays is not None:
+            return (self.arrays[b] - self.arrays[a]) / TICKS_PER_SECOND
         return [None if x is None or y is None else (y - x) / TICKS_PER_SECOND
-                for x, y in zip(a, b)]
-    return (y - x) / TICKS_PER_SECOND
+                for x, y in zip(self.lists[a], self.lists[b])]
 
 
 def events_table(sim: "Simulation", first: int = 0) -> Table:
@@ -146,22 +159,26 @@ def jobs_table(sim: "Simulation") -> Table:
 
     qpu_end = [None if q is None else e for q, e in zip(qpu, end)]
     modes = {sid: s.mode for sid, s in sim.sessions.items()}
-    qpu_time = _span(qpu, qpu_end)
+    t = _Ticks(submit=submit, start=start, end=end, qpu=qpu, qpu_end=qpu_end, duration=duration,
+               limit=limit, finish=finish, ready=ready,
+               classical=[None if a is None else c for c, a in zip(classical, start)])
+    qpu_time = t.span("qpu", "qpu_end")
     if isinstance(qpu_time, list):
-        usage = [0.0 if t is None else t for t in qpu_time]
+        usage = [0.0 if u is None else u for u in qpu_time]
     else:
         usage = np.where(np.isnan(qpu_time), 0.0, qpu_time)   # 0 for a job never on the QPU
     return Table(JOB_COLUMNS, JOB_KINDS, [
         ids, tenants, backends, sessions,
-        _secs(submit), _secs(start), _secs(end), status, reason, _secs(qpu), _secs(qpu_end),
-        usage, ["job" if s is None else modes.get(s, "unknown") for s in sessions],
-        _secs(duration), qpu_time, _span(submit, start), _span(submit, end), rule,
-        _secs(limit), compiled, _secs(finish), workload, iteration,
+        t.secs("submit"), t.secs("start"), t.secs("end"), status, reason, t.secs("qpu"),
+        t.secs("qpu_end"), usage,
+        ["job" if s is None else modes.get(s, "unknown") for s in sessions],
+        t.secs("duration"), qpu_time, t.span("submit", "start"), t.span("submit", "end"), rule,
+        t.secs("limit"), compiled, t.secs("finish"), workload, iteration,
         ["" if w is None else w.meta.get("circuit", "") for w in work],
         ["" if w is None else w.primitive for w in work], seed,
-        np.array([s is not None for s in summary], dtype=bool),
-        _secs([None if a is None else c for c, a in zip(classical, start)]),
-        _secs(ready), _span(ready, qpu), _span(start, end), np.array(seq, dtype=np.int64)])
+        np.array([s is not None for s in summary], dtype=bool), t.secs("classical"),
+        t.secs("ready"), t.span("ready", "qpu"), t.span("start", "end"),
+        np.array(seq, dtype=np.int64)])
 
 
 def sessions_table(sim: "Simulation") -> Table:
