@@ -4,6 +4,7 @@ same jobs; and one million jobs: wall time and peak memory. Prints figures; asse
 from __future__ import annotations
 
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -28,11 +29,15 @@ def _timed(cmd: list) -> float:
 
 
 def cli_vs_minimal(total_jobs: int = engine_bench.TOTAL_JOBS, repeats: int = 3) -> dict:
-    """Best of ``repeats`` for each, interleaved so both see the same machine."""
+    """Best of ``repeats`` for each, interleaved so all see the same machine: the command line,
+    the minimal SimPy model, and the fair-share floor (benchmarks/fairshare_floor.py: the
+    leanest pure-Python loop writing a trace, a lower bound for any engine of this model)."""
+    doc = engine_bench.large_scenario(total_jobs)
+    shares = {t["name"]: t.get("share", 1) for t in doc["tenants"]}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         scenario = tmp / "bench.yaml"
-        scenario.write_text(yaml.safe_dump(engine_bench.large_scenario(total_jobs)))
+        scenario.write_text(yaml.safe_dump(doc))
         cli = [PY, "-m", "engine", "simulate", str(scenario), "--out", str(tmp / "out"),
                "--quiet"]
         _timed(cli)                             # also gives the jobs the model is fed
@@ -40,17 +45,22 @@ def cli_vs_minimal(total_jobs: int = engine_bench.TOTAL_JOBS, repeats: int = 3) 
         with open(tmp / "out" / "jobs.csv", newline="") as f, open(jobs_in, "w") as g:
             rows = csv.DictReader(f)
             out = csv.writer(g, lineterminator="\n")
-            out.writerow(["job_id", "submit_time", "backend", "duration"])
+            out.writerow(["job_id", "submit_time", "backend", "duration", "tenant"])
             out.writerows(sorted(((r["job_id"], float(r["submit_time"]), r["backend"],
-                                   float(r["duration"])) for r in rows), key=lambda r: r[1]))
+                                   float(r["duration"]), r["tenant"]) for r in rows),
+                                 key=lambda r: r[1]))
         model = [PY, str(ROOT / "benchmarks" / "fifo_model.py"), str(jobs_in),
                  str(tmp / "model_out.csv")]
-        cli_s, model_s = [], []
+        floor = [PY, str(ROOT / "benchmarks" / "fairshare_floor.py"), str(jobs_in),
+                 str(tmp / "floor_out.csv"), str(tmp / "floor_events.csv"), json.dumps(shares)]
+        cli_s, model_s, floor_s = [], [], []
         for _ in range(repeats):
             cli_s.append(_timed(cli))
             model_s.append(_timed(model))
+            floor_s.append(_timed(floor))
     return {"jobs": total_jobs, "cli_s": min(cli_s), "model_s": min(model_s),
-            "ratio": min(cli_s) / min(model_s)}
+            "floor_s": min(floor_s), "ratio": min(cli_s) / min(model_s),
+            "floor_ratio": min(floor_s) / min(model_s)}
 
 
 def million(total_jobs: int = 1_000_000) -> dict:
