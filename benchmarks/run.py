@@ -92,8 +92,8 @@ def _cli_section() -> None:
     print(f"   python -m engine simulate ... --out   {c['cli_s']:6.2f} s")
     print(f"   benchmarks/fifo_model.py (CSV in/out) {c['model_s']:6.2f} s")
     print(f"   ratio command line / minimal model    {c['ratio']:6.2f}x   (target <= 1.0x)")
-    print(f"   reference: benchmarks/fairshare_floor.py, the leanest pure-Python fair-share loop "
-          f"writing a trace")
+    print("   reference: benchmarks/fairshare_floor.py, the leanest pure-Python fair-share loop "
+          "writing a trace")
     print(f"   (no sessions, validation or other tables: a floor for any engine of this model) "
           f"{c['floor_s']:6.2f} s, {c['floor_ratio']:.2f}x the minimal model")
     print()
