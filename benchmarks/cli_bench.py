@@ -28,6 +28,24 @@ def _timed(cmd: list) -> float:
     return time.perf_counter() - t0
 
 
+def _references(tmp: Path, shares: dict) -> tuple[list, list]:
+    """The commands of the minimal model and the floor, fed the jobs of the run in
+    ``tmp/out`` (by submit time)."""
+    jobs_in = tmp / "jobs_in.csv"
+    with open(tmp / "out" / "jobs.csv", newline="") as f, open(jobs_in, "w") as g:
+        rows = csv.DictReader(f)
+        out = csv.writer(g, lineterminator="\n")
+        out.writerow(["job_id", "submit_time", "backend", "duration", "tenant"])
+        out.writerows(sorted(((r["job_id"], float(r["submit_time"]), r["backend"],
+                               float(r["duration"]), r["tenant"]) for r in rows),
+                             key=lambda r: r[1]))
+    model = [PY, str(ROOT / "benchmarks" / "fifo_model.py"), str(jobs_in),
+             str(tmp / "model_out.csv")]
+    floor = [PY, str(ROOT / "benchmarks" / "fairshare_floor.py"), str(jobs_in),
+             str(tmp / "floor_out.csv"), str(tmp / "floor_events.csv"), json.dumps(shares)]
+    return model, floor
+
+
 def cli_vs_minimal(total_jobs: int = engine_bench.TOTAL_JOBS, repeats: int = 3) -> dict:
     """Best of ``repeats`` for each, interleaved so all see the same machine: the command line,
     the minimal SimPy model, and the fair-share floor (benchmarks/fairshare_floor.py: the
@@ -41,18 +59,7 @@ def cli_vs_minimal(total_jobs: int = engine_bench.TOTAL_JOBS, repeats: int = 3) 
         cli = [PY, "-m", "engine", "simulate", str(scenario), "--out", str(tmp / "out"),
                "--quiet"]
         _timed(cli)                             # also gives the jobs the model is fed
-        jobs_in = tmp / "jobs_in.csv"
-        with open(tmp / "out" / "jobs.csv", newline="") as f, open(jobs_in, "w") as g:
-            rows = csv.DictReader(f)
-            out = csv.writer(g, lineterminator="\n")
-            out.writerow(["job_id", "submit_time", "backend", "duration", "tenant"])
-            out.writerows(sorted(((r["job_id"], float(r["submit_time"]), r["backend"],
-                                   float(r["duration"]), r["tenant"]) for r in rows),
-                                 key=lambda r: r[1]))
-        model = [PY, str(ROOT / "benchmarks" / "fifo_model.py"), str(jobs_in),
-                 str(tmp / "model_out.csv")]
-        floor = [PY, str(ROOT / "benchmarks" / "fairshare_floor.py"), str(jobs_in),
-                 str(tmp / "floor_out.csv"), str(tmp / "floor_events.csv"), json.dumps(shares)]
+        model, floor = _references(tmp, shares)
         cli_s, model_s, floor_s = [], [], []
         for _ in range(repeats):
             cli_s.append(_timed(cli))
@@ -64,21 +71,35 @@ def cli_vs_minimal(total_jobs: int = engine_bench.TOTAL_JOBS, repeats: int = 3) 
 
 
 def million(total_jobs: int = 1_000_000) -> dict:
-    """One million jobs through the command line: wall time and peak memory."""
+    """One million jobs through the command line: wall time and peak memory; and the minimal
+    model and the floor fed the same jobs, once each (their time and peak memory)."""
+    doc = engine_bench.large_scenario(total_jobs, sessions=10_000)
+    shares = {t["name"]: t.get("share", 1) for t in doc["tenants"]}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         scenario = tmp / "million.yaml"
-        scenario.write_text(yaml.safe_dump(engine_bench.large_scenario(total_jobs,
-                                                                       sessions=10_000)))
-        code = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
-                f"subprocess.run([{PY!r}, '-m', 'engine', 'simulate', {str(scenario)!r}, "
-                f"'--out', {str(tmp / 'out')!r}, '--quiet'], check=True); "
-                "print(time.perf_counter() - t, "
-                "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024)")
-        r = subprocess.run([PY, "-c", code], check=True, capture_output=True, text=True,
-                           cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=7200)
-        seconds, peak = r.stdout.split()
-    return {"jobs": total_jobs, "seconds": float(seconds), "peak_bytes": int(peak)}
+        scenario.write_text(yaml.safe_dump(doc))
+        out = {"jobs": total_jobs}
+        cli = [PY, "-m", "engine", "simulate", str(scenario), "--out", str(tmp / "out"),
+               "--quiet"]
+        out["seconds"], out["peak_bytes"] = _measured(cli)
+        model, floor = _references(tmp, shares)
+        out["model_s"], out["model_peak"] = _measured(model)
+        out["floor_s"], out["floor_peak"] = _measured(floor)
+    return out
+
+
+def _measured(cmd: list) -> tuple[float, int]:
+    """Wall seconds and peak memory (bytes) of one child process, measured by a parent of its
+    own so the peak is that child's alone."""
+    code = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+            f"subprocess.run({cmd!r}, check=True); "
+            "print(time.perf_counter() - t, "
+            "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024)")
+    r = subprocess.run([PY, "-c", code], check=True, capture_output=True, text=True, cwd=ROOT,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=7200)
+    seconds, peak = r.stdout.split()
+    return float(seconds), int(peak)
 
 
 def lanes_vs_one(total_jobs: int = engine_bench.TOTAL_JOBS, repeats: int = 2) -> dict:

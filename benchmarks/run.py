@@ -101,6 +101,9 @@ def _cli_section() -> None:
     m = cli_bench.million()
     print(f"   {m['jobs']:,} jobs: {m['seconds']:6.1f} s, peak memory "
           f"{m['peak_bytes'] / 2**30:5.2f} GiB   (target under 12 s and under 1 GiB)")
+    print(f"   the same jobs: minimal SimPy model {m['model_s']:6.1f} s, "
+          f"{m['model_peak'] / 2**30:5.2f} GiB; fair-share floor {m['floor_s']:6.1f} s, "
+          f"{m['floor_peak'] / 2**30:5.2f} GiB")
     print()
     print("10. Today's service: the 100k-job scenario with 5 lanes and a classical stage (R19)")
     t = cli_bench.lanes_vs_one()
