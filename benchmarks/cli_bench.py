@@ -49,7 +49,7 @@ def _references(tmp: Path, shares: dict) -> tuple[list, list]:
 def cli_vs_minimal(total_jobs: int = engine_bench.TOTAL_JOBS, repeats: int = 3) -> dict:
     """Best of ``repeats`` for each, interleaved so all see the same machine: the command line,
     the minimal SimPy model, and the fair-share floor (benchmarks/fairshare_floor.py: the
-    leanest pure-Python loop writing a trace, a lower bound for any engine of this model)."""
+    leanest pure-Python fair-share loop we could write that writes a trace)."""
     doc = engine_bench.large_scenario(total_jobs)
     shares = {t["name"]: t.get("share", 1) for t in doc["tenants"]}
     with tempfile.TemporaryDirectory() as tmp:
@@ -98,7 +98,7 @@ def _measured(cmd: list) -> tuple[float, int]:
             "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024)")
     r = subprocess.run([PY, "-c", code], check=True, capture_output=True, text=True, cwd=ROOT,
                        env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=7200)
-    seconds, peak = r.stdout.split()
+    seconds, peak = r.stdout.splitlines()[-1].split()
     return float(seconds), int(peak)
 
 

@@ -93,17 +93,17 @@ def _cli_section() -> None:
     print(f"   benchmarks/fifo_model.py (CSV in/out) {c['model_s']:6.2f} s")
     print(f"   ratio command line / minimal model    {c['ratio']:6.2f}x   (target <= 1.0x)")
     print("   reference: benchmarks/fairshare_floor.py, the leanest pure-Python fair-share loop "
-          "writing a trace")
-    print(f"   (no sessions, validation or other tables: a floor for any engine of this model) "
-          f"{c['floor_s']:6.2f} s, {c['floor_ratio']:.2f}x the minimal model")
+          "we could write that writes a trace")
+    print(f"   (no sessions, validation or other tables)   {c['floor_s']:6.2f} s, "
+          f"{c['floor_ratio']:.2f}x the minimal model")
     print()
-    print("9. One million jobs through the command line")
+    print("9. One million jobs through the command line (one run each)")
     m = cli_bench.million()
     print(f"   {m['jobs']:,} jobs: {m['seconds']:6.1f} s, peak memory "
           f"{m['peak_bytes'] / 2**30:5.2f} GiB   (target under 12 s and under 1 GiB)")
     print(f"   the same jobs: minimal SimPy model {m['model_s']:6.1f} s, "
           f"{m['model_peak'] / 2**30:5.2f} GiB; fair-share floor {m['floor_s']:6.1f} s, "
-          f"{m['floor_peak'] / 2**30:5.2f} GiB")
+          f"{m['floor_peak'] / 2**30:5.2f} GiB (its events held, not spilled)")
     print()
     print("10. Today's service: the 100k-job scenario with 5 lanes and a classical stage (R19)")
     t = cli_bench.lanes_vs_one()

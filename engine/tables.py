@@ -144,8 +144,8 @@ class SpillFailed(OSError):
 
 class SpilledTable:
     """A table written to a CSV file as it grows, a part at a time, so it is never held whole:
-    a long run's events (engine/trace.py). Start it with the header; :meth:`append_rows` (or
-    :meth:`append` a :class:`Table` of) the next rows; :meth:`close` when done. Rows go through
+    a long run's events (engine/trace.py). Start it with the header; :meth:`append_rows` the next
+    rows; :meth:`close` when done. Rows go through
     the ``csv`` module, straight from the caller's tuples (for a table of many texts, as the
     events are, faster than Arrow's writer fed from columns made first). The file is the
     caller's, to delete when the table has been written where it goes."""
@@ -168,6 +168,11 @@ class SpilledTable:
         except SpillFailed:
             raise
         except OSError as exc:
+            if self._file is not None:   # no retried flush later, no file left open
+                try:
+                    self._file.close()
+                except OSError:
+                    pass
             raise SpillFailed(exc.errno, exc.strerror or str(exc), self.path) from exc
 
     def append_rows(self, rows: Sequence[tuple]) -> None:
@@ -176,9 +181,6 @@ class SpilledTable:
         with self._writing():
             self._csv.writerows(rows)
         self.rows_written += len(rows)
-
-    def append(self, table: "Table") -> None:
-        self.append_rows(list(table.rows()))
 
     def close(self) -> None:
         with self._writing():
