@@ -1,5 +1,6 @@
-"""The whole command line against the minimal SimPy model, each a process of its own, fed the
-same jobs; and one million jobs: wall time and peak memory. Prints figures; asserts nothing."""
+"""The whole command line against the minimal SimPy model and the fair-share floor, each a
+process of its own, fed the same jobs; and one million jobs: wall time and peak memory of all
+three. Prints figures; asserts nothing."""
 
 from __future__ import annotations
 

@@ -148,12 +148,8 @@ _ONE_CHART = {
 def one_chart_floor(repeats: int = 5) -> dict:
     """Median seconds from page.goto to the chart drawn in a Streamlit app holding a title and
     one two-bar chart, per chart library (new pages in one context, as the Timeline's)."""
-    import os
-    import subprocess
-    import urllib.request
-
     sys.path.insert(0, str(ROOT))
-    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, free_port
+    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, free_port, start_app
     from playwright.sync_api import sync_playwright
 
     out = {}
@@ -163,19 +159,8 @@ def one_chart_floor(repeats: int = 5) -> dict:
             app = Path(tmp) / f"{name}.py"
             app.write_text("import streamlit as st\nst.title('One chart')\n" + code)
             port = free_port()
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", str(app), "--server.address",
-                 "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
-                 "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
+            proc = start_app(port, script=str(app))
             try:
-                for _ in range(300):
-                    try:
-                        urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health",
-                                               timeout=2)
-                        break
-                    except OSError:
-                        time.sleep(0.3)
                 ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
                 times = []
                 for i in range(repeats + 1):      # the first visit warms the cache: not counted

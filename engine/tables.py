@@ -92,19 +92,6 @@ class Table:
         for lo in range(0, len(self), CHUNK_ROWS):
             yield _chunk_bytes([c[lo:lo + CHUNK_ROWS] for c in self.columns], self.kinds)
 
-    def csv_rows(self) -> bytes:
-        """The rows as CSV lines, without the header (the same bytes as in :meth:`write_csv`)."""
-        if len(self.names) >= 2:
-            import pyarrow as pa
-
-            try:
-                return b"".join(bytes(chunk) for chunk in self._chunks())
-            except (pa.ArrowException, UnicodeError, OverflowError, _Unsafe):
-                pass
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator="\n").writerows(self.rows())
-        return buf.getvalue().encode("utf-8")
-
     def write_csv_slowly(self, path) -> None:
         """The same bytes through the ``csv`` module, value by value."""
         with open(path, "w", newline="", encoding="utf-8") as f:
@@ -145,10 +132,10 @@ class SpillFailed(OSError):
 class SpilledTable:
     """A table written to a CSV file as it grows, a part at a time, so it is never held whole:
     a long run's events (engine/trace.py). Start it with the header; :meth:`append_rows` the next
-    rows; :meth:`close` when done. Rows go through
-    the ``csv`` module, straight from the caller's tuples (for a table of many texts, as the
-    events are, faster than Arrow's writer fed from columns made first). The file is the
-    caller's, to delete when the table has been written where it goes."""
+    rows; :meth:`close` when done. Rows go through the ``csv`` module, straight from the
+    caller's tuples (for a table of many texts, as the events are, faster than Arrow's writer
+    fed from columns made first). The file is the caller's, to delete when the table has been
+    written where it goes."""
 
     def __init__(self, path, names: Sequence[str], kinds: str):
         self.path = str(path)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .sim import Simulation
 
 EVENT_COLUMNS = ["time", "backend", "event", "session_id", "job_id", "detail", "tenant", "seq"]
+EVENT_KINDS = "fssssssi"
 JOB_COLUMNS = ["job_id", "tenant", "backend", "session_id", "submit_time", "start_time",
                "end_time", "status", "reason", "qpu_start_time", "qpu_end_time", "usage",
                "mode", "duration", "qpu_time", "wait", "turnaround", "rule",
@@ -96,17 +97,17 @@ class _Ticks:
                 for x, y in zip(self.lists[a], self.lists[b])]
 
 
-def events_table(sim: "Simulation", first: int = 0) -> Table:
-    """The events the simulation holds; ``first``: the ``seq`` of the first of them (the
-    ones before it were spilled, see :class:`EventSpill`)."""
+def events_table(sim: "Simulation") -> Table:
+    """The events the simulation holds, whole (:class:`EventSpill` writes the same rows to a
+    file as they come)."""
     import numpy as np
 
     evs = sim.events
     cols = [list(map(itemgetter(k), evs)) for k in range(7)]
     time, backend, event, session, job, tenant, detail = cols
-    return Table(EVENT_COLUMNS, "fssssssi",
+    return Table(EVENT_COLUMNS, EVENT_KINDS,
                  [_secs(time), backend, event, session, job, detail, tenant,
-                  np.arange(first, first + len(evs), dtype=np.int64)])
+                  np.arange(len(evs), dtype=np.int64)])
 
 
 class EventSpill:
@@ -118,7 +119,7 @@ class EventSpill:
     def __init__(self, sim: "Simulation", path, rows: Optional[int] = None):
         self.sim = sim
         self.rows = rows or CHUNK_ROWS
-        self.table = SpilledTable(path, EVENT_COLUMNS, "fssssssi")
+        self.table = SpilledTable(path, EVENT_COLUMNS, EVENT_KINDS)
 
     def __call__(self) -> None:
         if len(self.sim.events) >= self.rows:

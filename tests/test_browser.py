@@ -34,9 +34,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(port: int, env: dict | None = None) -> subprocess.Popen:
-    """Streamlit serving app.py on 127.0.0.1:port, ready when its health check answers.
-    ``env``: settings for the server only, over this process's environment (None: unset)."""
+def start_app(port: int, env: dict | None = None, script: str = "app.py") -> subprocess.Popen:
+    """Streamlit serving ``script`` (app.py) on 127.0.0.1:port, ready when its health check
+    answers. ``env``: settings for the server only, over this process's environment (None:
+    unset)."""
     server_env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for k, v in (env or {}).items():
         if v is None:
@@ -44,7 +45,7 @@ def start_app(port: int, env: dict | None = None) -> subprocess.Popen:
         else:
             server_env[k] = v
     proc = subprocess.Popen(
-        [sys.executable, "-X", "faulthandler", "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
+        [sys.executable, "-X", "faulthandler", "-m", "streamlit", "run", script, "--server.address", "127.0.0.1",
          "--server.port", str(port), "--server.headless", "true",
          "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
         cwd=ROOT, stdout=open(os.environ.get("APP_LOG", os.devnull), "w"), stderr=subprocess.STDOUT,

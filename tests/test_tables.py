@@ -132,17 +132,17 @@ def _files(folder) -> dict:
 def test_spilled_events_are_the_bytes_of_a_held_run(name, tmp_path):
     """A run whose events went to a file a few rows at a time, mid-run (every 3 events), writes
     the very files of the same run holding its events whole."""
+    from engine import load_scenario, validate_scenario
     from engine.run import collect, run_scenario
     from engine.sim import Simulation
     from engine.trace import EventSpill
-    from tests.golden import generated
-    from engine import load_scenario, validate_scenario
-    from tests.golden import ROOT
+    from tests.golden import ROOT, generated
 
     scenario = (validate_scenario(generated(int(name.split("-")[1])))
                 if name.startswith("generated") else
                 load_scenario(ROOT / "scenarios" / f"{name}.yaml"))
-    run_scenario(scenario).write(tmp_path / "held")
+    held_run = run_scenario(scenario)
+    held_run.write(tmp_path / "held")
     sim = Simulation(scenario)
     spill = EventSpill(sim, tmp_path / "spill.csv", rows=5)
     sim.run(tick=spill, every=3)
@@ -151,7 +151,7 @@ def test_spilled_events_are_the_bytes_of_a_held_run(name, tmp_path):
     result.write(tmp_path / "spilled")
     assert _files(tmp_path / "spilled") == _files(tmp_path / "held")
     # What the dashboard would read of it: the same events.
-    held = run_scenario(scenario).events
+    held = held_run.events
     back = result.events
     assert list(back.columns) == list(held.columns) and len(back) == len(held)
     assert back["time"].tolist() == held["time"].tolist()
