@@ -131,12 +131,18 @@ def big_scenario_file(jobs: int) -> str:
     return str(path)
 
 
-# The reference for the default page: a one-chart Streamlit app, nothing of ours in it, drawn
-# with Plotly (what the Timeline uses) and with Vega-Lite (Streamlit's other chart library).
+# The reference for the default page: a one-chart Streamlit app, nothing else of ours in it,
+# drawn with st.plotly_chart (Streamlit's full plotly.js), with plotly.js's basic bundle (what
+# the Timeline uses: ui/plotly_basic.py) and with Vega-Lite (Streamlit's other chart library).
 _ONE_CHART = {
     "plotly": ("import plotly.graph_objects as go\n"
                "st.plotly_chart(go.Figure(go.Bar(x=[1, 2], y=['a', 'b'], orientation='h')))\n",
                CHARTS_DRAWN.replace("(n) =>", "() =>").replace("ps.length >= n", "ps.length >= 1")),
+    "plotly-basic": ("import plotly.graph_objects as go\nfrom ui import plotly_basic\n"
+                     "plotly_basic.chart(plotly_basic.figure_json(go.Figure(go.Bar(x=[1, 2], "
+                     "y=['a', 'b'], orientation='h'))), key='one')\n",
+                     CHARTS_DRAWN.replace("(n) =>", "() =>").replace("ps.length >= n",
+                                                                    "ps.length >= 1")),
     "vega-lite": ("st.vega_lite_chart({'values': [{'x': 1, 'y': 'a'}, {'x': 2, 'y': 'b'}]}, "
                   "{'mark': 'bar', 'encoding': {'x': {'field': 'x', 'type': 'quantitative'}, "
                   "'y': {'field': 'y', 'type': 'nominal'}}})\n",
@@ -156,7 +162,9 @@ def one_chart_floor(repeats: int = 5) -> dict:
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for name, (code, drawn) in _ONE_CHART.items():
-            app = Path(tmp) / f"{name}.py"
+            app = Path(tmp) / name / "app.py"
+            app.parent.mkdir()
+            (app.parent / "static").symlink_to(ROOT / "static")   # served beside the script
             app.write_text("import streamlit as st\nst.title('One chart')\n" + code)
             port = free_port()
             proc = start_app(port, script=str(app))

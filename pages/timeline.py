@@ -11,7 +11,7 @@ import streamlit as st
 
 from engine import snapshot
 from engine.story import job_story
-from ui import figures, links, overview, runs, state
+from ui import figures, links, overview, plotly_basic, runs, state
 
 run = state.page_with_run("Timeline")
 
@@ -63,23 +63,22 @@ view = (ss.get(state.RUN_KEY), id(run), tuple(pick_b), tuple(pick_t), tuple(pick
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def overview_of(view, _fj, _fsp) -> dict:
-    return overview.figure(_fj, _fsp, tenants=tenants, backends=shown_b).to_dict()
+def overview_of(view, _fj, _fsp) -> str:
+    return plotly_basic.figure_json(overview.figure(_fj, _fsp, tenants=tenants, backends=shown_b))
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def detail_of(view, window, _wj, _ws, _we, _wsp) -> dict:
+def detail_of(view, window, _wj, _ws, _we, _wsp) -> str:
     fig = figures.timeline(_wj, _ws, _we, _wsp, tenants=tenants, backends=shown_b,
                            system=runs.system_of(run), lanes=runs.backend_lanes(run.scenario))
     fig.update_xaxes(range=list(window))
     fig.update_layout(uirevision=f"timeline-{window[0]:.6g}-{window[1]:.6g}")
-    return fig.to_dict()
+    return plotly_basic.figure_json(fig)
 
 
 def _window_from_box() -> None:
     """A box drawn on the overview becomes the window."""
-    sel = ss.get("overview")
-    box = (sel or {}).get("selection", {}).get("box", []) if sel else []
+    box = (plotly_basic.selection("overview") or {}).get("box", [])
     if box and box[0].get("x"):
         x0, x1 = sorted(float(v) for v in box[0]["x"][:2])
         ss[WIN] = (max(0.0, x0), min(end, max(x1, x0 + 1e-3)))
@@ -113,11 +112,9 @@ if big:
                f"time by tenant, the sessions by state and the queues over the whole run. "
                f"Drag across it to choose the window drawn in detail below (at most "
                f"{overview.DETAIL_BUDGET:,} jobs).")
-    ov = overview_of(view, fj, fsp)
-    ov = {**ov, "layout": {**ov["layout"],
-                           "shapes": overview.window_shapes(len(shown_b) + 2, ss[WIN])}}
-    st.plotly_chart(ov, width="stretch", key="overview", on_select=_window_from_box,
-                    selection_mode="box")
+    plotly_basic.chart(overview_of(view, fj, fsp), key="overview", select="box",
+                       shapes=overview.window_shapes(len(shown_b) + 2, ss[WIN]),
+                       on_select=_window_from_box)
 # The slider's grid: a power of ten near a 5,000th of the run (0.1 s for an hour, 100 s for a
 # week), at least a thousandth of a second. A window from a link, a box or "zoom to" is widened
 # onto the grid, so the slider never moves it; a keyboard step moves one end by one tick.
@@ -181,13 +178,10 @@ def changes_of(by_backend, _bj, _bsp):
     return snapshot.event_times(_bj, _bsp, runs.system_of(run))
 
 
-def _cursor_line(fig: dict) -> dict:
-    """The cached figure with the cursor's line added (a copy: the cache is shared)."""
-    line = {"type": "line", "xref": "x", "yref": "paper", "x0": cursor, "x1": cursor,
-            "y0": 0, "y1": 1, "layer": "above",
-            "line": {"color": figures.NEUTRAL, "width": 1.5, "dash": "dot"}}
-    layout = fig["layout"]
-    return {**fig, "layout": {**layout, "shapes": list(layout.get("shapes") or []) + [line]}}
+# The cursor's line, added to the cached figure as it is drawn.
+cursor_line = {"type": "line", "xref": "x", "yref": "paper", "x0": cursor, "x1": cursor,
+               "y0": 0, "y1": 1, "layer": "above",
+               "line": {"color": figures.NEUTRAL, "width": 1.5, "dash": "dot"}}
 
 
 in_win = overview.count_in_window(fj, t0, t1)
@@ -200,20 +194,19 @@ else:
 if wj is not None and wj.empty:
     st.info("No job in this window.")
 elif wj is not None:
-    fig = _cursor_line(detail_of(view, (t0, t1), wj, ws, we, wsp))
+    fig = detail_of(view, (t0, t1), wj, ws, we, wsp)
     if len(wj) > figures.WEBGL_THRESHOLD:
         st.caption(f"{len(wj):,} jobs in this window: drawn with WebGL segments.")
     # Clicking a bar for its story costs the browser about a second more to draw a chart of
     # many bars: offered up to overview.CLICK_BUDGET jobs in the window.
     clickable = len(wj) <= overview.CLICK_BUDGET
     if clickable:
-        chosen = st.plotly_chart(fig, width="stretch", on_select="rerun",
-                                 selection_mode="points", key="gantt")
+        chosen = plotly_basic.chart(fig, key="gantt", select="points", shapes=[cursor_line])
     else:
         st.caption(f"{len(wj):,} jobs in this window: narrow it to "
                    f"{overview.CLICK_BUDGET:,} or fewer to pick a job by clicking its bar (or "
                    f"type its id below).")
-        st.plotly_chart(fig, width="stretch", key="gantt_view")
+        plotly_basic.chart(fig, key="gantt_view", shapes=[cursor_line])
         chosen = None
 else:
     chosen = None
@@ -285,7 +278,7 @@ if playing:
     _player()
 
 picked = ss.pop("timeline_job", None)   # "show this job" from the Jobs page
-points = (chosen or {}).get("selection", {}).get("points", []) if chosen else []
+points = (chosen or {}).get("points", [])
 ids_shown = fj["job_id"]
 
 

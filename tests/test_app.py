@@ -45,7 +45,19 @@ def app(page: str | None = None) -> AppTest:
 
 
 def charts(at: AppTest) -> list[dict]:
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    """Every Plotly figure of the page: those of st.plotly_chart, then those
+    drawn by plotly.js's basic bundle (ui/plotly_basic.py: a component whose data holds the
+    figure's JSON and the shapes added to it)."""
+    out = []
+    for el in at.get("plotly_chart"):
+        out.append(json.loads(el.proto.spec))
+    for el in at.get("bidi_component"):
+        if el.proto.component_name.endswith("session_lab_plotly"):
+            data = json.loads(el.proto.json)
+            fig = json.loads(data["figure"])
+            fig["layout"]["shapes"] = list(fig["layout"].get("shapes") or []) + data["shapes"]
+            out.append(fig)
+    return out
 
 
 def values(data) -> list:

@@ -200,6 +200,14 @@ OVERVIEW_TRACES = """() => {
   return p ? p.data.map(d => [d.stackgroup || null, d.name, d.type]) : null;
 }"""
 
+OVERVIEW_AXIS = """() => {
+  const p = [...document.querySelectorAll('.js-plotly-plot')]
+      .find(p => p.data && p.data.some(d => d.stackgroup));
+  const r = p.getBoundingClientRect(), xa = p._fullLayout.xaxis, ya = p._fullLayout.yaxis;
+  return {left: r.x + xa._offset, width: xa._length, top: r.y + ya._offset, height: ya._length,
+          range: xa.range.map(Number)};
+}"""
+
 CHIPS = """() => Object.fromEntries([...document.querySelectorAll('[data-testid=stMultiSelect]')]
   .map(m => [m.querySelector('label').innerText.trim(),
              [...m.querySelectorAll('[data-tag]')].map(t => t.getAttribute('aria-label'))]))"""
@@ -348,6 +356,40 @@ def test_a_200k_job_run_is_drawn_as_an_overview_and_a_window(big_run, browser):
     assert f"Current scenario: {doc['name']}" in side
     assert f"{BIG:,} jobs on {len(backends)} backend(s)" in side
     shot(page, "timeline_200k")
+
+    # A box dragged across the overview's first row becomes the window: the slider, the URL
+    # and the detail take it (snapped out to the slider's grid). A box too wide for the
+    # detail's budget is refused with the count; a narrower one is drawn.
+    ax = page.evaluate(OVERVIEW_AXIS)
+    lo, hi = ax["range"]
+
+    def drag(f0, f1) -> tuple[float, float]:
+        x0, x1 = ax["left"] + f0 * ax["width"], ax["left"] + f1 * ax["width"]
+        y = ax["top"] + ax["height"] / 2
+        page.mouse.move(x0, y)
+        page.mouse.down()
+        page.mouse.move((x0 + x1) / 2, y, steps=5)
+        page.mouse.move(x1, y, steps=5)
+        page.mouse.up()
+        return lo + f0 * (hi - lo), lo + f1 * (hi - lo)
+
+    grid = 100.0 + 2 * (hi - lo) / ax["width"]   # the slider's step and two pixels
+    before = query_of(page.url)["t0"]
+    want = drag(0.3, 0.5)
+    page.wait_for_function("t => new URLSearchParams(location.search).get('t0') !== t",
+                           arg=before, timeout=120_000)
+    page.get_by_text("the detail draws at most").wait_for(timeout=120_000)
+    assert float(query_of(page.url)["t0"]) == pytest.approx(want[0], abs=grid)
+    assert float(query_of(page.url)["t1"]) == pytest.approx(want[1], abs=grid)
+    before = query_of(page.url)["t0"]
+    want = drag(0.4, 0.415)
+    page.wait_for_function("t => new URLSearchParams(location.search).get('t0') !== t",
+                           arg=before, timeout=120_000)
+    boxed = wait_window(page)
+    assert boxed["range"][0] == pytest.approx(want[0], abs=grid), (boxed, want)
+    assert boxed["range"][1] == pytest.approx(want[1], abs=grid), (boxed, want)
+    assert page.evaluate(DETAIL_JOB_IDS, tenants)
+    shot(page, "timeline_200k_boxed")
     no_errors(page, errors)
     ctx.close()
 

@@ -756,8 +756,9 @@ def timeline(jobs: pd.DataFrame, sessions: pd.DataFrame, events: pd.DataFrame,
                          type="category", row=r_sess, col=1, title_text="session",
                          visible=bool(session_ids))
     fig.update_yaxes(title_text="queued", rangemode="tozero", row=r_queue, col=1)
-    fig.update_xaxes(title_text="simulated time (s)", row=r_queue, col=1,
-                     rangeslider={"visible": True, "thickness": 0.05})
+    # No range slider under the chart: the page's window slider chooses the stretch drawn, and
+    # a drag zooms within it (a range slider also cost a quarter of the chart's draw).
+    fig.update_xaxes(title_text="simulated time (s)", row=r_queue, col=1)
     fig.update_layout(
         barmode="overlay", height=height, hovermode="closest",
         dragmode="zoom", legend={"groupclick": "toggleitem", "tracegroupgap": 8},
