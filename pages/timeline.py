@@ -277,7 +277,9 @@ if playing:
 
     _player()
 
-picked = ss.pop("timeline_job", None)   # "show this job" from the Jobs page
+# A click on a bar and "show this job" from the Jobs page each arrive once, and choose the job
+# every time; a typed id stays in its field, so it chooses the job when it changes.
+clicked = ss.pop("timeline_job", None)
 points = (chosen or {}).get("points", [])
 ids_shown = fj["job_id"]
 
@@ -291,11 +293,12 @@ for p in points:
     # SVG bars carry the job id first in customdata; WebGL hover points open their text with it.
     candidate = str(cd[0]) if cd else str(text).split(" (")[0] if text else None
     if known(candidate):
-        picked = candidate
+        clicked = candidate
         break
 
 st.subheader("A job's story")
 key = f"story_job_{gen}"
+typed_pick = None
 if len(fj) <= 2000:
     ids = list(fj.sort_values("submit_time")["job_id"])
     label = "Job (or click a bar)"
@@ -304,16 +307,19 @@ else:  # a long list helps nobody: the 200 longest waits, plus a clicked or type
     label = "Job: the 200 longest waits (or click a bar, or type an id below)"
     typed = st.text_input("Job id", key=f"story_typed_{gen}", placeholder="e.g. load3.1234")
     if typed and known(typed):
-        picked = picked or typed
+        typed_pick = typed
     elif typed:
         st.warning(f"No job {typed!r} among the jobs shown.")
-if not known(picked):
-    picked = None
-if picked is not None and picked not in ids:
-    ids = [picked] + ids
-if picked is not None and ss.get("story_picked") != picked:
-    ss[key] = picked                  # a click on a bar chooses the job
-    ss["story_picked"] = picked
+if not known(clicked):
+    clicked = None
+for extra in (typed_pick, clicked):
+    if extra is not None and extra not in ids:
+        ids = [extra] + ids
+if clicked is not None:
+    ss[key] = clicked
+elif typed_pick is not None and ss.get("story_typed_applied") != typed_pick:
+    ss[key] = typed_pick
+ss["story_typed_applied"] = typed_pick
 if ss.get(key) not in ids:
     # Start on something worth reading: the job that waited longest.
     ss[key] = fj.loc[fj["wait"].idxmax(), "job_id"] if fj["wait"].notna().any() else ids[0]

@@ -339,3 +339,23 @@ def test_adding_a_workload_from_the_scenario_page_reruns_with_it():
     assert [w.kind for w in after.scenario.workloads][-1] == "batch"
     assert len(after.jobs) == len(before.jobs) + 10
     assert after.sessions["mode"].tolist().count("batch") == 1
+
+
+def test_clicking_a_bar_tells_its_story_each_time_it_is_clicked():
+    """A click on a bar is an event (ui/plotly_basic.py): a bar clicked, another job picked in
+    the list, the same bar clicked again tells the first job's story again."""
+    from tests.test_plotly_basic import _trigger
+
+    at = app()
+    gantt = next(e for e in at.get("bidi_component") if e.proto.id.endswith("-gantt"))
+    first, other = widget(at.selectbox, "story_job").options[1:3]
+
+    def click(job_id):
+        _trigger(at, gantt, {"points": [{"customdata": [job_id], "text": None}]})
+        assert not at.exception, at.exception
+        return widget(at.selectbox, "story_job").value
+
+    assert click(first) == first
+    widget(at.selectbox, "story_job").set_value(other).run()
+    assert widget(at.selectbox, "story_job").value == other
+    assert click(first) == first

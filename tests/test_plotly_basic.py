@@ -98,3 +98,53 @@ def test_a_basic_figure_is_a_component_and_a_webgl_one_st_plotly_chart(select):
     spec = json.loads(el.proto.spec)
     assert spec["data"][0]["type"] == "scattergl"
     assert spec["layout"]["shapes"][0]["x0"] == 1       # the shapes reach either chart
+
+
+def _trigger(at: AppTest, element, value) -> None:
+    """Run the app as the browser does when the component reports a selection (its trigger
+    value, the one run it holds)."""
+    from streamlit.proto.WidgetStates_pb2 import WidgetStates
+
+    ws = WidgetStates()
+    ws.CopyFrom(at._tree.get_widget_states())
+    w = ws.widgets.add()
+    w.id = f"$$STREAMLIT_INTERNAL_KEY_{element.proto.id}__events"
+    w.json_trigger_value = json.dumps([{"event": "selection", "value": value}])
+    at._run(ws)
+
+
+def _box_page():
+    import plotly.graph_objects as go
+    import streamlit as st
+
+    from ui import plotly_basic
+
+    ss = st.session_state
+    ss.setdefault("seen", [])
+
+    def on_select():
+        ss["seen"].append(("callback", plotly_basic.selection("c")))
+
+    fig = go.Figure(go.Bar(x=[1.0, 2.0], y=[3, 4]))
+    got = plotly_basic.chart(plotly_basic.figure_json(fig), key="c", select="box",
+                             on_select=on_select)
+    ss["seen"].append(("run", got))
+
+
+def test_a_selection_reaches_the_callback_and_that_run_only():
+    at = AppTest.from_function(_box_page).run()
+    (el,) = at.get("bidi_component")
+    box = {"box": [{"x": [1.25, 1.75]}]}
+    _trigger(at, el, box)
+    assert not at.exception, at.exception
+    at._run(at._tree.get_widget_states())       # the next run, with no new selection
+    assert at.session_state["seen"] == [("run", None), ("callback", box), ("run", box),
+                                        ("run", None)]
+
+
+def test_typed_arrays_go_as_plotly_writes_them():
+    import numpy as np
+
+    fig = go.Figure(go.Bar(x=np.array([1.5, 2.5, 4.0]), y=["a", "b", "c"], orientation="h"))
+    x = json.loads(plotly_basic.figure_json(fig))["data"][0]["x"]
+    assert x["dtype"] == "f8" and len(x["bdata"]) > 0      # base64, as plotly.js decodes it

@@ -10,8 +10,11 @@ the two together), served by Streamlit's static file serving (.streamlit/config.
 :func:`chart` draws a figure with it through a Streamlit component (components v2), in the page
 itself (not an iframe), themed from Streamlit's theme like ``st.plotly_chart``. A figure with
 another trace type (WebGL above ``figures.WEBGL_THRESHOLD`` jobs) goes to ``st.plotly_chart``.
-Selections come back as ``st.plotly_chart``'s do: ``{"box": [{"x": [x0, x1]}]}`` for a box
+Selections come back shaped as ``st.plotly_chart``'s: ``{"box": [{"x": [x0, x1]}]}`` for a box
 drawn across the chart, ``{"points": [{"customdata": ..., "text": ...}]}`` for a clicked point.
+Unlike ``st.plotly_chart``'s, which stays until the next selection, the component's is an event:
+it holds for the one run the selection starts (its ``on_select`` callback and that run), and is
+None after.
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ function themed(layout, host) {
   const css = getComputedStyle(host);
   const v = (name, dflt) => (css.getPropertyValue(name) || '').trim() || dflt;
   const text = v('--st-text-color', '#31333F');
+  const page = v('--st-background-color', '#FFFFFF');
   const font = v('--st-font', 'sans-serif');
   const [r, g, b] = rgbOf(text);
   const faint = (a) => 'rgba(' + r + ',' + g + ',' + b + ',' + a + ')';
@@ -70,7 +74,12 @@ function themed(layout, host) {
   out.font = Object.assign({family: font, color: text}, layout.font || {});
   out.paper_bgcolor = layout.paper_bgcolor || 'rgba(0,0,0,0)';
   out.plot_bgcolor = layout.plot_bgcolor || 'rgba(0,0,0,0)';
-  out.hoverlabel = Object.assign({font: {family: font}}, layout.hoverlabel || {});
+  // Hover boxes on the page's background with the theme's text (a unified hover box would
+  // otherwise be white, under the dark theme's near-white text); a toolbar seen on both.
+  out.hoverlabel = Object.assign({bgcolor: page, bordercolor: faint(0.25),
+                                  font: {family: font, color: text}}, layout.hoverlabel || {});
+  out.modebar = Object.assign({bgcolor: 'rgba(0,0,0,0)', color: faint(0.45),
+                               activecolor: faint(0.85)}, layout.modebar || {});
   const axis = {automargin: true, showline: false, gridcolor: faint(0.12),
                 zerolinecolor: faint(0.25), linecolor: faint(0.25), tickcolor: faint(0.25),
                 title: {font: {color: faint(0.75)}}};
@@ -100,6 +109,12 @@ export default function (component) {
     div.className = 'sl-plotly';
     div.style.width = '100%';
     parentElement.appendChild(div);
+    // The chart follows its container's width (the sidebar opening or closing), not only the
+    // window's, as st.plotly_chart's does.
+    div._slResize = new ResizeObserver(() => {
+      if (div._fullLayout && window.Plotly) window.Plotly.Plots.resize(div);
+    });
+    div._slResize.observe(parentElement);
   }
   div._slTrigger = setTriggerValue;
   div._slSelect = data.select;
@@ -131,7 +146,11 @@ export default function (component) {
     div.textContent = 'The chart could not be drawn: ' + err.message;
   });
   return () => {
-    setTimeout(() => { if (!div.isConnected && window.Plotly) window.Plotly.purge(div); }, 0);
+    setTimeout(() => {
+      if (div.isConnected) return;     // a rerun, not the chart leaving the page
+      div._slResize.disconnect();
+      if (window.Plotly) window.Plotly.purge(div);
+    }, 0);
   };
 }
 """.replace("__BUNDLE__", BUNDLE)
