@@ -112,7 +112,9 @@ export default function (component) {
     // The chart follows its container's width (the sidebar opening or closing), not only the
     // window's, as st.plotly_chart's does.
     div._slResize = new ResizeObserver(() => {
-      if (div._fullLayout && window.Plotly) window.Plotly.Plots.resize(div);
+      // Only a chart on screen (not one hidden or leaving as the page changes) is resized.
+      if (!div._fullLayout || !window.Plotly || !div.isConnected || !div.offsetParent) return;
+      Promise.resolve(window.Plotly.Plots.resize(div)).catch(() => {});
     });
     div._slResize.observe(parentElement);
   }
