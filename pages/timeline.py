@@ -63,12 +63,12 @@ view = (ss.get(state.RUN_KEY), id(run), tuple(pick_b), tuple(pick_t), tuple(pick
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def overview_of(view, _fj, _fsp) -> str:
+def overview_of(view, _fj, _fsp) -> plotly_basic.Prepared:
     return plotly_basic.figure_json(overview.figure(_fj, _fsp, tenants=tenants, backends=shown_b))
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def detail_of(view, window, _wj, _ws, _we, _wsp) -> str:
+def detail_of(view, window, _wj, _ws, _we, _wsp) -> plotly_basic.Prepared:
     fig = figures.timeline(_wj, _ws, _we, _wsp, tenants=tenants, backends=shown_b,
                            system=runs.system_of(run), lanes=runs.backend_lanes(run.scenario))
     fig.update_xaxes(range=list(window))

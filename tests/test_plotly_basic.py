@@ -41,15 +41,16 @@ def test_static_serving_is_on_for_the_bundle():
     assert plotly_basic.STATIC == ROOT / "static"    # what Streamlit serves at /app/static
 
 
-def test_figure_json_drops_the_template_and_keeps_typed_arrays():
+def test_figure_json_drops_the_template_and_says_whether_the_bundle_draws_it():
     fig = go.Figure(go.Bar(x=[1.5, 2.5], y=["a", "b"], orientation="h"))
-    out = json.loads(plotly_basic.figure_json(fig))
+    out = json.loads(plotly_basic.figure_json(fig).json)
     assert "template" not in out["layout"]
     assert out["data"][0]["type"] == "bar"
     assert out["data"][0]["y"] == ["a", "b"]
-    assert plotly_basic.drawable(plotly_basic.figure_json(fig))
+    assert plotly_basic.figure_json(fig).basic
+    assert plotly_basic.figure_json(fig.to_dict()) == plotly_basic.figure_json(fig)
     gl = go.Figure(go.Scattergl(x=[1, 2], y=[1, 2]))
-    assert not plotly_basic.drawable(plotly_basic.figure_json(gl))
+    assert not plotly_basic.figure_json(gl).basic
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in (ROOT / "scenarios").glob("*.yaml")))
@@ -61,10 +62,10 @@ def test_timeline_and_overview_of_builtin_runs_need_only_the_basic_bundle(name):
     detail = figures.timeline(result.jobs, result.sessions, result.events, result.spans)
     small = len(result.jobs) <= figures.WEBGL_THRESHOLD
     assert ({t.type for t in detail.data} <= plotly_basic.BASIC_TRACES) == small
-    assert plotly_basic.drawable(plotly_basic.figure_json(detail)) == small
-    assert plotly_basic.drawable(plotly_basic.figure_json(
+    assert plotly_basic.figure_json(detail).basic == small
+    assert plotly_basic.figure_json(
         overview.figure(result.jobs, result.spans, tenants=[t.name for t in scenario.tenants],
-                        backends=[b.name for b in scenario.backends])))
+                        backends=[b.name for b in scenario.backends])).basic
 
 
 def _page(figure_kind: str, select):
@@ -146,5 +147,5 @@ def test_typed_arrays_go_as_plotly_writes_them():
     import numpy as np
 
     fig = go.Figure(go.Bar(x=np.array([1.5, 2.5, 4.0]), y=["a", "b", "c"], orientation="h"))
-    x = json.loads(plotly_basic.figure_json(fig))["data"][0]["x"]
+    x = json.loads(plotly_basic.figure_json(fig).json)["data"][0]["x"]
     assert x["dtype"] == "f8" and len(x["bdata"]) > 0      # base64, as plotly.js decodes it

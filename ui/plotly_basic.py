@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Callable, Literal, Optional
+from typing import Callable, Literal, NamedTuple, Optional
 
 import plotly.io as pio
 import streamlit as st
@@ -160,33 +160,34 @@ export default function (component) {
 _component = st.components.v2.component("session_lab_plotly", js=_JS, isolate_styles=False)
 
 
-def figure_json(fig) -> str:
+class Prepared(NamedTuple):
+    """A figure ready to draw: the JSON plotly.js reads, and whether the basic bundle draws
+    every trace of it (else ``st.plotly_chart`` does). Made once (the pages cache it), not at
+    each rerun."""
+    json: str
+    basic: bool
+
+
+def figure_json(fig) -> Prepared:
     """A figure (``go.Figure`` or its dict) as the JSON plotly.js reads, without the plotly
     package's template (the chart takes Streamlit's theme instead, as ``st.plotly_chart``'s
     does). Arrays go as typed base64 (plotly's own encoder)."""
-    out = json.loads(pio.to_json(fig, validate=False))
-    out.get("layout", {}).pop("template", None)
-    return json.dumps(out, separators=(",", ":"))
+    d = fig.to_dict() if hasattr(fig, "to_dict") else dict(fig)
+    d["layout"] = {k: v for k, v in (d.get("layout") or {}).items() if k != "template"}
+    basic = all(t.get("type", "scatter") in BASIC_TRACES for t in d.get("data", []))
+    return Prepared(pio.to_json(d, validate=False), basic)
 
 
-def drawable(figure: str) -> bool:
-    """Whether the basic bundle draws every trace of the figure (its JSON)."""
-    return all(t.get("type", "scatter") in BASIC_TRACES
-               for t in json.loads(figure).get("data", []))
-
-
-def chart(figure: str, *, key: str, select: Literal["box", "points", None] = None,
-          shapes: Optional[list[dict]] = None, basic: Optional[bool] = None,
+def chart(figure: Prepared, *, key: str, select: Literal["box", "points", None] = None,
+          shapes: Optional[list[dict]] = None,
           on_select: Optional[Callable[[], None]] = None) -> Optional[dict]:
-    """Draw ``figure`` (:func:`figure_json`'s text) with the basic bundle, or with
-    ``st.plotly_chart`` when ``basic`` is False (None: :func:`drawable` decides). ``shapes``
-    are layout shapes added to the figure's own (a cached figure with this run's cursor or
-    window). With ``select``, returns the selection the user made (or None); ``on_select``
-    runs, before the page, when one is made (``selection(key)`` reads it)."""
-    if basic is None:
-        basic = drawable(figure)
-    if not basic:
-        fig = json.loads(figure)
+    """Draw ``figure`` (:func:`figure_json`'s) with the basic bundle, or with
+    ``st.plotly_chart`` when the bundle cannot draw it. ``shapes`` are layout shapes added to
+    the figure's own (a cached figure with this run's cursor or window). With ``select``,
+    returns the selection the user made (or None); ``on_select`` runs, before the page, when
+    one is made (``selection(key)`` reads it)."""
+    if not figure.basic:
+        fig = json.loads(figure.json)
         if shapes:
             fig["layout"]["shapes"] = list(fig["layout"].get("shapes") or []) + shapes
         if select is None:
@@ -195,7 +196,7 @@ def chart(figure: str, *, key: str, select: Literal["box", "points", None] = Non
         got = st.plotly_chart(fig, width="stretch", key=key, selection_mode=select,
                               on_select=on_select or "rerun")
         return _picked((got or {}).get("selection"))
-    data = {"figure": figure, "shapes": shapes or [], "select": select}
+    data = {"figure": figure.json, "shapes": shapes or [], "select": select}
     if select is None:
         _component(key=key, data=data)
         return None
