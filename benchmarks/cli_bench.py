@@ -29,9 +29,10 @@ def _timed(cmd: list) -> float:
     return time.perf_counter() - t0
 
 
-def _references(tmp: Path, shares: dict) -> tuple[list, list]:
-    """The commands of the minimal model and the floor, fed the jobs of the run in
+def _references(tmp: Path, doc: dict) -> tuple[list, list]:
+    """The commands of the minimal model and the floor, fed the jobs of the run of ``doc`` in
     ``tmp/out`` (by submit time)."""
+    shares = {t["name"]: t.get("share", 1) for t in doc["tenants"]}
     jobs_in = tmp / "jobs_in.csv"
     with open(tmp / "out" / "jobs.csv", newline="") as f, open(jobs_in, "w") as g:
         rows = csv.DictReader(f)
@@ -52,7 +53,6 @@ def cli_vs_minimal(total_jobs: int = engine_bench.TOTAL_JOBS, repeats: int = 3) 
     the minimal SimPy model, and the fair-share floor (benchmarks/fairshare_floor.py: the
     leanest pure-Python fair-share loop we could write that writes a trace)."""
     doc = engine_bench.large_scenario(total_jobs)
-    shares = {t["name"]: t.get("share", 1) for t in doc["tenants"]}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         scenario = tmp / "bench.yaml"
@@ -60,7 +60,7 @@ def cli_vs_minimal(total_jobs: int = engine_bench.TOTAL_JOBS, repeats: int = 3) 
         cli = [PY, "-m", "engine", "simulate", str(scenario), "--out", str(tmp / "out"),
                "--quiet"]
         _timed(cli)                             # also gives the jobs the model is fed
-        model, floor = _references(tmp, shares)
+        model, floor = _references(tmp, doc)
         cli_s, model_s, floor_s = [], [], []
         for _ in range(repeats):
             cli_s.append(_timed(cli))
@@ -75,7 +75,6 @@ def million(total_jobs: int = 1_000_000) -> dict:
     """One million jobs through the command line: wall time and peak memory; and the minimal
     model and the floor fed the same jobs, once each (their time and peak memory)."""
     doc = engine_bench.large_scenario(total_jobs, sessions=10_000)
-    shares = {t["name"]: t.get("share", 1) for t in doc["tenants"]}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         scenario = tmp / "million.yaml"
@@ -84,7 +83,7 @@ def million(total_jobs: int = 1_000_000) -> dict:
         cli = [PY, "-m", "engine", "simulate", str(scenario), "--out", str(tmp / "out"),
                "--quiet"]
         out["seconds"], out["peak_bytes"] = _measured(cli)
-        model, floor = _references(tmp, shares)
+        model, floor = _references(tmp, doc)
         out["model_s"], out["model_peak"] = _measured(model)
         out["floor_s"], out["floor_peak"] = _measured(floor)
     return out

@@ -131,18 +131,20 @@ def big_scenario_file(jobs: int) -> str:
     return str(path)
 
 
+# One chart drawn, of a Plotly app (CHARTS_DRAWN for a single chart).
+_ONE_DRAWN = CHARTS_DRAWN.replace("(n) =>", "() =>").replace("ps.length >= n", "ps.length >= 1")
+
 # The reference for the default page: a one-chart Streamlit app, nothing else of ours in it,
 # drawn with st.plotly_chart (Streamlit's full plotly.js), with plotly.js's basic bundle (what
 # the Timeline uses: ui/plotly_basic.py) and with Vega-Lite (Streamlit's other chart library).
 _ONE_CHART = {
     "plotly": ("import plotly.graph_objects as go\n"
                "st.plotly_chart(go.Figure(go.Bar(x=[1, 2], y=['a', 'b'], orientation='h')))\n",
-               CHARTS_DRAWN.replace("(n) =>", "() =>").replace("ps.length >= n", "ps.length >= 1")),
+               _ONE_DRAWN),
     "plotly-basic": ("import plotly.graph_objects as go\nfrom ui import plotly_basic\n"
                      "plotly_basic.chart(plotly_basic.figure_json(go.Figure(go.Bar(x=[1, 2], "
                      "y=['a', 'b'], orientation='h'))), key='one')\n",
-                     CHARTS_DRAWN.replace("(n) =>", "() =>").replace("ps.length >= n",
-                                                                    "ps.length >= 1")),
+                     _ONE_DRAWN),
     "vega-lite": ("st.vega_lite_chart({'values': [{'x': 1, 'y': 'a'}, {'x': 2, 'y': 'b'}]}, "
                   "{'mark': 'bar', 'encoding': {'x': {'field': 'x', 'type': 'quantitative'}, "
                   "'y': {'field': 'y', 'type': 'nominal'}}})\n",

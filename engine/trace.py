@@ -67,14 +67,6 @@ def _ticks_array(ticks: list):
     return a
 
 
-def _secs(ticks: list):
-    """Ticks as seconds, per row (a float array, NaN where unknown)."""
-    a = _ticks_array(ticks)
-    if a is None:   # past 142 years: Python's exact division, value by value
-        return [None if t is None else t / TICKS_PER_SECOND for t in ticks]
-    return a / TICKS_PER_SECOND
-
-
 class _Ticks:
     """Columns of ticks by name, each made a float array once: ``secs(name)`` and
     ``span(a, b)`` (``b - a``, where both are known) in seconds. Where an instant is past
@@ -106,7 +98,7 @@ def events_table(sim: "Simulation") -> Table:
     cols = [list(map(itemgetter(k), evs)) for k in range(7)]
     time, backend, event, session, job, tenant, detail = cols
     return Table(EVENT_COLUMNS, EVENT_KINDS,
-                 [_secs(time), backend, event, session, job, detail, tenant,
+                 [_Ticks(time=time).secs("time"), backend, event, session, job, detail, tenant,
                   np.arange(len(evs), dtype=np.int64)])
 
 

@@ -178,15 +178,15 @@ def test_the_command_line_writes_what_a_held_run_writes(tmp_path):
 
 def test_seconds_past_142_years_stay_exact():
     """Ticks past 2**52 leave NumPy's float path for Python's correctly rounded division: for
-    the one column (``_secs``), and for every column of a table's set when one is past it."""
+    one column alone, and for every column of a table's set when one is past it."""
     from engine import trace
 
     big = [2**60 + 1, None, 3, 2**53 - 1]
-    assert trace._secs(big) == [None if t is None else t / 1_000_000 for t in big]
+    assert trace._Ticks(t=big).secs("t") == [None if t is None else t / 1_000_000 for t in big]
     t = trace._Ticks(a=[0, 1, None, 5], b=big)
     assert t.span("a", "b") == [(2**60 + 1) / 1_000_000, None, None, (2**53 - 6) / 1_000_000]
     assert t.secs("a") == [0.0, 1e-6, None, 5e-6]
-    small = trace._secs([1, None, 2**52 - 1])
+    small = trace._Ticks(t=[1, None, 2**52 - 1]).secs("t")
     assert small.tolist()[0] == 1e-6 and math.isnan(small[1]) and small[2] == (2**52 - 1) / 1e6
     t = trace._Ticks(a=[0, 1, None], b=[2**52 - 1, 3, 4])
     assert t.span("a", "b").tolist()[:2] == [(2**52 - 1) / 1e6, 2e-6]
